@@ -1,0 +1,71 @@
+import { Schema } from 'mongoose';
+import type { Id, IsoTime, LocalDay } from './common';
+
+export const CHANNELS = ['qr', 'link', 'assisted'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** An option id (single, likert5, 'na'), option ids (multi), a number (rating, nps, number) or text. */
+export type AnswerValue = string | string[] | number;
+
+/** One submitted questionnaire. Never edited after submission except exclusion, which is audited. */
+export interface SurveyResponse {
+  id: Id;
+  surveyId: Id;
+  version: number;
+  siteId: Id;
+  publicationId: Id;
+  channel: Channel;
+  startedAt: IsoTime;
+  submittedAt: IsoTime;
+  /** Local day of submittedAt in the survey's time zone. */
+  day: LocalDay;
+  durationMs: number;
+  answers: Record<string, AnswerValue>;
+  /** Answer to the segment question (option id), '' when none. */
+  segment: string;
+  /** Quality flags computed at submit: speeder, straightline, burst, multisite. */
+  flags: string[];
+  excluded: boolean;
+  excludedReason: string | null;
+  excludedBy: Id | null;
+  excludedAt: IsoTime | null;
+  /** Salted hashes; raw device tokens and IPs are never stored. */
+  deviceHash: string;
+  ipHash: string;
+  /** One-time token from the form; a retried POST with it stores nothing twice. */
+  submissionToken: string;
+  /** The station worker who entered an assisted response. */
+  enteredBy: Id | null;
+  isDemo: boolean;
+}
+
+export const responseMongoSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    surveyId: { type: String, required: true },
+    version: { type: Number, required: true },
+    siteId: { type: String, required: true },
+    publicationId: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    startedAt: { type: Date, required: true },
+    submittedAt: { type: Date, required: true },
+    day: { type: String, required: true },
+    durationMs: { type: Number, required: true },
+    answers: { type: Schema.Types.Mixed, default: {} },
+    segment: { type: String, default: '' },
+    flags: { type: [String], default: [] },
+    excluded: { type: Boolean, default: false },
+    excludedReason: { type: String, default: null },
+    excludedBy: { type: String, default: null },
+    excludedAt: { type: Date, default: null },
+    deviceHash: { type: String, required: true },
+    ipHash: { type: String, required: true },
+    submissionToken: { type: String, required: true, unique: true },
+    enteredBy: { type: String, default: null },
+    isDemo: { type: Boolean, default: false },
+  },
+  { versionKey: false, collection: 'responses', minimize: false },
+);
+responseMongoSchema.index({ surveyId: 1, _id: 1 });
+responseMongoSchema.index({ surveyId: 1, deviceHash: 1 });
+responseMongoSchema.index({ publicationId: 1, submittedAt: 1 });

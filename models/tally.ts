@@ -1,0 +1,78 @@
+import { Schema } from 'mongoose';
+import type { Id } from './common';
+
+/**
+ * A tally group: one survey version at one site on one local day (or '*' for all days),
+ * one channel, one segment value and one quality state. Its cells hold counts per
+ * question option and sum / sum of squares per numeric question.
+ *
+ * state: 'excluded', or the response's quality flags sorted and joined by ',' ('' when clean).
+ */
+export interface TallyKey {
+  surveyId: Id;
+  version: number;
+  siteId: Id;
+  day: string;
+  channel: string;
+  segment: string;
+  state: string;
+}
+
+export const ALL_DAYS = '*';
+
+export interface TallyCell {
+  count: number;
+  sum: number;
+  sumsq: number;
+}
+
+/** Cell key: `${questionId}~${optionOrValue}`; '_n~' counts responses (sum = answer time ms). */
+export interface TallyDelta {
+  key: TallyKey;
+  cells: Record<string, TallyCell>;
+}
+
+export const TALLY_GROUP_FIELDS = ['version', 'siteId', 'day', 'channel', 'segment', 'state'] as const;
+export type TallyGroupField = (typeof TALLY_GROUP_FIELDS)[number];
+
+export interface TallyQuery {
+  surveyId: Id;
+  siteIds?: Id[];
+  /** Inclusive local-day range; when both are absent and 'day' is not grouped, the '*' rollup is read. */
+  dayFrom?: string;
+  dayTo?: string;
+  channels?: string[];
+  segments?: string[];
+  questionIds?: string[];
+  groupBy: TallyGroupField[];
+}
+
+export interface TallyRow extends TallyCell {
+  version?: number;
+  siteId?: string;
+  day?: string;
+  channel?: string;
+  segment?: string;
+  state?: string;
+  questionId: string;
+  key: string;
+}
+
+export const tallyMongoSchema = new Schema(
+  {
+    surveyId: { type: String, required: true },
+    version: { type: Number, required: true },
+    siteId: { type: String, required: true },
+    day: { type: String, required: true },
+    channel: { type: String, required: true },
+    segment: { type: String, required: true },
+    state: { type: String, required: true },
+    /** { "<questionId>~<key>": { c, s, q } } */
+    cells: { type: Schema.Types.Mixed, default: {} },
+  },
+  { versionKey: false, collection: 'tallies', minimize: false },
+);
+tallyMongoSchema.index(
+  { surveyId: 1, day: 1, version: 1, siteId: 1, channel: 1, segment: 1, state: 1 },
+  { unique: true },
+);

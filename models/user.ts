@@ -1,0 +1,47 @@
+import { Schema } from 'mongoose';
+import { z } from 'zod';
+import type { Id, IsoTime } from './common';
+
+export const ROLES = ['admin', 'evaluator', 'station', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: Id;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  /** For role station: the sites this person may see and enter answers for. */
+  siteIds: Id[];
+  active: boolean;
+  failedLogins: number;
+  lockedUntil: IsoTime | null;
+  createdAt: IsoTime;
+  updatedAt: IsoTime;
+}
+
+export const usernameSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{3,40}$/);
+export const passwordSchema = z.string().min(12).max(256);
+
+export const newUserSchema = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  role: z.enum(ROLES),
+  siteIds: z.array(z.string().min(1).max(64)).max(500).default([]),
+});
+export type NewUserInput = z.infer<typeof newUserSchema>;
+
+export const userMongoSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true, unique: true },
+    passwordHash: { type: String, required: true },
+    role: { type: String, enum: ROLES, required: true },
+    siteIds: { type: [String], default: [] },
+    active: { type: Boolean, default: true },
+    failedLogins: { type: Number, default: 0 },
+    lockedUntil: { type: Date, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'users' },
+);

@@ -1,0 +1,98 @@
+import compression from 'compression';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { Config } from './config';
+import { loadUser } from './http/auth';
+import { csrfProtection } from './http/csrf';
+import { deviceCookie } from './http/device';
+import { errorHandler, notFound } from './http/errors';
+import { localeMiddleware } from './http/locale';
+import { limiter } from './http/rate-limit';
+import { renderHelpers } from './http/render';
+import { securityHeaders } from './http/security';
+import { sessionMiddleware } from './http/session';
+import './http/types';
+import { newId, saltedHash } from './ids';
+import { createLogger } from './logger';
+import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
+import { adminRouter } from './routes/admin';
+import { apiRouter } from './routes/api';
+import { authRouter } from './routes/auth';
+import { healthRouter } from './routes/health';
+import { deriveKey } from './secrets';
+import type { Deps } from './services/context';
+import type { Store } from './store';
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+/** Builds the Express application. No listen, no connect: main.ts and the tests do that. */
+export function createApp(options: AppOptions): Express {
+  const { config, store } = options;
+  if (!config.sessionSecret) throw new Error('createApp needs config.sessionSecret (see resolveSessionSecret)');
+  const clock = options.clock ?? (() => new Date());
+  const logger = options.logger ?? createLogger(config);
+  const deps: Deps = { config, store, clock, logger };
+  const ipKey = deriveKey(config.sessionSecret, 'ip-hash');
+  const ipHash = (req: express.Request) => saltedHash(ipKey, ipKeyGenerator(req.ip ?? ''));
+
+  const app = express();
+  app.locals.deps = deps;
+  app.locals.ipHash = ipHash;
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'ejs');
+  app.set('query parser', 'simple');
+  if (config.production) app.enable('view cache');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = newId();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/\?.*$/, '') }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/static/') },
+    }),
+  );
+  app.use(securityHeaders(config));
+  app.use(compression());
+  const staticOptions = { maxAge: config.production ? '7d' : 0, index: false, fallthrough: true } as const;
+  app.use('/static/vendor/chart.js', express.static(CHART_JS_DIR, staticOptions));
+  app.use('/static', express.static(PUBLIC_DIR, staticOptions));
+  app.use(healthRouter(deps));
+
+  app.use(cookieParser(deriveKey(config.sessionSecret, 'cookie').toString('hex')));
+  app.use(localeMiddleware(config));
+  app.use(deviceCookie(config));
+  // Flat form fields only (no nested objects from qs), so `__proto__[x]=` cannot build objects.
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 }));
+  app.use('/api', express.json({ limit: '256kb', strict: true }));
+  app.use(sessionMiddleware(config, store, clock));
+  app.use(loadUser(deps));
+  const csrf = csrfProtection(config);
+  app.use(renderHelpers(csrf.generateCsrfToken));
+  app.use(csrf.doubleCsrfProtection);
+
+  const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
+  app.use(authRouter(deps, loginLimiter));
+  app.use('/admin', adminRouter(deps));
+  app.use('/api/v1', limiter(store, clock, 'api', { windowMs: 60_000, limit: 600, key: (req) => req.user?.id ?? ipHash(req) }), apiRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { resolveSessionSecret } from './secrets';
+import type { Deps } from './services/context';
+import { createApiToken } from './services/tokens';
+import { createUser, findUserOrFail, generatePassword } from './services/users';
+import { AppError } from './errors';
+import { translate } from './i18n';
+import { openStore } from './store';
+
+const USAGE = `manyi command line
+
+  npm run cli -- create-user --username U --role admin|evaluator|station|viewer [--sites CODE,CODE] [--password P]
+      Creates a user. Without --password a strong one is generated and printed once.
+  npm run cli -- create-token --username U [--scope read|write] [--name NAME]
+      Creates an API token for /api/v1 and prints it once (only its hash is stored).
+  npm run cli -- check-db
+      Opens the configured store and reports what it holds.
+
+Configuration comes from the same environment variables as the server (see README).`;
+
+type Command = (deps: Deps, args: string[]) => Promise<void>;
+
+function parse(args: string[], options: Record<string, { type: 'string' }>) {
+  return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+}
+
+function required(values: Record<string, string | undefined>, name: string): string {
+  const v = values[name];
+  if (!v) throw new UsageError(`--${name} is required / 缺少参数 --${name}`);
+  return v;
+}
+
+class UsageError extends Error {}
+
+export const COMMANDS: Record<string, Command> = {
+  async 'create-user'(deps, args) {
+    const v = parse(args, { username: { type: 'string' }, role: { type: 'string' }, sites: { type: 'string' }, password: { type: 'string' } });
+    const password = v.password ?? generatePassword();
+    const user = await createUser(deps, {
+      username: required(v, 'username'),
+      role: required(v, 'role'),
+      password,
+      siteIds: v.sites ? v.sites.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    });
+    console.log(`created ${user.role} ${user.username}`);
+    if (!v.password) console.log(`password (shown once / 只显示一次): ${password}`);
+  },
+  async 'create-token'(deps, args) {
+    const v = parse(args, { username: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } });
+    const user = await findUserOrFail(deps, required(v, 'username'));
+    const { token, record } = await createApiToken(deps, user, { scope: v.scope ?? 'read', name: v.name ?? 'cli' });
+    console.log(`token for ${user.username} (${record.scope}), shown once / 只显示一次:`);
+    console.log(token);
+  },
+  async 'check-db'(deps) {
+    await deps.store.ping();
+    const [users, sites, surveys] = await Promise.all([deps.store.users.count(), deps.store.sites.list(), deps.store.surveys.list()]);
+    console.log(`store: ${deps.store.kind} ok; users ${users}, sites ${sites.length}, surveys ${surveys.length}, responses ${surveys.reduce((n, s) => n + s.responseCount, 0)}`);
+  },
+};
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`unknown command "${name}" / 未知命令\n\n${USAGE}`);
+    return 2;
+  }
+  let deps: Deps | null = null;
+  try {
+    const config = resolveSessionSecret(loadConfig(env));
+    const store = await openStore(config);
+    deps = { config, store, clock: () => new Date(), logger: createLogger({ logLevel: 'warn' }) };
+    await command(deps, args);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof AppError) {
+      const detail = err.fields ? Object.entries(err.fields).map(([k, f]) => `${k}: ${translate('en', f.key, f.params)} / ${translate('zh-CN', f.key, f.params)}`).join('\n') : '';
+      console.error(`${translate('en', err.messageKey, err.params)} / ${translate('zh-CN', err.messageKey, err.params)}${detail ? '\n' + detail : ''}`);
+    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+    } else console.error(err);
+    return 1;
+  } finally {
+    await deps?.store.close();
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

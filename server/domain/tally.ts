@@ -1,0 +1,126 @@
+import type { SurveyResponse } from '../../models/response';
+import type { Question } from '../../models/survey';
+import { ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey } from '../../models/tally';
+
+/** '_n~' counts responses; its sum is the total answer time in ms. */
+export const RESPONSES_CELL = '_n~';
+
+export const cellKey = (questionId: string, key: string) => `${questionId}~${key}`;
+
+/** 'excluded', or the quality flags sorted and joined ('' when clean). */
+export function tallyState(r: Pick<SurveyResponse, 'excluded' | 'flags'>): string {
+  return r.excluded ? 'excluded' : [...r.flags].sort().join(',');
+}
+
+/** The cells one response adds, from the questions of the version it answered. */
+export function responseCells(r: Pick<SurveyResponse, 'answers' | 'durationMs'>, questions: readonly Question[]): Record<string, TallyCell> {
+  const cells: Record<string, TallyCell> = { [RESPONSES_CELL]: { count: 1, sum: r.durationMs, sumsq: 0 } };
+  const add = (key: string, sum = 0) => {
+    const c = (cells[key] ??= { count: 0, sum: 0, sumsq: 0 });
+    c.count += 1;
+    c.sum += sum;
+    c.sumsq += sum * sum;
+  };
+  for (const q of questions) {
+    const a = r.answers[q.id];
+    if (a === undefined || a === '' || (Array.isArray(a) && a.length === 0)) continue;
+    switch (q.type) {
+      case 'likert5':
+      case 'single':
+        if (typeof a === 'string') add(cellKey(q.id, a));
+        break;
+      case 'multi':
+        if (Array.isArray(a)) {
+          add(cellKey(q.id, ''));
+          for (const o of a) add(cellKey(q.id, o));
+        }
+        break;
+      case 'rating':
+      case 'nps':
+        if (typeof a === 'number') add(cellKey(q.id, String(a)));
+        break;
+      case 'number':
+        if (typeof a === 'number') add(cellKey(q.id, ''), a);
+        break;
+      case 'text':
+        if (typeof a === 'string') add(cellKey(q.id, ''));
+        break;
+    }
+  }
+  return cells;
+}
+
+export function tallyKeys(r: SurveyResponse): TallyKey[] {
+  const base = {
+    surveyId: r.surveyId,
+    version: r.version,
+    siteId: r.siteId,
+    channel: r.channel,
+    segment: r.segment,
+    state: tallyState(r),
+  };
+  return [
+    { ...base, day: r.day },
+    { ...base, day: ALL_DAYS },
+  ];
+}
+
+/** What storing (sign 1) or removing (sign -1) this response does to the tallies: its day and the all-days rollup. */
+export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], sign: 1 | -1 = 1): TallyDelta[] {
+  const cells = responseCells(r, questions);
+  const signed: Record<string, TallyCell> = {};
+  for (const [k, c] of Object.entries(cells)) signed[k] = { count: sign * c.count, sum: sign * c.sum, sumsq: sign * c.sumsq };
+  return tallyKeys(r).map((key) => ({ key, cells: signed }));
+}
+
+/** Moving a response from one state to another (exclusion): remove from the old groups, add to the new. */
+export function moveDeltas(before: SurveyResponse, after: SurveyResponse, questions: readonly Question[]): TallyDelta[] {
+  return [...tallyDeltas(before, questions, -1), ...tallyDeltas(after, questions, 1)];
+}
+
+const groupId = (k: TallyKey) => [k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state].join('\u0001');
+
+/** Sums deltas into one per group, dropping zero cells (rebuild-tallies and comparisons). */
+export function mergeDeltas(deltas: Iterable<TallyDelta>): TallyDelta[] {
+  const groups = new Map<string, TallyDelta>();
+  for (const d of deltas) {
+    const id = groupId(d.key);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key: d.key, cells: {} }));
+    for (const [k, c] of Object.entries(d.cells)) {
+      const t = (g.cells[k] ??= { count: 0, sum: 0, sumsq: 0 });
+      t.count += c.count;
+      t.sum += c.sum;
+      t.sumsq += c.sumsq;
+    }
+  }
+  const out: TallyDelta[] = [];
+  for (const g of groups.values()) {
+    for (const [k, c] of Object.entries(g.cells)) if (c.count === 0) delete g.cells[k];
+    if (Object.keys(g.cells).length) out.push(g);
+  }
+  return out.sort((a, b) => (groupId(a.key) < groupId(b.key) ? -1 : groupId(a.key) > groupId(b.key) ? 1 : 0));
+}
+
+/** Whether two sets of tallies hold the same counts (sums equal up to float rounding). */
+export function sameTallies(a: TallyDelta[], b: TallyDelta[]): { same: boolean; difference?: string } {
+  const ma = mergeDeltas(a);
+  const mb = mergeDeltas(b);
+  const index = new Map(mb.map((d) => [groupId(d.key), d]));
+  if (ma.length !== mb.length) return { same: false, difference: `${ma.length} groups vs ${mb.length}` };
+  for (const d of ma) {
+    const other = index.get(groupId(d.key));
+    if (!other) return { same: false, difference: `group ${groupId(d.key)} missing` };
+    const keys = new Set([...Object.keys(d.cells), ...Object.keys(other.cells)]);
+    for (const k of keys) {
+      const x = d.cells[k];
+      const y = other.cells[k];
+      if (!x || !y || x.count !== y.count || !close(x.sum, y.sum) || !close(x.sumsq, y.sumsq)) {
+        return { same: false, difference: `group ${groupId(d.key)} cell ${k}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}` };
+      }
+    }
+  }
+  return { same: true };
+}
+
+const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));

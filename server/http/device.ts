@@ -1,0 +1,30 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '../config';
+import { newSecretToken } from '../ids';
+
+export const DEVICE_COOKIE = 'manyi.device';
+const ONE_YEAR_MS = 365 * 24 * 3600_000;
+
+/**
+ * A signed, long-lived random id for this browser (cookie-parser signs it). It identifies the
+ * device for the one-answer-per-device rule and anonymous CSRF; only its salted hash is stored.
+ */
+export function deviceCookie(config: Config): RequestHandler {
+  return (req, res, next) => {
+    const value = req.signedCookies?.[DEVICE_COOKIE] as unknown;
+    if (typeof value === 'string' && /^[A-Za-z0-9_-]{20,64}$/.test(value)) {
+      req.deviceId = value;
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      req.deviceId = newSecretToken(18);
+      res.cookie(DEVICE_COOKIE, req.deviceId, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.secureCookies,
+        maxAge: ONE_YEAR_MS,
+        path: '/',
+      });
+    }
+    next();
+  };
+}

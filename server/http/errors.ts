@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError, NotFoundError } from '../errors';
+import { translate } from '../i18n';
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+/** Turns what a library throws (body parsers, CSRF) into our typed errors. */
+function normalise(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; type?: string; status?: number };
+  if (e?.code === 'EBADCSRFTOKEN') return new AppError(403, 'csrf', 'error.csrf');
+  switch (e?.type) {
+    case 'entity.too.large':
+    case 'parameters.too.many':
+      return new AppError(413, 'too_large', 'error.bodyTooLarge');
+    case 'entity.parse.failed':
+      return new AppError(400, 'bad_json', 'error.badJson');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+    case 'entity.verify.failed':
+      return new AppError(415, 'bad_encoding', 'error.badEncoding');
+  }
+  if (e?.status && e.status >= 400 && e.status < 500) return new AppError(e.status, 'bad_request', 'error.validation');
+  return null;
+}
+
+export function wantsJson(req: Parameters<RequestHandler>[0]): boolean {
+  return req.originalUrl.startsWith('/api/') || req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * The one error handler: a catalog message in the user's language, HTML or JSON
+ * ({error: {code, message, fields?}}), never a stack trace.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const known = normalise(err);
+    const locale = req.locale ?? 'zh-CN';
+    const appErr = known ?? new AppError(500, 'internal', 'error.internal');
+    if (!known) logger.error({ err, reqId: req.id }, 'unhandled error');
+    const message = translate(locale, appErr.messageKey, appErr.params);
+    const fields = appErr.fields
+      ? Object.fromEntries(Object.entries(appErr.fields).map(([k, v]) => [k, translate(locale, v.key, v.params)]))
+      : undefined;
+    res.status(appErr.status);
+    if (appErr.status === 429) res.set('Retry-After', '60');
+    if (wantsJson(req)) {
+      res.json({ error: { code: appErr.code, message, ...(fields ? { fields } : {}) } });
+      return;
+    }
+    const render = typeof res.page === 'function';
+    if (!render || !req.t) {
+      res.type('text/plain').send(message);
+      return;
+    }
+    res.page(
+      'errors/error',
+      { title: req.t('error.title'), status: appErr.status, message, fields: fields ?? {}, requestId: String(req.id ?? '') },
+      { layout: req.user ? 'layouts/admin' : 'layouts/public', status: appErr.status },
+    );
+  };
+}

@@ -1,0 +1,26 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/**
+ * res.page(view, locals): renders the view, then its layout with the view's HTML as `body`.
+ * res.csrf(): a CSRF token for the page's forms (generated once per response).
+ */
+export function renderHelpers(generateCsrfToken: (req: Request, res: Response) => string): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    let token: string | null = null;
+    res.csrf = () => (token ??= generateCsrfToken(req, res));
+    res.locals.csrf = res.csrf;
+    res.locals.currentPath = req.path;
+    res.locals.user = req.user ?? null;
+    res.page = (view, locals = {}, options = {}) => {
+      const layout = options.layout ?? 'layouts/admin';
+      res.render(view, locals, (err, body) => {
+        if (err) return next(err);
+        res.render(layout, { ...locals, body }, (err2, html) => {
+          if (err2) return next(err2);
+          res.status(options.status ?? res.statusCode).type('html').send(html);
+        });
+      });
+    };
+    next();
+  };
+}

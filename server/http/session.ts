@@ -1,0 +1,68 @@
+import session from 'express-session';
+import type { Config } from '../config';
+import { deriveKey } from '../secrets';
+import type { Store } from '../store';
+
+export const SESSION_COOKIE = 'manyi.sid';
+export const SESSION_HOURS = 8;
+
+/** express-session's store interface over the Store port, so sessions live in SQLite or MongoDB. */
+export class PortSessionStore extends session.Store {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => Date,
+  ) {
+    super();
+  }
+
+  override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
+    this.store.sessions
+      .get(sid, this.clock().toISOString())
+      .then((r) => cb(null, r ? (JSON.parse(r.data) as session.SessionData) : null))
+      .catch(cb);
+  }
+
+  override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
+    this.store.sessions
+      .set({ id: sid, data: JSON.stringify(sess), userId: sess.userId ?? null, expiresAt: this.expiry(sess) })
+      .then(() => cb?.())
+      .catch((e) => cb?.(e));
+  }
+
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.store.sessions
+      .destroy(sid)
+      .then(() => cb?.())
+      .catch((e) => cb?.(e));
+  }
+
+  override touch(sid: string, sess: session.SessionData, cb?: () => void): void {
+    this.store.sessions
+      .touch(sid, this.expiry(sess))
+      .then(() => cb?.())
+      .catch(() => cb?.());
+  }
+
+  private expiry(sess: session.SessionData): string {
+    const expires = sess.cookie?.expires;
+    return (expires ? new Date(expires) : new Date(this.clock().getTime() + SESSION_HOURS * 3600_000)).toISOString();
+  }
+}
+
+export function sessionMiddleware(config: Config, store: Store, clock: () => Date) {
+  return session({
+    name: SESSION_COOKIE,
+    secret: deriveKey(config.sessionSecret, 'session').toString('hex'),
+    store: new PortSessionStore(store, clock),
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      maxAge: SESSION_HOURS * 3600_000,
+      path: '/',
+    },
+  });
+}

@@ -1,0 +1,36 @@
+import type { User } from '../../models/user';
+import type { Locale, Translate } from '../i18n';
+import type { Actor } from '../services/context';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: string;
+    flash?: { kind: 'ok' | 'error'; text: string }[];
+  }
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The logged-in user (session or API token), if any. */
+      user?: User;
+      /** Who is acting: the user, or 'public'. */
+      actor: Actor;
+      locale: Locale;
+      t: Translate;
+      /** Stable id of this browser from the signed device cookie. */
+      deviceId?: string;
+      /** Set when the request authenticated with an API token. */
+      apiTokenScope?: 'read' | 'write';
+    }
+    interface Response {
+      /** Renders a view inside its layout (admin by default). */
+      page(view: string, locals?: Record<string, unknown>, options?: { layout?: string; status?: number }): void;
+      /** A CSRF token for the forms of this page. */
+      csrf(): string;
+    }
+  }
+}
+
+export {};

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { requireUser } from '../../http/auth';
+import type { Deps } from '../../services/context';
+import { auditRouter } from './audit';
+import { homeRouter } from './home';
+import { usersRouter } from './users';
+
+/** Everything under /admin: login required for every route. */
+export function adminRouter(deps: Deps): Router {
+  const router = Router();
+  router.use(requireUser);
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(homeRouter(deps));
+  router.use('/users', usersRouter(deps));
+  router.use('/audit', auditRouter(deps));
+  return router;
+}

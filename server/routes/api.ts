@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import { requireUser, requireWriteScope } from '../http/auth';
+import type { Deps } from '../services/context';
+import { publicUser } from '../services/users';
+
+/** /api/v1: JSON over the same services; a session or a bearer token is required for every route. */
+export function apiRouter(deps: Deps): Router {
+  void deps;
+  const router = Router();
+  router.use(requireUser, requireWriteScope);
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.get('/me', (req, res) => {
+    res.json({ user: publicUser(req.user!), scope: req.apiTokenScope ?? 'session' });
+  });
+  return router;
+}

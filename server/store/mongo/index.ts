@@ -1,0 +1,420 @@
+import mongoose, { type ClientSession, type Connection } from 'mongoose';
+import { apiTokenMongoSchema, type ApiToken } from '../../../models/api-token';
+import { auditEventMongoSchema, type AuditEvent } from '../../../models/audit-event';
+import { evaluationMongoSchema, type EvaluationRecord } from '../../../models/evaluation';
+import { publicationMongoSchema, type Publication } from '../../../models/publication';
+import { rateLimitMongoSchema } from '../../../models/rate-limit';
+import { responseMongoSchema, type SurveyResponse } from '../../../models/response';
+import { sessionMongoSchema } from '../../../models/session';
+import { siteMongoSchema, type Site } from '../../../models/site';
+import { surveyMongoSchema, surveyVersionMongoSchema, type Survey, type SurveyVersion } from '../../../models/survey';
+import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../models/tally';
+import { userMongoSchema, type User } from '../../../models/user';
+import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
+import { responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
+
+type Doc = Record<string, unknown>;
+
+/** Lean documents → domain objects: _id becomes id, Dates become ISO strings. */
+function toDomain<T>(doc: Doc | null | undefined): T | null {
+  if (!doc) return null;
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (k === '_id') out.id = v;
+    else out[k] = v instanceof Date ? v.toISOString() : v;
+  }
+  return out as T;
+}
+
+const many = <T>(docs: Doc[]): T[] => docs.map((d) => toDomain<T>(d)!);
+
+/** Domain object → document: id becomes _id (ISO strings are cast to Date by the schema). */
+function toDoc(obj: object): Doc {
+  const { id, ...rest } = obj as Doc;
+  return { _id: id, ...rest };
+}
+
+async function mapDuplicate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { code?: number; keyPattern?: Record<string, unknown>; writeErrors?: { err?: { code?: number } }[] };
+    if (e.code === 11000) throw new DuplicateKeyError(Object.keys(e.keyPattern ?? { key: 1 })[0] ?? 'key');
+    throw err;
+  }
+}
+
+export async function openMongoStore(uri: string): Promise<Store> {
+  const conn: Connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const M = {
+    users: conn.model('User', userMongoSchema),
+    sessions: conn.model('Session', sessionMongoSchema),
+    tokens: conn.model('ApiToken', apiTokenMongoSchema),
+    audit: conn.model('AuditEvent', auditEventMongoSchema),
+    sites: conn.model('Site', siteMongoSchema),
+    surveys: conn.model('Survey', surveyMongoSchema),
+    versions: conn.model('SurveyVersion', surveyVersionMongoSchema),
+    publications: conn.model('Publication', publicationMongoSchema),
+    responses: conn.model('Response', responseMongoSchema),
+    tallies: conn.model('Tally', tallyMongoSchema),
+    evaluations: conn.model('Evaluation', evaluationMongoSchema),
+    rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
+  };
+  await Promise.all(Object.values(M).map((m) => (m as unknown as { init(): Promise<unknown> }).init()));
+
+  const applyTallies = async (deltas: TallyDelta[], session?: ClientSession) => {
+    if (!deltas.length) return;
+    await M.tallies.bulkWrite(
+      deltas.map((d) => {
+        const { filter, update } = tallyUpdate(d);
+        return { updateOne: { filter, update, upsert: true } };
+      }),
+      { session, ordered: true },
+    );
+  };
+
+  const auditFilter = (q: Omit<AuditQuery, 'limit' | 'offset'>) => {
+    const f: Doc = {};
+    if (q.action) f.action = q.action;
+    if (q.targetId) f.targetId = q.targetId;
+    return f;
+  };
+
+  return {
+    kind: 'mongodb',
+    users: {
+      async create(u) {
+        await mapDuplicate(() => M.users.create(toDoc(u)));
+      },
+      async get(id) {
+        return toDomain<User>(await M.users.findById(id).lean());
+      },
+      async findByUsername(username) {
+        return toDomain<User>(await M.users.findOne({ username: { $eq: username } }).lean());
+      },
+      async list() {
+        return many<User>(await M.users.find().sort({ username: 1 }).lean());
+      },
+      async count() {
+        return M.users.countDocuments();
+      },
+      async update(id, patch) {
+        return toDomain<User>(await M.users.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
+      },
+      async addFailedLogin(id) {
+        const u = await M.users.findByIdAndUpdate(id, { $inc: { failedLogins: 1 } }, { new: true }).lean();
+        return (u?.failedLogins as number | undefined) ?? 0;
+      },
+    },
+    sessions: {
+      async get(id, now) {
+        const s = await M.sessions.findOne({ _id: { $eq: id }, expiresAt: { $gt: new Date(now) } }).lean();
+        return toDomain(s);
+      },
+      async set(rec) {
+        await M.sessions.replaceOne({ _id: rec.id }, toDoc(rec), { upsert: true });
+      },
+      async touch(id, expiresAt) {
+        await M.sessions.updateOne({ _id: { $eq: id } }, { $set: { expiresAt: new Date(expiresAt) } });
+      },
+      async destroy(id) {
+        await M.sessions.deleteOne({ _id: { $eq: id } });
+      },
+      async destroyForUser(userId) {
+        return (await M.sessions.deleteMany({ userId: { $eq: userId } })).deletedCount;
+      },
+      async purgeExpired(now) {
+        return (await M.sessions.deleteMany({ expiresAt: { $lte: new Date(now) } })).deletedCount;
+      },
+    },
+    tokens: {
+      async create(t) {
+        await mapDuplicate(() => M.tokens.create(toDoc(t)));
+      },
+      async findByHash(hash) {
+        return toDomain<ApiToken>(await M.tokens.findOne({ tokenHash: { $eq: hash } }).lean());
+      },
+      async listForUser(userId) {
+        return many<ApiToken>(await M.tokens.find({ userId: { $eq: userId } }).sort({ createdAt: 1 }).lean());
+      },
+      async revoke(id, at) {
+        await M.tokens.updateOne({ _id: { $eq: id }, revokedAt: null }, { $set: { revokedAt: new Date(at) } });
+      },
+      async touch(id, at) {
+        await M.tokens.updateOne({ _id: { $eq: id } }, { $set: { lastUsedAt: new Date(at) } });
+      },
+    },
+    audit: {
+      async append(e) {
+        await M.audit.create(toDoc(e));
+      },
+      async list(q) {
+        return many<AuditEvent>(
+          await M.audit
+            .find(auditFilter(q))
+            .sort({ at: -1, _id: -1 })
+            .skip(q.offset ?? 0)
+            .limit(q.limit)
+            .lean(),
+        );
+      },
+      async count(q = {}) {
+        return M.audit.countDocuments(auditFilter(q));
+      },
+    },
+    sites: {
+      async create(site) {
+        await mapDuplicate(() => M.sites.create(toDoc(site)));
+      },
+      async createMany(sites) {
+        await mapDuplicate(() => conn.transaction((session) => M.sites.insertMany(sites.map(toDoc), { session, ordered: true })));
+      },
+      async get(id) {
+        return toDomain<Site>(await M.sites.findById(id).lean());
+      },
+      async getByCode(code) {
+        return toDomain<Site>(await M.sites.findOne({ code: { $eq: code } }).lean());
+      },
+      async list(filter = {}) {
+        const f: Doc = {};
+        if (filter.active !== undefined) f.active = filter.active;
+        if (filter.ids) f._id = { $in: filter.ids };
+        return many<Site>(await M.sites.find(f).sort({ code: 1 }).lean());
+      },
+      async update(id, patch) {
+        return mapDuplicate(async () => toDomain<Site>(await M.sites.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean()));
+      },
+    },
+    surveys: {
+      async create(survey, version) {
+        await conn.transaction(async (session) => {
+          await M.surveys.create([toDoc(survey)], { session });
+          await M.versions.create([version], { session });
+        });
+      },
+      async get(id) {
+        return toDomain<Survey>(await M.surveys.findById(id).lean());
+      },
+      async list() {
+        return many<Survey>(await M.surveys.find().sort({ createdAt: -1 }).lean());
+      },
+      async update(id, patch) {
+        return toDomain<Survey>(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
+      },
+      async saveQuestions(id, expected, patch) {
+        return conn.transaction(async (session) => {
+          const s = await M.surveys.findOne({ _id: { $eq: id }, version: expected }).session(session).lean();
+          if (!s) return null;
+          const answered = await M.responses.exists({ surveyId: id, version: expected }).session(session);
+          const version = answered ? expected + 1 : expected;
+          if (answered) {
+            await M.versions.create(
+              [{ surveyId: id, version, questions: patch.questions, segmentQuestionId: patch.segmentQuestionId, createdAt: patch.updatedAt }],
+              { session },
+            );
+          } else {
+            await M.versions.updateOne(
+              { surveyId: id, version },
+              { $set: { questions: patch.questions, segmentQuestionId: patch.segmentQuestionId } },
+              { session },
+            );
+          }
+          const updated = await M.surveys
+            .findByIdAndUpdate(id, { $set: { ...patch, version } }, { new: true, session })
+            .lean();
+          return toDomain<Survey>(updated);
+        });
+      },
+      async getVersion(id, version) {
+        const v = await M.versions.findOne({ surveyId: { $eq: id }, version: { $eq: version } }).lean();
+        if (!v) return null;
+        const { _id, ...rest } = toDomain<Doc>(v)!;
+        void _id;
+        delete rest.id;
+        return rest as unknown as SurveyVersion;
+      },
+      async listVersions(id) {
+        const vs = await M.versions.find({ surveyId: { $eq: id } }).sort({ version: 1 }).lean();
+        return vs.map((v) => {
+          const d = toDomain<Doc>(v)!;
+          delete d.id;
+          return d as unknown as SurveyVersion;
+        });
+      },
+      async delete(id) {
+        await conn.transaction(async (session) => {
+          await M.tallies.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.responses.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.publications.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.versions.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.surveys.deleteOne({ _id: { $eq: id } }, { session });
+        });
+      },
+    },
+    publications: {
+      async create(p) {
+        await mapDuplicate(() => M.publications.create(toDoc(p)));
+      },
+      async get(id) {
+        return toDomain<Publication>(await M.publications.findById(id).lean());
+      },
+      async getByCode(code) {
+        return toDomain<Publication>(await M.publications.findOne({ code: { $eq: code } }).lean());
+      },
+      async listBySurvey(surveyId) {
+        const pubs = many<Publication>(await M.publications.find({ surveyId: { $eq: surveyId } }).lean());
+        const sites = new Map(
+          (await M.sites.find({ _id: { $in: pubs.map((p) => p.siteId) } }).lean()).map((s) => [s._id as string, s.code as string]),
+        );
+        return pubs.sort((a, b) => (sites.get(a.siteId) ?? '').localeCompare(sites.get(b.siteId) ?? ''));
+      },
+      async findBySurveyAndSite(surveyId, siteId) {
+        return toDomain<Publication>(await M.publications.findOne({ surveyId: { $eq: surveyId }, siteId: { $eq: siteId } }).lean());
+      },
+      async setActive(id, active) {
+        await M.publications.updateOne({ _id: { $eq: id } }, { $set: { active } });
+      },
+    },
+    responses: {
+      async insert(response, deltas) {
+        try {
+          await conn.transaction(async (session) => {
+            await M.responses.create([toDoc(response)], { session });
+            await M.surveys.updateOne({ _id: response.surveyId }, { $inc: { responseCount: 1 } }, { session });
+            await applyTallies(deltas, session);
+          });
+          return { inserted: true, response };
+        } catch (err) {
+          const e = err as { code?: number; keyPattern?: Record<string, unknown> };
+          if (e.code === 11000 && e.keyPattern && 'submissionToken' in e.keyPattern) {
+            const existing = toDomain<SurveyResponse>(await M.responses.findOne({ submissionToken: response.submissionToken }).lean());
+            if (existing) return { inserted: false, response: existing };
+          }
+          throw err;
+        }
+      },
+      async get(id) {
+        return toDomain<SurveyResponse>(await M.responses.findById(id).lean());
+      },
+      async findBySubmissionToken(token) {
+        return toDomain<SurveyResponse>(await M.responses.findOne({ submissionToken: { $eq: token } }).lean());
+      },
+      async count(filter) {
+        return M.responses.countDocuments(responseMatch(filter));
+      },
+      async list(filter, page) {
+        return many<SurveyResponse>(
+          await M.responses
+            .find(responseMatch(filter))
+            .sort({ _id: page.newestFirst ? -1 : 1 })
+            .skip(page.offset ?? 0)
+            .limit(page.limit)
+            .lean(),
+        );
+      },
+      async *stream(filter) {
+        const cursor = M.responses.find(responseMatch(filter)).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
+        for await (const doc of cursor) yield toDomain<SurveyResponse>(doc as Doc)!;
+      },
+      async setExclusion(id, change, deltas) {
+        return conn.transaction(async (session) => {
+          const updated = await M.responses
+            .findOneAndUpdate(
+              { _id: { $eq: id }, excluded: !change.excluded },
+              {
+                $set: {
+                  excluded: change.excluded,
+                  excludedReason: change.reason,
+                  excludedBy: change.by,
+                  excludedAt: change.at ? new Date(change.at) : null,
+                },
+              },
+              { new: true, session },
+            )
+            .lean();
+          if (!updated) return null;
+          await applyTallies(deltas, session);
+          return toDomain<SurveyResponse>(updated);
+        });
+      },
+      async existsForDevice(surveyId, deviceHash) {
+        return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } }));
+      },
+      async sitesForDevice(surveyId, deviceHash) {
+        return (await M.responses.distinct('siteId', { surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } })) as string[];
+      },
+      async countSince(publicationId, since) {
+        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } });
+      },
+    },
+    tallies: {
+      async query(q) {
+        return (await M.tallies.aggregate(tallyQueryPipeline(q) as never[])) as TallyRow[];
+      },
+      async dump(surveyId) {
+        return tallyDocsToDeltas(await M.tallies.find({ surveyId: { $eq: surveyId } }).lean());
+      },
+      async replaceForSurvey(surveyId, deltas) {
+        await conn.transaction(async (session) => {
+          await M.tallies.deleteMany({ surveyId: { $eq: surveyId } }, { session });
+          await applyTallies(deltas, session);
+        });
+      },
+    },
+    evaluations: {
+      async create(e) {
+        await M.evaluations.create(toDoc(e));
+      },
+      async get(id) {
+        return toDomain<EvaluationRecord>(await M.evaluations.findById(id).lean());
+      },
+      async list() {
+        return many<EvaluationRecord>(await M.evaluations.find().sort({ createdAt: -1 }).lean());
+      },
+      async update(id, expected, patch) {
+        return toDomain<EvaluationRecord>(
+          await M.evaluations
+            .findOneAndUpdate({ _id: { $eq: id }, updatedAt: new Date(expected) }, { $set: patch }, { new: true })
+            .lean(),
+        );
+      },
+      async delete(id) {
+        await M.evaluations.deleteOne({ _id: { $eq: id } });
+      },
+    },
+    rateLimits: {
+      async hit(key, windowMs, nowMs) {
+        const now = new Date(nowMs);
+        const reset = new Date(nowMs + windowMs);
+        // One atomic update: restart the window when it has passed, else count one more.
+        const doc = await M.rateLimits
+          .findOneAndUpdate(
+            { _id: { $eq: key } },
+            [
+              {
+                $set: {
+                  count: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, 1, { $add: ['$count', 1] }] },
+                  resetAt: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, reset, '$resetAt'] },
+                },
+              },
+            ],
+            { upsert: true, new: true, updatePipeline: true },
+          )
+          .lean();
+        return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
+      },
+      async decrement(key) {
+        await M.rateLimits.updateOne({ _id: { $eq: key }, count: { $gt: 0 } }, { $inc: { count: -1 } });
+      },
+      async reset(key) {
+        await M.rateLimits.deleteOne({ _id: { $eq: key } });
+      },
+    },
+    async ping() {
+      await conn.db!.admin().ping();
+    },
+    async close() {
+      await conn.close();
+    },
+  };
+}

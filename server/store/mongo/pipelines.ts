@@ -1,0 +1,126 @@
+/**
+ * Aggregation pipelines and filters the MongoDB adapter sends. Pure (no mongoose import), so the
+ * unit tests run every one of them through mingo over the same fixtures as the SQLite adapter.
+ */
+import { ALL_DAYS, type TallyDelta, type TallyQuery } from '../../../models/tally';
+import type { ResponseFilter } from '../store';
+
+type Doc = Record<string, unknown>;
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function responseMatch(f: ResponseFilter): Doc {
+  const m: Doc = { surveyId: f.surveyId };
+  if (f.siteIds) m.siteId = { $in: f.siteIds };
+  if (f.channels) m.channel = { $in: f.channels };
+  if (f.segments) m.segment = { $in: f.segments };
+  if (f.dayFrom || f.dayTo) {
+    const d: Doc = {};
+    if (f.dayFrom) d.$gte = f.dayFrom;
+    if (f.dayTo) d.$lte = f.dayTo;
+    m.day = d;
+  }
+  if (f.flagged !== undefined) m['flags.0'] = { $exists: f.flagged };
+  if (f.excluded !== undefined) m.excluded = f.excluded;
+  if (f.textContains) {
+    const keys = f.textQuestionIds ?? [];
+    const re = { $regex: escapeRegex(f.textContains), $options: 'i' };
+    m.$or = keys.length ? keys.map((k) => ({ [`answers.${k}`]: re })) : [{ _id: { $exists: false } }];
+  }
+  return m;
+}
+
+/** The match over tally group documents: the '*' rollup unless days are asked for. */
+export function tallyMatch(q: TallyQuery): Doc {
+  const m: Doc = { surveyId: q.surveyId };
+  const useDays = q.dayFrom !== undefined || q.dayTo !== undefined || q.groupBy.includes('day');
+  if (useDays) {
+    const d: Doc = { $ne: ALL_DAYS };
+    if (q.dayFrom) d.$gte = q.dayFrom;
+    if (q.dayTo) d.$lte = q.dayTo;
+    m.day = d;
+  } else m.day = ALL_DAYS;
+  if (q.siteIds) m.siteId = { $in: q.siteIds };
+  if (q.channels) m.channel = { $in: q.channels };
+  if (q.segments) m.segment = { $in: q.segments };
+  return m;
+}
+
+/** Sums cells over matching groups; output rows have the TallyRow shape. */
+export function tallyQueryPipeline(q: TallyQuery): Doc[] {
+  const groupId: Doc = { cell: '$cells.k' };
+  for (const g of q.groupBy) groupId[g] = `$${g}`;
+  const project: Doc = {
+    _id: 0,
+    questionId: { $arrayElemAt: [{ $split: ['$_id.cell', '~'] }, 0] },
+    key: { $arrayElemAt: [{ $split: ['$_id.cell', '~'] }, 1] },
+    count: 1,
+    sum: 1,
+    sumsq: 1,
+  };
+  for (const g of q.groupBy) project[g] = `$_id.${g}`;
+  const pipeline: Doc[] = [
+    { $match: tallyMatch(q) },
+    { $project: { version: 1, siteId: 1, day: 1, channel: 1, segment: 1, state: 1, cells: { $objectToArray: '$cells' } } },
+    { $unwind: '$cells' },
+  ];
+  if (q.questionIds) {
+    pipeline.push({
+      $match: { $expr: { $in: [{ $arrayElemAt: [{ $split: ['$cells.k', '~'] }, 0] }, q.questionIds] } },
+    });
+  }
+  pipeline.push(
+    { $group: { _id: groupId, count: { $sum: '$cells.v.c' }, sum: { $sum: '$cells.v.s' }, sumsq: { $sum: '$cells.v.q' } } },
+    { $match: { count: { $ne: 0 } } },
+    { $project: project },
+  );
+  return pipeline;
+}
+
+/** The update that adds one delta's cells to its group document (upserted). */
+export function tallyUpdate(delta: TallyDelta): { filter: Doc; update: Doc } {
+  const k = delta.key;
+  const inc: Doc = {};
+  for (const [cell, v] of Object.entries(delta.cells)) {
+    inc[`cells.${cell}.c`] = v.count;
+    inc[`cells.${cell}.s`] = v.sum;
+    inc[`cells.${cell}.q`] = v.sumsq;
+  }
+  return {
+    filter: {
+      surveyId: k.surveyId,
+      day: k.day,
+      version: k.version,
+      siteId: k.siteId,
+      channel: k.channel,
+      segment: k.segment,
+      state: k.state,
+    },
+    update: { $inc: inc },
+  };
+}
+
+/** Groups from stored tally documents, dropping cells whose count is zero. */
+export function tallyDocsToDeltas(docs: Doc[]): TallyDelta[] {
+  const out: TallyDelta[] = [];
+  for (const d of docs) {
+    const cells: TallyDelta['cells'] = {};
+    for (const [cell, v] of Object.entries((d.cells ?? {}) as Record<string, { c: number; s: number; q: number }>)) {
+      if (v.c !== 0) cells[cell] = { count: v.c, sum: v.s, sumsq: v.q };
+    }
+    if (Object.keys(cells).length === 0) continue;
+    out.push({
+      key: {
+        surveyId: d.surveyId as string,
+        version: d.version as number,
+        siteId: d.siteId as string,
+        day: d.day as string,
+        channel: d.channel as string,
+        segment: d.segment as string,
+        state: d.state as string,
+      },
+      cells,
+    });
+  }
+  return out;
+}

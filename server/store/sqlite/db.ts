@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DuplicateKeyError } from '../store';
+import { MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the database file with WAL, foreign keys and durable commits, then migrates. */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before it is acknowledged, so an accepted response survives a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** Maps SQLite's UNIQUE constraint failure to the port's DuplicateKeyError. */
+export function mapUnique<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      const m = /UNIQUE constraint failed: \w+\.(\w+)/.exec(e.message ?? '');
+      throw new DuplicateKeyError(m?.[1] ?? 'key');
+    }
+    throw err;
+  }
+}
+
+export const bool = (v: unknown): boolean => v === 1 || v === true;
+export const int = (b: boolean): number => (b ? 1 : 0);
+
+/** `IN (?, ?, …)` for a list of values. */
+export function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}

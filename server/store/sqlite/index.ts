@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import type { Store } from '../store';
+import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSessionRepo, sqliteUserRepo } from './account-repos';
+import { openDatabase } from './db';
+import { sqliteResponseRepo, sqliteTallyRepo } from './response-repo';
+import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurveyRepo } from './survey-repos';
+
+/** The embedded store: one SQLite file (WAL) under DATA_DIR. */
+export function openSqliteStore(file: string): Store & { file: string } {
+  const db = openDatabase(file);
+  const ping = db.prepare('SELECT 1 AS ok');
+  return {
+    kind: 'sqlite',
+    file,
+    users: sqliteUserRepo(db),
+    sessions: sqliteSessionRepo(db),
+    tokens: sqliteApiTokenRepo(db),
+    audit: sqliteAuditRepo(db),
+    sites: sqliteSiteRepo(db),
+    surveys: sqliteSurveyRepo(db),
+    publications: sqlitePublicationRepo(db),
+    responses: sqliteResponseRepo(db),
+    tallies: sqliteTallyRepo(db),
+    evaluations: sqliteEvaluationRepo(db),
+    rateLimits: sqliteRateLimitRepo(db),
+    async ping() {
+      if (!db.open) throw new Error('database is closed');
+      ping.get();
+      // A database whose file can no longer be written cannot accept responses: not ready.
+      if (file !== ':memory:') fs.accessSync(file, fs.constants.W_OK);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

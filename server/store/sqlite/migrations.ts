@@ -1,0 +1,170 @@
+/**
+ * Numbered migrations, applied in order at open; PRAGMA user_version records the last one applied.
+ * Never edit a released migration: add the next number.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin','evaluator','station','viewer')),
+  site_ids TEXT NOT NULL DEFAULT '[]',
+  active INTEGER NOT NULL DEFAULT 1,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  data TEXT NOT NULL,
+  user_id TEXT,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL CHECK (scope IN ('read','write')),
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE audit_events (
+  id TEXT PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor_id TEXT,
+  actor_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_action ON audit_events (action, at);
+CREATE INDEX audit_events_target ON audit_events (target_id, at);
+
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  township TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL CHECK (kind IN ('township','street')),
+  recipients INTEGER,
+  active INTEGER NOT NULL DEFAULT 1,
+  is_demo INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE surveys (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('draft','open','closed','archived')),
+  version INTEGER NOT NULL,
+  questions TEXT NOT NULL,
+  segment_question_id TEXT,
+  settings TEXT NOT NULL,
+  locale TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  response_count INTEGER NOT NULL DEFAULT 0,
+  is_demo INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE survey_versions (
+  survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  questions TEXT NOT NULL,
+  segment_question_id TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (survey_id, version)
+);
+
+CREATE TABLE publications (
+  id TEXT PRIMARY KEY,
+  survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+  site_id TEXT NOT NULL REFERENCES sites (id),
+  code TEXT NOT NULL UNIQUE,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  UNIQUE (survey_id, site_id)
+);
+
+CREATE TABLE responses (
+  id TEXT PRIMARY KEY,
+  survey_id TEXT NOT NULL REFERENCES surveys (id),
+  version INTEGER NOT NULL,
+  site_id TEXT NOT NULL REFERENCES sites (id),
+  publication_id TEXT NOT NULL REFERENCES publications (id),
+  channel TEXT NOT NULL CHECK (channel IN ('qr','link','assisted')),
+  started_at TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  day TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  answers TEXT NOT NULL,
+  segment TEXT NOT NULL DEFAULT '',
+  flags TEXT NOT NULL DEFAULT '[]',
+  excluded INTEGER NOT NULL DEFAULT 0,
+  excluded_reason TEXT,
+  excluded_by TEXT,
+  excluded_at TEXT,
+  device_hash TEXT NOT NULL,
+  ip_hash TEXT NOT NULL,
+  submission_token TEXT NOT NULL UNIQUE,
+  entered_by TEXT,
+  is_demo INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX responses_survey ON responses (survey_id, id);
+CREATE INDEX responses_device ON responses (survey_id, device_hash);
+CREATE INDEX responses_publication ON responses (publication_id, submitted_at);
+
+CREATE TABLE tallies (
+  survey_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  site_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  segment TEXT NOT NULL,
+  state TEXT NOT NULL,
+  question_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 0,
+  sum REAL NOT NULL DEFAULT 0,
+  sumsq REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (survey_id, day, version, site_id, channel, segment, state, question_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE evaluations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  locked INTEGER NOT NULL DEFAULT 0,
+  is_demo INTEGER NOT NULL DEFAULT 0,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_by TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE rate_limits (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at INTEGER NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,272 @@
+import type { SurveyResponse } from '../../../models/response';
+import { ALL_DAYS, type TallyDelta, type TallyQuery, type TallyRow } from '../../../models/tally';
+import type { ResponseFilter, ResponseRepo, TallyRepo } from '../store';
+import { bool, int, placeholders, type Db } from './db';
+
+type Row = Record<string, unknown>;
+
+const toResponse = (r: Row): SurveyResponse => ({
+  id: r.id as string,
+  surveyId: r.survey_id as string,
+  version: r.version as number,
+  siteId: r.site_id as string,
+  publicationId: r.publication_id as string,
+  channel: r.channel as SurveyResponse['channel'],
+  startedAt: r.started_at as string,
+  submittedAt: r.submitted_at as string,
+  day: r.day as string,
+  durationMs: r.duration_ms as number,
+  answers: JSON.parse(r.answers as string) as SurveyResponse['answers'],
+  segment: r.segment as string,
+  flags: JSON.parse(r.flags as string) as string[],
+  excluded: bool(r.excluded),
+  excludedReason: (r.excluded_reason as string | null) ?? null,
+  excludedBy: (r.excluded_by as string | null) ?? null,
+  excludedAt: (r.excluded_at as string | null) ?? null,
+  deviceHash: r.device_hash as string,
+  ipHash: r.ip_hash as string,
+  submissionToken: r.submission_token as string,
+  enteredBy: (r.entered_by as string | null) ?? null,
+  isDemo: bool(r.is_demo),
+});
+
+/** Escapes LIKE wildcards so user text is matched literally (with ESCAPE '\'). */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function responseWhere(f: ResponseFilter): { sql: string; values: unknown[] } {
+  const parts = ['survey_id = ?'];
+  const values: unknown[] = [f.surveyId];
+  const inList = (column: string, list: readonly unknown[] | undefined) => {
+    if (!list) return;
+    if (list.length === 0) {
+      parts.push('0');
+      return;
+    }
+    parts.push(`${column} IN (${placeholders(list)})`);
+    values.push(...list);
+  };
+  inList('site_id', f.siteIds);
+  inList('channel', f.channels);
+  inList('segment', f.segments);
+  if (f.dayFrom) {
+        parts.push('day >= ?');
+        values.push(f.dayFrom);
+      }
+  if (f.dayTo) {
+        parts.push('day <= ?');
+        values.push(f.dayTo);
+      }
+  if (f.flagged !== undefined) parts.push(f.flagged ? "flags <> '[]'" : "flags = '[]'");
+  if (f.excluded !== undefined) {
+        parts.push('excluded = ?');
+        values.push(int(f.excluded));
+      }
+  if (f.textContains) {
+    const keys = f.textQuestionIds ?? [];
+    if (keys.length === 0) parts.push('0');
+    else {
+      parts.push(
+        `EXISTS (SELECT 1 FROM json_each(responses.answers) j WHERE j.key IN (${placeholders(keys)}) AND j.type = 'text' AND j.value LIKE ? ESCAPE '\\')`,
+      );
+      values.push(...keys, `%${likeLiteral(f.textContains)}%`);
+    }
+  }
+  return { sql: parts.join(' AND '), values };
+}
+
+export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
+  const upsert = db.prepare(
+    `INSERT INTO tallies (survey_id, day, version, site_id, channel, segment, state, question_id, key, count, sum, sumsq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (survey_id, day, version, site_id, channel, segment, state, question_id, key)
+     DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum, sumsq = sumsq + excluded.sumsq`,
+  );
+  let negative = false;
+  for (const d of deltas) {
+    const k = d.key;
+    for (const [cell, v] of Object.entries(d.cells)) {
+      const sep = cell.indexOf('~');
+      upsert.run(k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state, cell.slice(0, sep), cell.slice(sep + 1), v.count, v.sum, v.sumsq);
+      if (v.count < 0) negative = true;
+    }
+  }
+  // A cell whose count fell to zero holds nothing (sums only grow with counts): drop it.
+  if (negative && deltas[0]) db.prepare('DELETE FROM tallies WHERE survey_id = ? AND count = 0').run(deltas[0].key.surveyId);
+}
+
+export function sqliteResponseRepo(db: Db): ResponseRepo {
+  const insert = db.prepare(
+    `INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
+       answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo)
+     VALUES (@id, @surveyId, @version, @siteId, @publicationId, @channel, @startedAt, @submittedAt, @day, @durationMs,
+       @answers, @segment, @flags, @excluded, @excludedReason, @excludedBy, @excludedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo)
+     ON CONFLICT (submission_token) DO NOTHING`,
+  );
+  const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
+  const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
+  const bump = db.prepare('UPDATE surveys SET response_count = response_count + 1 WHERE id = ?');
+
+  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[]) => {
+    const changes = insert.run({
+      ...r,
+      answers: JSON.stringify(r.answers),
+      flags: JSON.stringify(r.flags),
+      excluded: int(r.excluded),
+      isDemo: int(r.isDemo),
+    }).changes;
+    if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
+    bump.run(r.surveyId);
+    applyTallyDeltas(db, deltas);
+    return { inserted: true, response: r };
+  });
+
+  const exclusionTx = db.transaction(
+    (id: string, c: { excluded: boolean; reason: string | null; by: string | null; at: string | null }, deltas: TallyDelta[]) => {
+      const changed = db
+        .prepare(
+          'UPDATE responses SET excluded = ?, excluded_reason = ?, excluded_by = ?, excluded_at = ? WHERE id = ? AND excluded = ?',
+        )
+        .run(int(c.excluded), c.reason, c.by, c.at, id, int(!c.excluded)).changes;
+      if (!changed) return null;
+      applyTallyDeltas(db, deltas);
+      return toResponse(byId.get(id) as Row);
+    },
+  );
+
+  return {
+    async insert(response, deltas) {
+      return insertTx(response, deltas);
+    },
+    async get(id) {
+      const r = byId.get(id) as Row | undefined;
+      return r ? toResponse(r) : null;
+    },
+    async findBySubmissionToken(token) {
+      const r = byToken.get(token) as Row | undefined;
+      return r ? toResponse(r) : null;
+    },
+    async count(filter) {
+      const w = responseWhere(filter);
+      return (db.prepare(`SELECT COUNT(*) AS n FROM responses WHERE ${w.sql}`).get(...w.values) as { n: number }).n;
+    },
+    async list(filter, page) {
+      const w = responseWhere(filter);
+      const order = page.newestFirst ? 'DESC' : 'ASC';
+      return (
+        db
+          .prepare(`SELECT * FROM responses WHERE ${w.sql} ORDER BY id ${order} LIMIT ? OFFSET ?`)
+          .all(...w.values, page.limit, page.offset ?? 0) as Row[]
+      ).map(toResponse);
+    },
+    async *stream(filter) {
+      const w = responseWhere(filter);
+      const batch = db.prepare(`SELECT * FROM responses WHERE ${w.sql} AND id > ? ORDER BY id LIMIT 500`);
+      let after = '';
+      for (;;) {
+        const rows = batch.all(...w.values, after) as Row[];
+        if (rows.length === 0) return;
+        for (const r of rows) yield toResponse(r);
+        after = rows[rows.length - 1]!.id as string;
+        // Let other requests run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    async setExclusion(id, change, deltas) {
+      return exclusionTx(id, change, deltas);
+    },
+    async existsForDevice(surveyId, deviceHash) {
+      return !!db.prepare('SELECT 1 FROM responses WHERE survey_id = ? AND device_hash = ? LIMIT 1').get(surveyId, deviceHash);
+    },
+    async sitesForDevice(surveyId, deviceHash) {
+      return (
+        db.prepare('SELECT DISTINCT site_id FROM responses WHERE survey_id = ? AND device_hash = ?').all(surveyId, deviceHash) as {
+          site_id: string;
+        }[]
+      ).map((r) => r.site_id);
+    },
+    async countSince(publicationId, since) {
+      return (
+        db.prepare('SELECT COUNT(*) AS n FROM responses WHERE publication_id = ? AND submitted_at >= ?').get(publicationId, since) as {
+          n: number;
+        }
+      ).n;
+    },
+  };
+}
+
+const GROUP_COLUMNS = {
+  version: 'version',
+  siteId: 'site_id',
+  day: 'day',
+  channel: 'channel',
+  segment: 'segment',
+  state: 'state',
+} as const;
+
+export function sqliteTallyRepo(db: Db): TallyRepo {
+  return {
+    async query(q: TallyQuery) {
+      const parts = ['survey_id = ?'];
+      const values: unknown[] = [q.surveyId];
+      const useDays = q.dayFrom !== undefined || q.dayTo !== undefined || q.groupBy.includes('day');
+      if (useDays) {
+        parts.push('day <> ?');
+        values.push(ALL_DAYS);
+        if (q.dayFrom) {
+        parts.push('day >= ?');
+        values.push(q.dayFrom);
+      }
+        if (q.dayTo) {
+        parts.push('day <= ?');
+        values.push(q.dayTo);
+      }
+      } else {
+        parts.push('day = ?');
+        values.push(ALL_DAYS);
+      }
+      const inList = (column: string, list: readonly unknown[] | undefined) => {
+        if (!list) return;
+        if (list.length === 0) return void parts.push('0');
+        parts.push(`${column} IN (${placeholders(list)})`);
+        values.push(...list);
+      };
+      inList('site_id', q.siteIds);
+      inList('channel', q.channels);
+      inList('segment', q.segments);
+      inList('question_id', q.questionIds);
+      const groups = q.groupBy.map((g) => `${GROUP_COLUMNS[g]} AS ${g}`);
+      const groupCols = [...q.groupBy.map((g) => GROUP_COLUMNS[g]), 'question_id', 'key'];
+      const sql = `SELECT ${[...groups, 'question_id AS questionId', 'key', 'SUM(count) AS count', 'SUM(sum) AS sum', 'SUM(sumsq) AS sumsq'].join(', ')}
+        FROM tallies WHERE ${parts.join(' AND ')} GROUP BY ${groupCols.join(', ')}`;
+      return db.prepare(sql).all(...values) as TallyRow[];
+    },
+    async dump(surveyId) {
+      const rows = db
+        .prepare('SELECT * FROM tallies WHERE survey_id = ? AND count <> 0 ORDER BY day, version, site_id, channel, segment, state')
+        .all(surveyId) as Row[];
+      const groups = new Map<string, TallyDelta>();
+      for (const r of rows) {
+        const key = {
+          surveyId,
+          version: r.version as number,
+          siteId: r.site_id as string,
+          day: r.day as string,
+          channel: r.channel as string,
+          segment: r.segment as string,
+          state: r.state as string,
+        };
+        const id = JSON.stringify(key);
+        let g = groups.get(id);
+        if (!g) groups.set(id, (g = { key, cells: {} }));
+        g.cells[`${r.question_id as string}~${r.key as string}`] = { count: r.count as number, sum: r.sum as number, sumsq: r.sumsq as number };
+      }
+      return [...groups.values()];
+    },
+    async replaceForSurvey(surveyId, deltas) {
+      db.transaction(() => {
+        db.prepare('DELETE FROM tallies WHERE survey_id = ?').run(surveyId);
+        applyTallyDeltas(db, deltas);
+      })();
+    },
+  };
+}

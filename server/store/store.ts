@@ -1,0 +1,208 @@
+import type { ApiToken } from '../../models/api-token';
+import type { AuditEvent } from '../../models/audit-event';
+import type { EvaluationRecord } from '../../models/evaluation';
+import type { Publication } from '../../models/publication';
+import type { RateLimitHit } from '../../models/rate-limit';
+import type { Channel, SurveyResponse } from '../../models/response';
+import type { SessionRecord } from '../../models/session';
+import type { Site } from '../../models/site';
+import type { Survey, SurveyVersion } from '../../models/survey';
+import type { TallyDelta, TallyQuery, TallyRow } from '../../models/tally';
+import type { User } from '../../models/user';
+
+/** The Store port: repositories that take and return plain domain objects. Both adapters implement it. */
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  users: UserRepo;
+  sessions: SessionRepo;
+  tokens: ApiTokenRepo;
+  audit: AuditRepo;
+  sites: SiteRepo;
+  surveys: SurveyRepo;
+  publications: PublicationRepo;
+  responses: ResponseRepo;
+  tallies: TallyRepo;
+  evaluations: EvaluationRepo;
+  rateLimits: RateLimitRepo;
+  /** Resolves when the store answers; rejects when it is unreachable or read-only. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a repository when a unique key (username, site code, public code…) is taken. */
+export class DuplicateKeyError extends Error {
+  constructor(public readonly field: string) {
+    super(`duplicate ${field}`);
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'updatedAt'>>;
+
+export interface UserRepo {
+  create(user: User): Promise<void>;
+  get(id: string): Promise<User | null>;
+  findByUsername(username: string): Promise<User | null>;
+  list(): Promise<User[]>;
+  count(): Promise<number>;
+  update(id: string, patch: UserPatch): Promise<User | null>;
+  /** Atomically adds one failed login and returns the new count. */
+  addFailedLogin(id: string): Promise<number>;
+}
+
+export interface SessionRepo {
+  /** The session, or null when absent or expired at `now`. */
+  get(id: string, now: string): Promise<SessionRecord | null>;
+  set(record: SessionRecord): Promise<void>;
+  touch(id: string, expiresAt: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  destroyForUser(userId: string): Promise<number>;
+  purgeExpired(now: string): Promise<number>;
+}
+
+export interface ApiTokenRepo {
+  create(token: ApiToken): Promise<void>;
+  findByHash(tokenHash: string): Promise<ApiToken | null>;
+  listForUser(userId: string): Promise<ApiToken[]>;
+  revoke(id: string, at: string): Promise<void>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface AuditQuery {
+  limit: number;
+  offset?: number;
+  action?: string;
+  targetId?: string;
+}
+
+export interface AuditRepo {
+  append(event: AuditEvent): Promise<void>;
+  list(query: AuditQuery): Promise<AuditEvent[]>;
+  count(query?: Omit<AuditQuery, 'limit' | 'offset'>): Promise<number>;
+}
+
+export type SitePatch = Partial<Pick<Site, 'code' | 'name' | 'township' | 'kind' | 'recipients' | 'active' | 'updatedAt'>>;
+
+export interface SiteRepo {
+  create(site: Site): Promise<void>;
+  /** All or nothing: a duplicate code anywhere stores none of them. */
+  createMany(sites: Site[]): Promise<void>;
+  get(id: string): Promise<Site | null>;
+  getByCode(code: string): Promise<Site | null>;
+  list(filter?: { active?: boolean; ids?: string[] }): Promise<Site[]>;
+  update(id: string, patch: SitePatch): Promise<Site | null>;
+}
+
+export type SurveyPatch = Partial<
+  Pick<Survey, 'title' | 'description' | 'status' | 'questions' | 'segmentQuestionId' | 'settings' | 'updatedAt'>
+>;
+
+export interface SurveyRepo {
+  /** Stores the survey and its first version together. */
+  create(survey: Survey, version: SurveyVersion): Promise<void>;
+  get(id: string): Promise<Survey | null>;
+  list(): Promise<Survey[]>;
+  update(id: string, patch: SurveyPatch): Promise<Survey | null>;
+  /**
+   * Replaces the current version's questions when it has no responses, else adds version+1.
+   * `expectedVersion` guards against two editors: a mismatch returns null.
+   */
+  saveQuestions(
+    id: string,
+    expectedVersion: number,
+    patch: Pick<Survey, 'questions' | 'segmentQuestionId' | 'updatedAt'>,
+  ): Promise<Survey | null>;
+  getVersion(id: string, version: number): Promise<SurveyVersion | null>;
+  listVersions(id: string): Promise<SurveyVersion[]>;
+  delete(id: string): Promise<void>;
+}
+
+export interface PublicationRepo {
+  create(publication: Publication): Promise<void>;
+  get(id: string): Promise<Publication | null>;
+  getByCode(code: string): Promise<Publication | null>;
+  listBySurvey(surveyId: string): Promise<Publication[]>;
+  findBySurveyAndSite(surveyId: string, siteId: string): Promise<Publication | null>;
+  setActive(id: string, active: boolean): Promise<void>;
+}
+
+export interface ResponseFilter {
+  surveyId: string;
+  siteIds?: string[];
+  dayFrom?: string;
+  dayTo?: string;
+  channels?: Channel[];
+  segments?: string[];
+  /** Only responses with at least one flag, or only excluded ones. */
+  flagged?: boolean;
+  excluded?: boolean;
+  /** Case-insensitive substring over text answers (comments). */
+  textContains?: string;
+  textQuestionIds?: string[];
+}
+
+export interface ResponsePage {
+  limit: number;
+  offset?: number;
+  /** Newest first when true (default oldest first, by id = submission order). */
+  newestFirst?: boolean;
+}
+
+export interface ExclusionChange {
+  excluded: boolean;
+  reason: string | null;
+  by: string | null;
+  at: string | null;
+}
+
+export interface ResponseRepo {
+  /**
+   * Stores the response, bumps its survey's response count and applies its tally deltas in one
+   * transaction. A response whose submissionToken was already stored is not stored again:
+   * the earlier one is returned with inserted=false.
+   */
+  insert(response: SurveyResponse, deltas: TallyDelta[]): Promise<{ inserted: boolean; response: SurveyResponse }>;
+  get(id: string): Promise<SurveyResponse | null>;
+  findBySubmissionToken(token: string): Promise<SurveyResponse | null>;
+  count(filter: ResponseFilter): Promise<number>;
+  list(filter: ResponseFilter, page: ResponsePage): Promise<SurveyResponse[]>;
+  /** All matching responses in submission order, read in batches (bounded memory). */
+  stream(filter: ResponseFilter): AsyncIterable<SurveyResponse>;
+  /** Changes exclusion and moves the response's tallies in one transaction; null if unchanged/absent. */
+  setExclusion(id: string, change: ExclusionChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
+  /** Whether this device already answered this survey. */
+  existsForDevice(surveyId: string, deviceHash: string): Promise<boolean>;
+  /** Sites at which this device answered this survey. */
+  sitesForDevice(surveyId: string, deviceHash: string): Promise<string[]>;
+  /** Submissions to this publication at or after `since`. */
+  countSince(publicationId: string, since: string): Promise<number>;
+}
+
+export interface TallyRepo {
+  /** Sums cells over the matching groups, grouped by the requested fields plus question and key. */
+  query(query: TallyQuery): Promise<TallyRow[]>;
+  /** Every stored group of a survey, unsummed (for comparing with a rebuild). */
+  dump(surveyId: string): Promise<TallyDelta[]>;
+  /** Replaces all tallies of a survey in one transaction (rebuild-tallies). */
+  replaceForSurvey(surveyId: string, deltas: TallyDelta[]): Promise<void>;
+}
+
+export interface EvaluationRepo {
+  create(evaluation: EvaluationRecord): Promise<void>;
+  get(id: string): Promise<EvaluationRecord | null>;
+  list(): Promise<EvaluationRecord[]>;
+  /** Saves when the stored updatedAt equals expectedUpdatedAt; null otherwise (someone else saved). */
+  update(
+    id: string,
+    expectedUpdatedAt: string,
+    patch: Partial<Pick<EvaluationRecord, 'name' | 'locked' | 'data' | 'updatedAt'>>,
+  ): Promise<EvaluationRecord | null>;
+  delete(id: string): Promise<void>;
+}
+
+export interface RateLimitRepo {
+  /** Counts a hit in the fixed window that contains `nowMs`. */
+  hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
+  decrement(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}

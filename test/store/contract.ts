@@ -1,0 +1,348 @@
+/**
+ * The one contract every Store adapter keeps. sqlite.test.ts runs it always; mongo.test.ts runs it
+ * when MONGODB_URI is set. A behaviour one store has and the other lacks is a bug.
+ */
+import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/domain/tally';
+import { newId } from '../../server/ids';
+import { DuplicateKeyError, type Store } from '../../server/store/store';
+import type { SurveyResponse } from '../../models/response';
+import { publicationFixture, responseFixture, siteFixture, surveyFixture, userFixture } from '../helpers/fixtures';
+
+export function storeContract(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ store, cleanup } = await open());
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  async function seedSurvey() {
+    const siteA = siteFixture({ code: 'A01' });
+    const siteB = siteFixture({ code: 'B02' });
+    await store.sites.create(siteB);
+    await store.sites.create(siteA);
+    const { survey, version } = surveyFixture();
+    await store.surveys.create(survey, version);
+    const pubA = publicationFixture(survey.id, siteA.id);
+    const pubB = publicationFixture(survey.id, siteB.id);
+    await store.publications.create(pubA);
+    await store.publications.create(pubB);
+    return { siteA, siteB, survey, version, pubA, pubB };
+  }
+
+  async function submit(r: SurveyResponse, questions = surveyFixture().survey.questions) {
+    return store.responses.insert(r, tallyDeltas(r, questions));
+  }
+
+  describe('users', () => {
+    it('stores a user and finds it by id and by username', async () => {
+      const u = userFixture({ username: 'alice', siteIds: ['s1'], role: 'station' });
+      await store.users.create(u);
+      expect(await store.users.get(u.id)).toEqual(u);
+      expect(await store.users.findByUsername('alice')).toEqual(u);
+      expect(await store.users.findByUsername('nobody')).toBeNull();
+      expect(await store.users.count()).toBe(1);
+    });
+
+    it('refuses a second user with the same username', async () => {
+      await store.users.create(userFixture({ username: 'bob' }));
+      await expect(store.users.create(userFixture({ username: 'bob' }))).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect(await store.users.count()).toBe(1);
+    });
+
+    it('counts failed logins atomically and updates fields', async () => {
+      const u = userFixture();
+      await store.users.create(u);
+      await Promise.all([store.users.addFailedLogin(u.id), store.users.addFailedLogin(u.id)]);
+      expect(await store.users.addFailedLogin(u.id)).toBe(3);
+      const updated = await store.users.update(u.id, { failedLogins: 0, lockedUntil: '2026-12-01T00:00:00.000Z', active: false });
+      expect(updated).toMatchObject({ failedLogins: 0, lockedUntil: '2026-12-01T00:00:00.000Z', active: false });
+      expect((await store.users.list()).map((x) => x.id)).toEqual([u.id]);
+    });
+  });
+
+  describe('sessions', () => {
+    it('returns a live session and hides an expired one', async () => {
+      await store.sessions.set({ id: 's1', data: '{"a":1}', userId: 'u1', expiresAt: '2026-12-02T10:00:00.000Z' });
+      expect(await store.sessions.get('s1', '2026-12-02T09:00:00.000Z')).toEqual({ id: 's1', data: '{"a":1}', userId: 'u1', expiresAt: '2026-12-02T10:00:00.000Z' });
+      expect(await store.sessions.get('s1', '2026-12-02T10:00:01.000Z')).toBeNull();
+      await store.sessions.touch('s1', '2026-12-02T12:00:00.000Z');
+      expect(await store.sessions.get('s1', '2026-12-02T11:00:00.000Z')).not.toBeNull();
+    });
+
+    it('destroys one session, all of a user, and purges expired ones', async () => {
+      await store.sessions.set({ id: 'a', data: '{}', userId: 'u1', expiresAt: '2026-12-02T10:00:00.000Z' });
+      await store.sessions.set({ id: 'b', data: '{}', userId: 'u1', expiresAt: '2026-12-02T10:00:00.000Z' });
+      await store.sessions.set({ id: 'c', data: '{}', userId: 'u2', expiresAt: '2026-12-01T10:00:00.000Z' });
+      expect(await store.sessions.destroyForUser('u1')).toBe(2);
+      expect(await store.sessions.purgeExpired('2026-12-02T00:00:00.000Z')).toBe(1);
+      await store.sessions.set({ id: 'd', data: '{}', userId: null, expiresAt: '2026-12-02T10:00:00.000Z' });
+      await store.sessions.destroy('d');
+      expect(await store.sessions.get('d', '2026-12-02T00:00:00.000Z')).toBeNull();
+    });
+  });
+
+  describe('api tokens', () => {
+    it('finds a token by its hash, touches and revokes it', async () => {
+      const u = userFixture();
+      await store.users.create(u);
+      const t = { id: newId(), userId: u.id, name: 'x', tokenHash: 'h1', scope: 'read' as const, createdAt: '2026-12-01T00:00:00.000Z', lastUsedAt: null, revokedAt: null };
+      await store.tokens.create(t);
+      expect(await store.tokens.findByHash('h1')).toEqual(t);
+      await store.tokens.touch(t.id, '2026-12-02T00:00:00.000Z');
+      await store.tokens.revoke(t.id, '2026-12-03T00:00:00.000Z');
+      expect(await store.tokens.findByHash('h1')).toMatchObject({ lastUsedAt: '2026-12-02T00:00:00.000Z', revokedAt: '2026-12-03T00:00:00.000Z' });
+      expect(await store.tokens.listForUser(u.id)).toHaveLength(1);
+      await expect(store.tokens.create({ ...t, id: newId() })).rejects.toBeInstanceOf(DuplicateKeyError);
+    });
+  });
+
+  describe('audit', () => {
+    it('lists events newest first, filtered and paged', async () => {
+      for (let i = 0; i < 5; i++) {
+        await store.audit.append({
+          id: newId(),
+          at: `2026-12-0${i + 1}T00:00:00.000Z`,
+          actorId: null,
+          actorName: 'system',
+          action: i % 2 ? 'a.odd' : 'a.even',
+          targetType: 't',
+          targetId: `x${i}`,
+          details: { i, nested: { ok: true } },
+        });
+      }
+      const page = await store.audit.list({ limit: 2 });
+      expect(page.map((e) => e.targetId)).toEqual(['x4', 'x3']);
+      expect(page[0]!.details).toEqual({ i: 4, nested: { ok: true } });
+      expect((await store.audit.list({ limit: 10, offset: 3 })).map((e) => e.targetId)).toEqual(['x1', 'x0']);
+      expect(await store.audit.count({ action: 'a.even' })).toBe(3);
+      expect(await store.audit.count({ targetId: 'x1' })).toBe(1);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('counts hits in a fixed window and starts again after it', async () => {
+      expect(await store.rateLimits.hit('k', 1000, 10_000)).toEqual({ count: 1, resetAt: 11_000 });
+      expect((await store.rateLimits.hit('k', 1000, 10_500)).count).toBe(2);
+      await store.rateLimits.decrement('k');
+      expect((await store.rateLimits.hit('k', 1000, 10_600)).count).toBe(2);
+      expect(await store.rateLimits.hit('k', 1000, 11_000)).toEqual({ count: 1, resetAt: 12_000 });
+      await store.rateLimits.reset('k');
+      expect((await store.rateLimits.hit('k', 1000, 11_100)).count).toBe(1);
+    });
+  });
+
+  describe('sites', () => {
+    it('creates, finds, lists by code and updates sites', async () => {
+      const a = siteFixture({ code: 'Z9' });
+      const b = siteFixture({ code: 'A1', recipients: null });
+      await store.sites.create(a);
+      await store.sites.create(b);
+      expect(await store.sites.get(b.id)).toEqual(b);
+      expect(await store.sites.getByCode('Z9')).toEqual(a);
+      expect((await store.sites.list()).map((s) => s.code)).toEqual(['A1', 'Z9']);
+      await store.sites.update(a.id, { active: false, name: '新名' });
+      expect((await store.sites.list({ active: true })).map((s) => s.code)).toEqual(['A1']);
+      expect((await store.sites.list({ ids: [a.id] }))[0]).toMatchObject({ name: '新名', active: false });
+      expect(await store.sites.list({ ids: [] })).toEqual([]);
+      await expect(store.sites.update(b.id, { code: 'Z9' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    });
+
+    it('imports many sites all or nothing', async () => {
+      await store.sites.create(siteFixture({ code: 'DUP' }));
+      await expect(store.sites.createMany([siteFixture({ code: 'N1' }), siteFixture({ code: 'DUP' })])).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect((await store.sites.list()).map((s) => s.code)).toEqual(['DUP']);
+      await store.sites.createMany([siteFixture({ code: 'N1' }), siteFixture({ code: 'N2' })]);
+      expect(await store.sites.list()).toHaveLength(3);
+    });
+  });
+
+  describe('surveys and versions', () => {
+    it('stores a survey with its first version', async () => {
+      const { survey, version } = surveyFixture();
+      await store.surveys.create(survey, version);
+      expect(await store.surveys.get(survey.id)).toEqual(survey);
+      expect(await store.surveys.getVersion(survey.id, 1)).toEqual(version);
+      expect(await store.surveys.list()).toHaveLength(1);
+      const updated = await store.surveys.update(survey.id, { status: 'closed', title: '新标题' });
+      expect(updated).toMatchObject({ status: 'closed', title: '新标题', version: 1 });
+    });
+
+    it('edits questions in place before the first response and adds a version after it', async () => {
+      const { siteA, survey, pubA } = await seedSurvey();
+      const q2 = survey.questions.slice(0, 3);
+      const edited = await store.surveys.saveQuestions(survey.id, 1, { questions: q2, segmentQuestionId: 'seg', updatedAt: '2026-11-02T00:00:00.000Z' });
+      expect(edited).toMatchObject({ version: 1 });
+      expect((await store.surveys.getVersion(survey.id, 1))!.questions).toHaveLength(3);
+
+      await submit(responseFixture(pubA), q2);
+      expect(await store.surveys.saveQuestions(survey.id, 0, { questions: q2, segmentQuestionId: null, updatedAt: 'x' })).toBeNull();
+      const v2 = await store.surveys.saveQuestions(survey.id, 1, { questions: q2.slice(0, 2), segmentQuestionId: null, updatedAt: '2026-11-03T00:00:00.000Z' });
+      expect(v2).toMatchObject({ version: 2, segmentQuestionId: null, responseCount: 1 });
+      expect((await store.surveys.listVersions(survey.id)).map((v) => [v.version, v.questions.length])).toEqual([
+        [1, 3],
+        [2, 2],
+      ]);
+      void siteA;
+    });
+
+    it('deletes a survey with its responses and tallies', async () => {
+      const { survey, pubA } = await seedSurvey();
+      await submit(responseFixture(pubA));
+      await store.surveys.delete(survey.id);
+      expect(await store.surveys.get(survey.id)).toBeNull();
+      expect(await store.tallies.dump(survey.id)).toEqual([]);
+    });
+  });
+
+  describe('publications', () => {
+    it('finds publications by code, survey and site, ordered by site code', async () => {
+      const { survey, siteA, siteB, pubA, pubB } = await seedSurvey();
+      expect(await store.publications.getByCode(pubA.code)).toEqual(pubA);
+      expect(await store.publications.get(pubB.id)).toEqual(pubB);
+      expect((await store.publications.listBySurvey(survey.id)).map((p) => p.siteId)).toEqual([siteA.id, siteB.id]);
+      expect(await store.publications.findBySurveyAndSite(survey.id, siteB.id)).toEqual(pubB);
+      await store.publications.setActive(pubA.id, false);
+      expect((await store.publications.get(pubA.id))!.active).toBe(false);
+      await expect(store.publications.create(publicationFixture(survey.id, siteA.id))).rejects.toBeInstanceOf(DuplicateKeyError);
+    });
+  });
+
+  describe('responses and tallies', () => {
+    it('stores a response with its tallies and counts it once per submission token', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const r = responseFixture(pubA);
+      const first = await submit(r);
+      const again = await submit({ ...r, id: newId() });
+      expect(first.inserted).toBe(true);
+      expect(again).toEqual({ inserted: false, response: r });
+      expect(await store.responses.get(r.id)).toEqual(r);
+      expect(await store.responses.findBySubmissionToken(r.submissionToken)).toEqual(r);
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(1);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(r, survey.questions)).same).toBe(true);
+    });
+
+    it('filters, pages and streams responses in submission order', async () => {
+      const { survey, siteA, pubA, pubB } = await seedSurvey();
+      const rs = [
+        responseFixture(pubA, { day: '2026-11-01', segment: 'a', answers: { c: '服务很好' } }),
+        responseFixture(pubB, { day: '2026-11-02', segment: 'b', channel: 'assisted', flags: ['speeder'], answers: { c: '态度 100%_好' } }),
+        responseFixture(pubA, { day: '2026-11-03', segment: 'b', excluded: true, excludedReason: 'x', answers: { c: '一般' } }),
+      ];
+      for (const r of rs) await submit(r);
+      const ids = (list: SurveyResponse[]) => list.map((r) => r.id);
+      expect(await store.responses.count({ surveyId: survey.id })).toBe(3);
+      expect(await store.responses.count({ surveyId: survey.id, siteIds: [siteA.id] })).toBe(2);
+      expect(await store.responses.count({ surveyId: survey.id, siteIds: [] })).toBe(0);
+      expect(await store.responses.count({ surveyId: survey.id, dayFrom: '2026-11-02', dayTo: '2026-11-02' })).toBe(1);
+      expect(await store.responses.count({ surveyId: survey.id, channels: ['assisted'] })).toBe(1);
+      expect(await store.responses.count({ surveyId: survey.id, segments: ['b'] })).toBe(2);
+      expect(await store.responses.count({ surveyId: survey.id, flagged: true })).toBe(1);
+      expect(await store.responses.count({ surveyId: survey.id, excluded: true })).toBe(1);
+      expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '很好', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[0]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '100%_', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[1]!.id]);
+      expect(await store.responses.count({ surveyId: survey.id, textContains: '%', textQuestionIds: ['c'] })).toBe(1);
+      expect(ids(await store.responses.list({ surveyId: survey.id }, { limit: 2, offset: 1 }))).toEqual([rs[1]!.id, rs[2]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id }, { limit: 1, newestFirst: true }))).toEqual([rs[2]!.id]);
+      const streamed: SurveyResponse[] = [];
+      for await (const r of store.responses.stream({ surveyId: survey.id })) streamed.push(r);
+      expect(streamed).toEqual(rs);
+    });
+
+    it('streams more responses than one batch without losing or repeating any', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const n = 1203;
+      for (let i = 0; i < n; i++) await submit(responseFixture(pubA));
+      const seen = new Set<string>();
+      for await (const r of store.responses.stream({ surveyId: survey.id })) seen.add(r.id);
+      expect(seen.size).toBe(n);
+    });
+
+    it('answers device and burst questions', async () => {
+      const { survey, siteA, siteB, pubA, pubB } = await seedSurvey();
+      await submit(responseFixture(pubA, { deviceHash: 'd1', submittedAt: '2026-11-01T02:00:00.000Z' }));
+      await submit(responseFixture(pubB, { deviceHash: 'd1', submittedAt: '2026-11-01T02:00:30.000Z' }));
+      expect(await store.responses.existsForDevice(survey.id, 'd1')).toBe(true);
+      expect(await store.responses.existsForDevice(survey.id, 'd2')).toBe(false);
+      expect((await store.responses.sitesForDevice(survey.id, 'd1')).sort()).toEqual([siteA.id, siteB.id].sort());
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T01:59:00.000Z')).toBe(1);
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T02:00:01.000Z')).toBe(0);
+    });
+
+    it('moves tallies when a response is excluded and back when re-included', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const r = responseFixture(pubA);
+      await submit(r);
+      const excluded = { ...r, excluded: true, excludedReason: '重复', excludedBy: 'u1', excludedAt: '2026-11-05T00:00:00.000Z' };
+      const after = await store.responses.setExclusion(r.id, { excluded: true, reason: '重复', by: 'u1', at: excluded.excludedAt }, moveDeltas(r, excluded, survey.questions));
+      expect(after).toEqual(excluded);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(excluded, survey.questions)).same).toBe(true);
+      // Excluding twice changes nothing.
+      expect(await store.responses.setExclusion(r.id, { excluded: true, reason: 'y', by: 'u1', at: null }, moveDeltas(r, excluded, survey.questions))).toBeNull();
+      await store.responses.setExclusion(r.id, { excluded: false, reason: null, by: null, at: null }, moveDeltas(excluded, r, survey.questions));
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(r, survey.questions)).same).toBe(true);
+    });
+
+    it('sums tallies over the all-days rollup or a day range, grouped as asked', async () => {
+      const { survey, siteA, siteB, pubA, pubB } = await seedSurvey();
+      await submit(responseFixture(pubA, { day: '2026-11-01', answers: { q1: '5', n: 10 }, segment: 'a' }));
+      await submit(responseFixture(pubA, { day: '2026-11-02', answers: { q1: '4', n: 20 }, segment: 'b' }));
+      await submit(responseFixture(pubB, { day: '2026-11-02', answers: { q1: '5', n: 30 }, segment: 'a', flags: ['speeder'] }));
+      const sort = <T extends { questionId: string; key: string }>(rows: T[]) => [...rows].sort((x, y) => (x.questionId + x.key + JSON.stringify(x)).localeCompare(y.questionId + y.key + JSON.stringify(y)));
+
+      const all = await store.tallies.query({ surveyId: survey.id, groupBy: [], questionIds: ['q1', 'n'] });
+      expect(sort(all)).toEqual([
+        { questionId: 'n', key: '', count: 3, sum: 60, sumsq: 1400 },
+        { questionId: 'q1', key: '4', count: 1, sum: 0, sumsq: 0 },
+        { questionId: 'q1', key: '5', count: 2, sum: 0, sumsq: 0 },
+      ]);
+      const bySite = await store.tallies.query({ surveyId: survey.id, groupBy: ['siteId', 'state'], questionIds: ['_n'] });
+      expect(sort(bySite).map((r) => [r.siteId, r.state, r.count])).toEqual(
+        expect.arrayContaining([
+          [siteA.id, '', 2],
+          [siteB.id, 'speeder', 1],
+        ]),
+      );
+      expect(bySite).toHaveLength(2);
+      const day2 = await store.tallies.query({ surveyId: survey.id, groupBy: [], dayFrom: '2026-11-02', dayTo: '2026-11-02', questionIds: ['_n'] });
+      expect(day2).toEqual([{ questionId: '_n', key: '', count: 2, sum: 240000, sumsq: 0 }]);
+      const byDay = await store.tallies.query({ surveyId: survey.id, groupBy: ['day'], questionIds: ['_n'] });
+      expect(sort(byDay).map((r) => [r.day, r.count])).toEqual(expect.arrayContaining([['2026-11-01', 1], ['2026-11-02', 2]]));
+      expect(byDay).toHaveLength(2);
+      const filtered = await store.tallies.query({ surveyId: survey.id, groupBy: ['segment'], siteIds: [siteA.id], channels: ['qr'], segments: ['b'], questionIds: ['_n'] });
+      expect(filtered).toEqual([{ segment: 'b', questionId: '_n', key: '', count: 1, sum: 120000, sumsq: 0 }]);
+      expect(await store.tallies.query({ surveyId: survey.id, groupBy: [], siteIds: [] })).toEqual([]);
+    });
+
+    it('replaces a survey\'s tallies in one go', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const r1 = responseFixture(pubA);
+      const r2 = responseFixture(pubA, { answers: { q1: '1' } });
+      await submit(r1);
+      const wanted = mergeDeltas([...tallyDeltas(r1, survey.questions), ...tallyDeltas(r2, survey.questions)]);
+      await store.tallies.replaceForSurvey(survey.id, wanted);
+      expect(sameTallies(await store.tallies.dump(survey.id), wanted).same).toBe(true);
+    });
+  });
+
+  describe('evaluations', () => {
+    it('saves only over the version it read (optimistic concurrency)', async () => {
+      const e = { id: newId(), name: '绩效评价', locked: false, isDemo: false, data: { tree: [{ a: 1 }] }, createdBy: null, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z' };
+      await store.evaluations.create(e);
+      expect(await store.evaluations.get(e.id)).toEqual(e);
+      const saved = await store.evaluations.update(e.id, e.updatedAt, { locked: true, updatedAt: '2026-11-02T00:00:00.000Z' });
+      expect(saved).toMatchObject({ locked: true, data: { tree: [{ a: 1 }] } });
+      expect(await store.evaluations.update(e.id, e.updatedAt, { name: 'stale' })).toBeNull();
+      expect(await store.evaluations.list()).toHaveLength(1);
+      await store.evaluations.delete(e.id);
+      expect(await store.evaluations.get(e.id)).toBeNull();
+    });
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+}
