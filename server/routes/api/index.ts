@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { requireUser, requireWriteScope } from '../http/auth';
-import type { Deps } from '../services/context';
-import { publicUser } from '../services/users';
+import { requireUser, requireWriteScope } from '../../http/auth';
+import type { Deps } from '../../services/context';
+import { publicUser } from '../../services/users';
 
 /** /api/v1: JSON over the same services; a session or a bearer token is required for every route. */
 export function apiRouter(deps: Deps): Router {
