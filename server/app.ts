@@ -5,7 +5,7 @@ import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Config } from './config';
-import { loadUser } from './http/auth';
+import { loadUser, requireUser } from './http/auth';
 import { csrfProtection } from './http/csrf';
 import { deviceCookie } from './http/device';
 import { errorHandler, notFound } from './http/errors';
@@ -19,8 +19,10 @@ import { newId, saltedHash } from './ids';
 import { createLogger } from './logger';
 import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { adminRouter } from './routes/admin';
+import { siteCsvUpload } from './routes/admin/sites';
 import { apiRouter } from './routes/api';
 import { authRouter } from './routes/auth';
+import { respondRouter } from './routes/respond';
 import { healthRouter } from './routes/health';
 import { deriveKey } from './secrets';
 import type { Deps } from './services/context';
@@ -85,9 +87,12 @@ export function createApp(options: AppOptions): Express {
   app.use(loadUser(deps));
   const csrf = csrfProtection(config);
   app.use(renderHelpers(csrf.generateCsrfToken));
+  // The import form is multipart: parse it before the CSRF check, which reads `_csrf` from the body.
+  app.post('/admin/sites/import', requireUser, siteCsvUpload());
   app.use(csrf.doubleCsrfProtection);
 
   const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
+  app.use(respondRouter(deps, ipHash));
   app.use(authRouter(deps, loginLimiter));
   app.use('/admin', adminRouter(deps));
   app.use('/api/v1', limiter(store, clock, 'api', { windowMs: 60_000, limit: 600, key: (req) => req.user?.id ?? ipHash(req) }), apiRouter(deps));

@@ -57,8 +57,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.page(
       'errors/error',
-      { title: req.t('error.title'), status: appErr.status, message, fields: fields ?? {}, requestId: String(req.id ?? '') },
-      { layout: req.user ? 'layouts/admin' : 'layouts/public', status: appErr.status },
+      { title: req.t('error.title'), status: appErr.status, message, fields: fields ?? {}, requestId: String(req.id ?? ''), resident: req.path.startsWith('/s/') },
+      { layout: req.path.startsWith('/s/') ? 'layouts/respond' : req.user ? 'layouts/admin' : 'layouts/public', status: appErr.status },
     );
   };
 }

@@ -18,6 +18,10 @@ export function localeMiddleware(config: Config): RequestHandler {
     res.locals.t = req.t;
     res.locals.locale = req.locale;
     res.locals.htmlLang = req.locale === 'zh-CN' ? 'zh-CN' : 'en';
+    // The language switch keeps the page's other query parameters (filters, page number).
+    const params = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+    params.set('lang', req.locale === 'zh-CN' ? 'en' : 'zh-CN');
+    res.locals.langHref = `?${params.toString()}`;
     res.vary('Accept-Language');
     next();
   };

@@ -1,6 +1,12 @@
 import * as core from './areas/core';
+import * as sites from './areas/sites';
+import * as respond from './areas/respond';
+import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
 
 export const en: Record<MessageKey, string> = {
   ...core.en,
+  ...sites.en,
+  ...respond.en,
+  ...surveys.en,
 };

@@ -1,4 +1,7 @@
 import * as core from './areas/core';
+import * as sites from './areas/sites';
+import * as respond from './areas/respond';
+import * as surveys from './areas/surveys';
 
 /**
  * The source catalog: every user-facing text, keyed, one file per area under areas/.
@@ -6,6 +9,9 @@ import * as core from './areas/core';
  */
 export const zhCN = {
   ...core.zh,
+  ...sites.zh,
+  ...respond.zh,
+  ...surveys.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

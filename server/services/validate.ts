@@ -41,7 +41,8 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
 
 /** Parses input with a schema or throws a ValidationError (400) that says what is wrong, field by field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
+  // reportInput lets issueMessage tell a missing value (required) from a wrong one.
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;
 }

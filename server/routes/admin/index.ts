@@ -3,6 +3,9 @@ import { requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { auditRouter } from './audit';
 import { homeRouter } from './home';
+import { sitesRouter } from './sites';
+import { publicationsRouter } from './publications';
+import { surveysRouter } from './surveys';
 import { usersRouter } from './users';
 
 /** Everything under /admin: login required for every route. */
@@ -14,6 +17,9 @@ export function adminRouter(deps: Deps): Router {
     next();
   });
   router.use(homeRouter(deps));
+  router.use('/surveys', surveysRouter(deps));
+  router.use(publicationsRouter(deps));
+  router.use('/sites', sitesRouter(deps));
   router.use('/users', usersRouter(deps));
   router.use('/audit', auditRouter(deps));
   return router;

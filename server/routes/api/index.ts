@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { requireUser, requireWriteScope } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { publicUser } from '../../services/users';
+import { surveysApi } from './surveys';
+import { sitesApi } from './sites';
 
 /** /api/v1: JSON over the same services; a session or a bearer token is required for every route. */
 export function apiRouter(deps: Deps): Router {
@@ -15,5 +17,7 @@ export function apiRouter(deps: Deps): Router {
   router.get('/me', (req, res) => {
     res.json({ user: publicUser(req.user!), scope: req.apiTokenScope ?? 'session' });
   });
+  router.use('/sites', sitesApi(deps));
+  router.use('/surveys', surveysApi(deps));
   return router;
 }
