@@ -106,7 +106,8 @@ export function defaultSettings(): SurveySettings {
     targetSamplePerSite: null,
     likertWeights: [...DEFAULT_WEIGHTS],
     satisfiedLevels: [5, 4, 3],
-    qualityRules: [],
+    // An answer faster than the minimum time is not credible; the other rules are opt-in.
+    qualityRules: ['speeder'],
     burstPerMinute: 10,
   };
 }
@@ -142,7 +143,7 @@ export const settingsSchema = z.object({
   targetSamplePerSite: z.number().int().min(1).max(1_000_000).nullable().default(null),
   likertWeights: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]).default([...DEFAULT_WEIGHTS]),
   satisfiedLevels: z.array(z.number().int().min(1).max(5)).min(1).max(5).default([5, 4, 3]),
-  qualityRules: z.array(z.enum(QUALITY_RULES)).max(4).default([]),
+  qualityRules: z.array(z.enum(QUALITY_RULES)).max(4).default(['speeder']),
   burstPerMinute: z.number().int().min(1).max(10_000).default(10),
 });
 

@@ -3,6 +3,8 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { resolveSessionSecret } from './secrets';
 import type { Deps } from './services/context';
+import { getSurvey } from './services/surveys';
+import { rebuildTallies } from './services/tallies';
 import { createApiToken } from './services/tokens';
 import { createUser, findUserOrFail, generatePassword } from './services/users';
 import { AppError } from './errors';
@@ -17,6 +19,8 @@ const USAGE = `manyi command line
       Creates an API token for /api/v1 and prints it once (only its hash is stored).
   npm run cli -- check-db
       Opens the configured store and reports what it holds.
+  npm run cli -- rebuild-tallies [--survey ID]
+      Recomputes the tallies of one survey (or all) from their responses and says whether they had drifted.
 
 Configuration comes from the same environment variables as the server (see README).`;
 
@@ -53,6 +57,15 @@ export const COMMANDS: Record<string, Command> = {
     const { token, record } = await createApiToken(deps, user, { scope: v.scope ?? 'read', name: v.name ?? 'cli' });
     console.log(`token for ${user.username} (${record.scope}), shown once / 只显示一次:`);
     console.log(token);
+  },
+  async 'rebuild-tallies'(deps, args) {
+    const v = parse(args, { survey: { type: 'string' } });
+    const ids = v.survey ? [(await getSurvey(deps, v.survey)).id] : (await deps.store.surveys.list()).map((s) => s.id);
+    for (const id of ids) {
+      const started = Date.now();
+      const r = await rebuildTallies(deps, id);
+      console.log(`${id}: ${r.groups} tally groups rebuilt in ${Date.now() - started} ms; ${r.hadDrifted ? `they had drifted (${r.difference})` : 'they already matched'}`);
+    }
   },
   async 'check-db'(deps) {
     await deps.store.ping();

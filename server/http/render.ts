@@ -13,6 +13,10 @@ export function renderHelpers(generateCsrfToken: (req: Request, res: Response) =
     res.locals.user = req.user ?? null;
     res.page = (view, locals = {}, options = {}) => {
       const layout = options.layout ?? 'layouts/admin';
+      // One-time messages after a redirect (saved, excluded…), shown once by the layout.
+      const flash = req.session?.flash;
+      if (flash) delete req.session.flash;
+      res.locals.flash = flash ?? [];
       res.render(view, locals, (err, body) => {
         if (err) return next(err);
         res.render(layout, { ...locals, body }, (err2, html) => {

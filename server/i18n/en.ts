@@ -1,6 +1,7 @@
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as respond from './areas/respond';
+import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
 
@@ -9,4 +10,5 @@ export const en: Record<MessageKey, string> = {
   ...sites.en,
   ...respond.en,
   ...surveys.en,
+  ...stats.en,
 };

@@ -1,6 +1,7 @@
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as respond from './areas/respond';
+import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 
 /**
@@ -12,6 +13,7 @@ export const zhCN = {
   ...sites.zh,
   ...respond.zh,
   ...surveys.zh,
+  ...stats.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

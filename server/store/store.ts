@@ -136,9 +136,10 @@ export interface ResponseFilter {
   /** Only responses with at least one flag, or only excluded ones. */
   flagged?: boolean;
   excluded?: boolean;
-  /** Case-insensitive substring over text answers (comments). */
-  textContains?: string;
+  /** Only responses with a text answer to one of these questions containing textContains ('' = any text). */
   textQuestionIds?: string[];
+  /** Case-insensitive for Latin letters; wildcards in it are matched literally. */
+  textContains?: string;
 }
 
 export interface ResponsePage {

@@ -117,6 +117,7 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ['not flagged', { flagged: false }],
     ['excluded', { excluded: true }],
     ['comment search', { textContains: '服务', textQuestionIds: ['c'] }],
+    ['any comment', { textContains: '', textQuestionIds: ['c'] }],
     ['comment search with regex characters', { textContains: '意见 4 (', textQuestionIds: ['c'] }],
     ['empty site list', { siteIds: [] }],
   ];

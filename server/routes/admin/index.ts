@@ -5,6 +5,7 @@ import { auditRouter } from './audit';
 import { homeRouter } from './home';
 import { sitesRouter } from './sites';
 import { publicationsRouter } from './publications';
+import { statsRouter, reviewRouter } from './stats';
 import { surveysRouter } from './surveys';
 import { usersRouter } from './users';
 
@@ -19,6 +20,8 @@ export function adminRouter(deps: Deps): Router {
   router.use(homeRouter(deps));
   router.use('/surveys', surveysRouter(deps));
   router.use(publicationsRouter(deps));
+  router.use('/stats', statsRouter(deps));
+  router.use(reviewRouter(deps));
   router.use('/sites', sitesRouter(deps));
   router.use('/users', usersRouter(deps));
   router.use('/audit', auditRouter(deps));

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireUser, requireWriteScope } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { publicUser } from '../../services/users';
+import { statsApi } from './stats';
 import { surveysApi } from './surveys';
 import { sitesApi } from './sites';
 
@@ -19,5 +20,6 @@ export function apiRouter(deps: Deps): Router {
   });
   router.use('/sites', sitesApi(deps));
   router.use('/surveys', surveysApi(deps));
+  router.use(statsApi(deps));
   return router;
 }

@@ -22,9 +22,9 @@ export function responseMatch(f: ResponseFilter): Doc {
   }
   if (f.flagged !== undefined) m['flags.0'] = { $exists: f.flagged };
   if (f.excluded !== undefined) m.excluded = f.excluded;
-  if (f.textContains) {
-    const keys = f.textQuestionIds ?? [];
-    const re = { $regex: escapeRegex(f.textContains), $options: 'i' };
+  if (f.textQuestionIds) {
+    const keys = f.textQuestionIds;
+    const re = { $regex: escapeRegex(f.textContains ?? ''), $options: 'i' };
     m.$or = keys.length ? keys.map((k) => ({ [`answers.${k}`]: re })) : [{ _id: { $exists: false } }];
   }
   return m;

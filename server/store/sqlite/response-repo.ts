@@ -61,14 +61,14 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
         parts.push('excluded = ?');
         values.push(int(f.excluded));
       }
-  if (f.textContains) {
-    const keys = f.textQuestionIds ?? [];
+  if (f.textQuestionIds) {
+    const keys = f.textQuestionIds;
     if (keys.length === 0) parts.push('0');
     else {
       parts.push(
         `EXISTS (SELECT 1 FROM json_each(responses.answers) j WHERE j.key IN (${placeholders(keys)}) AND j.type = 'text' AND j.value LIKE ? ESCAPE '\\')`,
       );
-      values.push(...keys, `%${likeLiteral(f.textContains)}%`);
+      values.push(...keys, `%${likeLiteral(f.textContains ?? '')}%`);
     }
   }
   return { sql: parts.join(' AND '), values };

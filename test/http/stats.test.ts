@@ -1,0 +1,165 @@
+import request from 'supertest';
+import { createApiToken } from '../../server/services/tokens';
+import { verifyTallies } from '../../server/services/tallies';
+import { addUser, csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
+import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
+
+/** Likert answers in the template's order: attitude, competence, timeliness, effect, environment, overall. */
+const likert = (levels: string[]) => {
+  const ids = ['attitude', 'competence', 'timeliness', 'effect', 'environment', 'overall'];
+  return Object.fromEntries(ids.map((id, i) => [`q_${id}`, levels[i]!]));
+};
+
+describe('statistics dashboard and API', () => {
+  let t: TestApp;
+  let setup: Awaited<ReturnType<typeof openTemplateSurvey>>;
+
+  /** Answers through the resident page, taking `seconds` to answer. */
+  async function answer(code: string, answers: Record<string, string | string[]>, seconds = 90) {
+    const { agent, fields } = await openForm(t, code);
+    t.clock.advance(seconds * 1000);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers(answers) })).expect(303);
+  }
+
+  beforeEach(async () => {
+    t = await makeTestApp();
+    setup = await openTemplateSurvey(t);
+    const [a, b] = setup.pubs;
+    // Weights 100/80/60/40/20; satisfied = levels 5, 4, 3; 'na' leaves the denominator.
+    await answer(a!.code, { ...likert(['5', '4', '4', '3', 'na', '5']), q_category: 'elderly' }); // sum 420, n 5, satisfied 5
+    await answer(a!.code, { ...likert(['4', '4', '4', '4', '2', '4']), q_category: 'disabled', q_suggestions: '<script>alert(1)</script> 希望增加上门服务' }); // 440 / 6, satisfied 5
+    await answer(a!.code, { ...likert(['1', '2', '1', '2', '1', '1']), q_category: 'elderly' }, 5); // speeder: 160 / 6, satisfied 0
+    await answer(b!.code, { ...likert(['5', '5', '4', '4', '3', '3']), q_category: 'child' }); // 480 / 6, satisfied 6
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('computes received, valid, index, rate and intervals that can be re-derived by hand', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200);
+    const s = res.body;
+    expect(s.overall).toMatchObject({ received: 4, valid: 3, validRate: 75 });
+    expect(s.overall.satisfaction).toMatchObject({ n: 17, notApplicable: 1, index: 78.82, rate: 94.12, satisfied: 16 });
+    const byCode = Object.fromEntries(s.bySite.map((r: { site: { code: string } }) => [r.site.code, r]));
+    expect(byCode.JYG01.satisfaction).toMatchObject({ n: 11, index: 78.18 });
+    expect(byCode.JYG02.satisfaction).toMatchObject({ n: 6, index: 80, indexCi: [65.69, 94.31], rate: 100 });
+    // Wilson interval for 6 of 6.
+    expect(byCode.JYG02.satisfaction.rateCi).toEqual([60.97, 100]);
+    // Finite-population correction: 80 recipients → 67 responses needed; 120 → 92.
+    expect(byCode.JYG02).toMatchObject({ required: 67, adequate: false, responseRate: 1.25 });
+    expect(byCode.JYG01).toMatchObject({ required: 92, received: 3, valid: 2 });
+    expect(s.quality).toMatchObject({ received: 4, valid: 3, excluded: 0, flags: { speeder: 1 } });
+    const overall = s.questions.find((q: { id: string }) => q.id === 'overall');
+    expect(overall.options.map((o: { count: number }) => o.count)).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(s.bySegment.map((g: { label: string; valid: number }) => [g.label, g.valid])).toEqual([
+      ['高龄/空巢/留守老人', 1],
+      ['困境/留守儿童', 1],
+      ['残疾人', 1],
+    ]);
+    const raw = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?mode=raw`).expect(200);
+    expect(raw.body.overall.satisfaction).toMatchObject({ n: 23, index: 65.22, rate: 69.57 });
+  });
+
+  it('renders the overview with charts fed by escaped data attributes, tables and the numbers', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const page = await agent.get(`/admin/stats/${setup.survey.id}`).expect(200);
+    expect(page.text).toContain('<script src="/static/vendor/chart.js/chart.umd.min.js" defer></script>');
+    expect(page.text).toMatch(/<canvas data-chart="\{&#34;type&#34;:&#34;bar&#34;/);
+    expect(page.text).toContain('78.82');
+    expect(page.text).toContain('94.12%');
+    expect(page.text).toContain('65.69–94.31');
+    await request(t.app).get('/static/vendor/chart.js/chart.umd.min.js').expect(200).expect('content-type', /javascript/);
+    const questions = await agent.get(`/admin/stats/${setup.survey.id}/questions`).expect(200);
+    expect(questions.text).toContain('不计入分母');
+    const comments = await agent.get(`/admin/stats/${setup.survey.id}/comments`).expect(200);
+    expect(comments.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt; 希望增加上门服务');
+    expect(comments.text).not.toContain('<script>alert(1)');
+    const none = await agent.get(`/admin/stats/${setup.survey.id}/comments?q=${encodeURIComponent('不存在的词')}`).expect(200);
+    expect(none.text).toContain('共 0 份答卷有文字意见。');
+  });
+
+  it('applies filters from the URL: stations, period, segments, channel', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const [a] = setup.sites;
+    const one = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?sites=${a!.id}`).expect(200);
+    expect(one.body.overall).toMatchObject({ received: 3, valid: 2 });
+    expect(one.body.bySite).toHaveLength(1);
+    const seg = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?segments=elderly`).expect(200);
+    expect(seg.body.overall).toMatchObject({ received: 2, valid: 1 });
+    const today = setup.survey.createdAt.slice(0, 10);
+    const period = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?from=2000-01-01&to=2000-01-02`).expect(200);
+    expect(period.body.overall.received).toBe(0);
+    const assisted = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?channels=assisted`).expect(200);
+    expect(assisted.body.overall.received).toBe(0);
+    const trend = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?granularity=month`).expect(200);
+    expect(trend.body.trend.reduce((n: number, p: { received: number }) => n + p.received, 0)).toBe(4);
+    void today;
+    const bad = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?from=2026-13-45&channels=fax`).expect(400);
+    expect(Object.keys(bad.body.error.fields).sort()).toEqual(['channels.0', 'from']);
+  });
+
+  it('changes the numbers when a response is excluded or re-included, audited, with tallies still consistent', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const [r1, r2] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/quality?show=all`).expect(200);
+    const csrf = csrfFrom(page.text);
+    const noReason = await agent.post(`/admin/responses/${r2!.id}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: ' ', back: `/admin/stats/${setup.survey.id}/quality` });
+    expect(noReason.status).toBe(303);
+    expect((await t.store.responses.get(r2!.id))!.excluded).toBe(false);
+    await agent.post(`/admin/responses/${r2!.id}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: '重复填写', back: `/admin/stats/${setup.survey.id}/quality` }).expect(303);
+    let s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(s.overall).toMatchObject({ received: 4, valid: 2 });
+    expect(s.overall.satisfaction).toMatchObject({ n: 11, index: 81.82 });
+    expect(s.quality.excluded).toBe(1);
+    expect(await t.store.audit.list({ limit: 1, action: 'response.exclude' })).toEqual([expect.objectContaining({ targetId: r2!.id, details: expect.objectContaining({ reason: '重复填写' }) })]);
+    expect(await verifyTallies(t.deps, setup.survey.id)).toEqual({ same: true });
+
+    await agent.post(`/api/v1/responses/${r2!.id}/exclusion`).set('X-CSRF-Token', csrf).send({ excluded: false, reason: '核实后恢复' }).expect(200);
+    s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(s.overall).toMatchObject({ valid: 3 });
+    expect(await verifyTallies(t.deps, setup.survey.id)).toEqual({ same: true });
+    void r1;
+  });
+
+  it('counts a flagged response once its rule is switched off, without rebuilding anything', async () => {
+    await t.store.surveys.update(setup.survey.id, { settings: { ...setup.survey.settings, qualityRules: [] } });
+    const { agent } = await loginAs(t, 'viewer');
+    const s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(s.overall).toMatchObject({ received: 4, valid: 4 });
+  });
+
+  it('shows station staff only their own stations, and viewers cannot exclude', async () => {
+    const [a, b] = setup.sites;
+    const staff = await loginAs(t, 'station', { siteIds: [a!.id] });
+    const s = (await staff.agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(s.bySite.map((r: { site: { id: string } }) => r.site.id)).toEqual([a!.id]);
+    expect(s.overall.received).toBe(3);
+    const asked = (await staff.agent.get(`/api/v1/surveys/${setup.survey.id}/stats?sites=${b!.id}`).expect(200)).body;
+    expect(asked.overall.received).toBe(0);
+    const page = await staff.agent.get(`/admin/stats/${setup.survey.id}`).expect(200);
+    expect(page.text).not.toContain(b!.name);
+    const [other] = await t.store.responses.list({ surveyId: setup.survey.id, siteIds: [b!.id] }, { limit: 1 });
+    await staff.agent.post(`/api/v1/responses/${other!.id}/exclusion`).set('X-CSRF-Token', csrfFrom(page.text)).send({ excluded: true, reason: 'x' }).expect(403);
+    const viewer = await loginAs(t, 'viewer');
+    const vpage = await viewer.agent.get(`/admin/stats/${setup.survey.id}/quality`).expect(200);
+    expect(vpage.text).not.toContain('/exclusion');
+    const user = await addUser(t, 'reader', 'evaluator');
+    const { token } = await createApiToken(t.deps, user, { scope: 'read' });
+    await request(t.app).post(`/api/v1/responses/${other!.id}/exclusion`).set('Authorization', `Bearer ${token}`).send({ excluded: true, reason: 'x' }).expect(403);
+    expect((await t.store.responses.get(other!.id))!.excluded).toBe(false);
+  });
+
+  it('cross-tabulates two questions by streaming responses', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=category&col=overall&mode=raw`).expect(200);
+    const row = res.body.row.options.findIndex((o: { id: string }) => o.id === 'elderly');
+    const col5 = res.body.col.options.findIndex((o: { id: string }) => o.id === '5');
+    const col1 = res.body.col.options.findIndex((o: { id: string }) => o.id === '1');
+    expect(res.body.cells[row][col5]).toBe(1);
+    expect(res.body.cells[row][col1]).toBe(1);
+    expect(res.body.responses).toBe(4);
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall`).expect(200);
+    expect(page.text).toContain('交叉分析');
+  });
+});
