@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, NotFoundError } from '../errors';
+import { ZodError } from 'zod';
+import { AppError, NotFoundError, ValidationError } from '../errors';
+import { fieldErrors } from '../services/validate';
 import { translate } from '../i18n';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
@@ -8,6 +10,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
 /** Turns what a library throws (body parsers, CSRF) into our typed errors. */
 function normalise(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
+  // A schema parse that a route forgot to wrap still answers 400 with the fields, never 500.
+  if (err instanceof ZodError) return new ValidationError(fieldErrors(err));
   const e = err as { code?: string; type?: string; status?: number };
   if (e?.code === 'EBADCSRFTOKEN') return new AppError(403, 'csrf', 'error.csrf');
   switch (e?.type) {

@@ -1,5 +1,7 @@
 import * as core from './areas/core';
 import * as sites from './areas/sites';
+import * as evaluation from './areas/evaluation';
+import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -11,4 +13,6 @@ export const en: Record<MessageKey, string> = {
   ...respond.en,
   ...surveys.en,
   ...stats.en,
+  ...evaluation.en,
+  ...exportsArea.en,
 };

@@ -1,5 +1,7 @@
 import * as core from './areas/core';
 import * as sites from './areas/sites';
+import * as evaluation from './areas/evaluation';
+import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -14,6 +16,8 @@ export const zhCN = {
   ...respond.zh,
   ...surveys.zh,
   ...stats.zh,
+  ...evaluation.zh,
+  ...exportsArea.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

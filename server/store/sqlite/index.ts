@@ -1,17 +1,19 @@
 import fs from 'node:fs';
 import type { Store } from '../store';
 import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSessionRepo, sqliteUserRepo } from './account-repos';
-import { openDatabase } from './db';
+import { openDatabase, type Db } from './db';
 import { sqliteResponseRepo, sqliteTallyRepo } from './response-repo';
 import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurveyRepo } from './survey-repos';
 
 /** The embedded store: one SQLite file (WAL) under DATA_DIR. */
-export function openSqliteStore(file: string): Store & { file: string } {
+/** The embedded store; `db` is exposed for bulk tools (benchmarks, demo seeding), never for services. */
+export function openSqliteStore(file: string): Store & { file: string; db: Db } {
   const db = openDatabase(file);
   const ping = db.prepare('SELECT 1 AS ok');
   return {
     kind: 'sqlite',
     file,
+    db,
     users: sqliteUserRepo(db),
     sessions: sqliteSessionRepo(db),
     tokens: sqliteApiTokenRepo(db),

@@ -94,7 +94,8 @@ export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
   if (negative && deltas[0]) db.prepare('DELETE FROM tallies WHERE survey_id = ? AND count = 0').run(deltas[0].key.surveyId);
 }
 
-export function sqliteResponseRepo(db: Db): ResponseRepo {
+/** Inserts one response row (nothing when its submission token is already stored); returns rows changed. */
+export function responseInserter(db: Db): (r: SurveyResponse) => number {
   const insert = db.prepare(
     `INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
        answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo)
@@ -102,18 +103,24 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
        @answers, @segment, @flags, @excluded, @excludedReason, @excludedBy, @excludedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo)
      ON CONFLICT (submission_token) DO NOTHING`,
   );
-  const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
-  const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
-  const bump = db.prepare('UPDATE surveys SET response_count = response_count + 1 WHERE id = ?');
-
-  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[]) => {
-    const changes = insert.run({
+  return (r) =>
+    insert.run({
       ...r,
       answers: JSON.stringify(r.answers),
       flags: JSON.stringify(r.flags),
       excluded: int(r.excluded),
       isDemo: int(r.isDemo),
     }).changes;
+}
+
+export function sqliteResponseRepo(db: Db): ResponseRepo {
+  const insertRow = responseInserter(db);
+  const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
+  const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
+  const bump = db.prepare('UPDATE surveys SET response_count = response_count + 1 WHERE id = ?');
+
+  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[]) => {
+    const changes = insertRow(r);
     if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
     bump.run(r.surveyId);
     applyTallyDeltas(db, deltas);

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { idSchema, type IsoTime } from '../../models/common';
+import * as catalog from '../i18n/areas/evaluation';
+import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading';
+
+/**
+ * Scoring rules: how a satisfaction figure S (0–100) becomes the points of a bound indicator.
+ * S is the satisfaction index (满意度指数, already 0–100) or the satisfaction rate (满意率, as a
+ * percentage), whichever the binding names.
+ */
+
+export type EvaluationMessageKey = keyof typeof catalog.zh;
+export type EvaluationParams = Record<string, string | number>;
+
+/** A catalog message the caller translates (keys live in server/i18n/areas/evaluation.ts). */
+export interface EvaluationMessage {
+  key: EvaluationMessageKey;
+  params: EvaluationParams;
+}
+
+/** One thing wrong with an evaluation; `nodeId` is the indicator concerned, or null for the whole. */
+export interface EvaluationProblem extends EvaluationMessage {
+  nodeId: string | null;
+}
+
+export type EvaluationLocale = 'zh-CN' | 'en';
+
+/** Fills a message from the evaluation catalog, for text the domain itself must produce (rule text kept with a lock). */
+export function evaluationText(message: EvaluationMessage, locale: EvaluationLocale): string {
+  const template: string = locale === 'en' ? catalog.en[message.key] : catalog.zh[message.key];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in message.params ? String(message.params[name]) : whole));
+}
+
+export const MEASURES = ['index', 'rate'] as const;
+export type Measure = (typeof MEASURES)[number];
+
+const percentSchema = z.number().min(0).max(100);
+const twoDecimals = (v: number) => hasAtMostDecimals(v, 2);
+
+const ratioRuleSchema = z.object({
+  kind: z.literal('ratio'),
+  target: z.number().gt(0).max(100).refine(twoDecimals, 'at most 2 decimals').default(90),
+});
+
+const thresholdRuleSchema = z.object({
+  kind: z.literal('threshold'),
+  target: percentSchema.refine(twoDecimals, 'at most 2 decimals'),
+  deductionPerPoint: z.number().gt(0).max(100).refine(twoDecimals, 'at most 2 decimals'),
+});
+
+const bandSchema = z.object({
+  min: percentSchema.refine(twoDecimals, 'at most 2 decimals'),
+  share: z.number().min(0).max(1).refine((v) => hasAtMostDecimals(v, 4), 'at most 4 decimals'),
+});
+
+const bandsRuleSchema = z
+  .object({ kind: z.literal('bands'), bands: z.array(bandSchema).min(1).max(10) })
+  .refine((r) => new Set(r.bands.map((b) => b.min)).size === r.bands.length, { path: ['bands'], message: 'two bands with the same minimum' })
+  .refine((r) => sortedBands(r.bands).every((b, i, all) => i === 0 || b.share <= all[i - 1]!.share), {
+    path: ['bands'],
+    message: 'a higher band must not earn a smaller share',
+  });
+
+const linearRuleSchema = z
+  .object({
+    kind: z.literal('linear'),
+    floor: percentSchema.refine(twoDecimals, 'at most 2 decimals'),
+    target: percentSchema.refine(twoDecimals, 'at most 2 decimals'),
+  })
+  .refine((r) => r.floor <= r.target, { path: ['floor'], message: 'floor above target' });
+
+export const scoringRuleSchema = z.discriminatedUnion('kind', [ratioRuleSchema, thresholdRuleSchema, bandsRuleSchema, linearRuleSchema]);
+
+/**
+ * - ratio: points × min(S ÷ target, 1)
+ * - threshold: full points at S ≥ target, else points − deductionPerPoint × (target − S), not below 0
+ * - bands: points × the share of the highest band whose min ≤ S (0 below every band)
+ * - linear: 0 at S ≤ floor, full at S ≥ target, linear between (floor = target is a step at target)
+ */
+export type ScoringRule = z.output<typeof scoringRuleSchema>;
+export type ScoringRuleKind = ScoringRule['kind'];
+export const RULE_KINDS: readonly ScoringRuleKind[] = ['ratio', 'threshold', 'bands', 'linear'];
+
+export interface Band {
+  min: number;
+  share: number;
+}
+
+/** Bands from the highest minimum down. */
+function sortedBands(bands: readonly Band[]): Band[] {
+  return [...bands].sort((a, b) => b.min - a.min);
+}
+
+/**
+ * What the statistics service found for a binding's responses. `index` is 0–100; `rate` is a
+ * percentage 0–100; each interval is 95%.
+ */
+export interface Evidence {
+  received: number;
+  valid: number;
+  index: number | null;
+  indexCi: [number, number] | null;
+  rate: number | null;
+  rateCi: [number, number] | null;
+  adequate: boolean;
+  requiredSample: number | null;
+  computedAt: IsoTime;
+}
+
+const intervalSchema = z
+  .tuple([percentSchema, percentSchema])
+  .refine(([lo, hi]) => lo <= hi, 'interval bounds reversed')
+  .nullable();
+
+export const evidenceSchema = z
+  .object({
+    received: z.number().int().min(0),
+    valid: z.number().int().min(0),
+    index: percentSchema.nullable(),
+    indexCi: intervalSchema,
+    rate: percentSchema.nullable(),
+    rateCi: intervalSchema,
+    adequate: z.boolean(),
+    requiredSample: z.number().int().min(0).nullable(),
+    computedAt: z.iso.datetime(),
+  })
+  .refine((e) => e.valid <= e.received, { path: ['valid'], message: 'more valid than received responses' });
+
+const daySchema = z.iso.date();
+
+/** An indicator scored from survey responses: which responses, which figure, which rule. */
+export const bindingSchema = z
+  .object({
+    surveyIds: z.array(idSchema).min(1).max(20),
+    siteIds: z.array(idSchema).max(1000).optional(),
+    dayFrom: daySchema.optional(),
+    dayTo: daySchema.optional(),
+    measure: z.enum(MEASURES),
+    rule: scoringRuleSchema,
+  })
+  .refine((b) => new Set(b.surveyIds).size === b.surveyIds.length, { path: ['surveyIds'], message: 'a survey listed twice' })
+  .refine((b) => !b.dayFrom || !b.dayTo || b.dayFrom <= b.dayTo, { path: ['dayTo'], message: 'period ends before it starts' });
+
+export type Binding = z.output<typeof bindingSchema>;
+
+/**
+ * The points a satisfaction figure S earns under a rule, rounded to 2 decimals: the one place a
+ * rule's result is rounded. S outside 0–100 is clamped.
+ */
+export function applyRule(points: number, rule: ScoringRule, satisfaction: number): number {
+  const s = Math.min(Math.max(satisfaction, 0), 100);
+  let score: number;
+  switch (rule.kind) {
+    case 'ratio':
+      score = points * Math.min(s / rule.target, 1);
+      break;
+    case 'threshold':
+      score = s >= rule.target ? points : Math.max(points - rule.deductionPerPoint * (rule.target - s), 0);
+      break;
+    case 'bands':
+      score = points * (sortedBands(rule.bands).find((b) => b.min <= s)?.share ?? 0);
+      break;
+    case 'linear':
+      // Target first: when floor = target the rule is a step and there is nothing to divide by.
+      if (s >= rule.target) score = points;
+      else if (s <= rule.floor) score = 0;
+      else score = (points * (s - rule.floor)) / (rule.target - rule.floor);
+      break;
+  }
+  return roundScore(score);
+}
+
+export type BindingScore =
+  | { status: 'scored'; score: number; value: number; valid: number; explanation: EvaluationMessage }
+  | { status: 'no-evidence'; score: null; value: null; valid: number; explanation: EvaluationMessage };
+
+/** The figure a binding reads from its evidence, or null when there is none to read. */
+export function measuredValue(measure: Measure, evidence: Evidence | null | undefined): number | null {
+  if (!evidence || evidence.valid <= 0) return null;
+  const value = measure === 'index' ? evidence.index : evidence.rate;
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * Scores a bound indicator. Without evidence, or with no valid responses, the indicator has no
+ * score (status 'no-evidence'), never a silent 0.
+ */
+export function scoreBinding(points: number, binding: Pick<Binding, 'measure' | 'rule'>, evidence: Evidence | null | undefined): BindingScore {
+  const value = measuredValue(binding.measure, evidence);
+  const valid = evidence?.valid ?? 0;
+  if (value === null) return { status: 'no-evidence', score: null, value: null, valid, explanation: { key: 'evaluation.explain.noEvidence', params: {} } };
+  const score = applyRule(points, binding.rule, value);
+  return {
+    status: 'scored',
+    score,
+    value,
+    valid,
+    explanation: {
+      key: binding.measure === 'index' ? 'evaluation.explain.index' : 'evaluation.explain.rate',
+      params: { value: formatNumber(value), n: valid, score: formatNumber(score), points: formatNumber(points) },
+    },
+  };
+}
+
+/** The rule stated in words, for the scorecard and for the report that quotes it. */
+export function ruleText(rule: ScoringRule, locale: EvaluationLocale): string {
+  const text = (key: EvaluationMessageKey, params: EvaluationParams = {}) => evaluationText({ key, params }, locale);
+  switch (rule.kind) {
+    case 'ratio':
+      return text('evaluation.rule.ratio', { target: formatNumber(rule.target) });
+    case 'threshold':
+      return text('evaluation.rule.threshold', { target: formatNumber(rule.target), deduction: formatNumber(rule.deductionPerPoint) });
+    case 'bands': {
+      const bands = sortedBands(rule.bands)
+        .map((b) => text('evaluation.rule.band', { min: formatNumber(b.min), share: formatNumber(roundTo(b.share * 100, 2)) }))
+        .join(text('evaluation.rule.bandSeparator'));
+      return text('evaluation.rule.bands', { bands });
+    }
+    case 'linear':
+      if (rule.floor === rule.target) return text('evaluation.rule.step', { target: formatNumber(rule.target) });
+      return text('evaluation.rule.linear', { floor: formatNumber(rule.floor), target: formatNumber(rule.target) });
+  }
+}

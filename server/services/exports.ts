@@ -1,0 +1,148 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+import type { AnswerValue, SurveyResponse } from '../../models/response';
+import type { Question, Survey } from '../../models/survey';
+import { isValidState } from '../domain/quality';
+import { tallyState } from '../domain/tally';
+import { localDateTime } from '../domain/time';
+import { translator, type Locale } from '../i18n';
+import { audit } from './audit';
+import type { Actor, Deps } from './context';
+import { responseFilter } from './responses-view';
+import { allQuestions, filtersQuery, type Filters } from './statistics';
+import { getSurvey } from './surveys';
+
+export const EXPORT_FORMATS = ['csv', 'xlsx', 'ndjson'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, carriage return at the
+ * start) gets a leading apostrophe, the OWASP-recommended neutralisation for CSV.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export interface ExportOptions {
+  locale: Locale;
+  /** Option ids instead of labels in the answer columns (a "code-valued" file for statistics software). */
+  codes: boolean;
+}
+
+type Cell = string | number | null;
+
+/** Header and row builder for the raw-responses export: one row per response, one column per question. */
+export function responseTable(survey: Survey, questions: Question[], sites: Map<string, { code: string; name: string }>, options: ExportOptions) {
+  const t = translator(options.locale);
+  const fixed = [
+    t('export.col.id'),
+    t('export.col.version'),
+    t('export.col.stationCode'),
+    t('export.col.stationName'),
+    t('export.col.channel'),
+    t('export.col.submitted', { zone: survey.timeZone }),
+    t('export.col.seconds'),
+    t('export.col.flags'),
+    t('export.col.valid'),
+    t('export.col.excluded'),
+    t('export.col.reason'),
+  ];
+  const header = [...fixed, ...questions.map((q, i) => `${i + 1}. ${q.text}${options.codes ? ` [${q.id}]` : ''}`)];
+  const label = (q: Question, v: AnswerValue | undefined): Cell => {
+    if (v === undefined) return null;
+    if (typeof v === 'number') return v;
+    const one = (id: string) => {
+      if (options.codes) return id;
+      if (id === 'na' && q.type === 'likert5') return q.notApplicableLabel || id;
+      return q.options.find((o) => o.id === id)?.label ?? id;
+    };
+    if (Array.isArray(v)) return v.map(one).join(options.codes ? ',' : '；');
+    return q.type === 'text' ? v : one(v);
+  };
+  const row = (r: SurveyResponse): Cell[] => {
+    const site = sites.get(r.siteId);
+    return [
+      r.id,
+      r.version,
+      site?.code ?? r.siteId,
+      site?.name ?? '',
+      t(`channel.${r.channel}`),
+      localDateTime(r.submittedAt, survey.timeZone),
+      Math.round(r.durationMs / 1000),
+      r.flags.map((f) => (options.codes ? f : t(`flag.${f}` as Parameters<typeof t>[0]))).join(options.codes ? ',' : '；'),
+      isValidState(tallyState(r), survey.settings.qualityRules) ? t('common.yes') : t('common.no'),
+      r.excluded ? t('common.yes') : t('common.no'),
+      r.excludedReason,
+      ...questions.map((q) => label(q, r.answers[q.id])),
+    ];
+  };
+  return { header, row };
+}
+
+/** Waits when the destination is full, so a million rows never pile up in memory. */
+async function write(out: Writable, chunk: string | Buffer): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+export interface ExportRequest {
+  surveyId: string;
+  filters: Filters;
+  format: ExportFormat;
+  options: ExportOptions;
+}
+
+/**
+ * Streams every response matching the dashboard filters (raw basis: all received; the validity
+ * column says which count) from the store to `out` in CSV (UTF-8 with BOM, RFC 4180 by
+ * csv-stringify, formula-safe), XLSX (exceljs streaming writer) or NDJSON. Audited with its row count.
+ */
+export async function exportResponses(deps: Deps, actor: Actor, req: ExportRequest, out: Writable): Promise<number> {
+  const survey = await getSurvey(deps, req.surveyId);
+  const questions = await allQuestions(deps, survey);
+  const sites = new Map((await deps.store.sites.list()).map((s) => [s.id, { code: s.code, name: s.name }]));
+  const filter = responseFilter(actor, survey.id, req.filters);
+  const valid = (r: SurveyResponse) => req.filters.mode === 'raw' || isValidState(tallyState(r), survey.settings.qualityRules);
+  const { header, row } = responseTable(survey, questions, sites, req.options);
+  let rows = 0;
+
+  if (req.format === 'csv') {
+    const csv = stringify({ bom: true, record_delimiter: 'windows', cast: { string: neutraliseFormula } });
+    csv.pipe(out);
+    const put = async (record: Cell[]) => {
+      if (!csv.write(record)) await once(csv, 'drain');
+    };
+    await put(header.map(neutraliseFormula));
+    for await (const r of deps.store.responses.stream(filter)) {
+      if (!valid(r)) continue;
+      await put(row(r));
+      rows++;
+    }
+    csv.end();
+    await once(out, 'finish');
+  } else if (req.format === 'ndjson') {
+    for await (const r of deps.store.responses.stream(filter)) {
+      if (!valid(r)) continue;
+      const { deviceHash: _d, ipHash: _i, submissionToken: _s, ...safe } = r;
+      await write(out, JSON.stringify({ ...safe, siteCode: sites.get(r.siteId)?.code ?? null, valid: isValidState(tallyState(r), survey.settings.qualityRules) }) + '\n');
+      rows++;
+    }
+    out.end();
+    await once(out, 'finish');
+  } else {
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+    const sheet = wb.addWorksheet(translator(req.options.locale)('export.sheet.responses'));
+    sheet.addRow(header).commit();
+    for await (const r of deps.store.responses.stream(filter)) {
+      if (!valid(r)) continue;
+      // Text stays a text cell: Excel shows it and never evaluates it.
+      sheet.addRow(row(r)).commit();
+      rows++;
+    }
+    sheet.commit();
+    await wb.commit();
+  }
+  await audit(deps, actor, 'export.responses', { type: 'survey', id: survey.id }, { format: req.format, codes: req.options.codes, filters: filtersQuery(req.filters), rows });
+  return rows;
+}

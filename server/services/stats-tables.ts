@@ -1,0 +1,169 @@
+import type { Writable } from 'node:stream';
+import archiver from 'archiver';
+import { stringify } from 'csv-stringify/sync';
+import ExcelJS from 'exceljs';
+import { Z95 } from '../domain/statistics';
+import { translator, type Locale, type Translate } from '../i18n';
+import { audit } from './audit';
+import type { Actor, Deps } from './context';
+import { neutraliseFormula } from './exports';
+import { computeDashboard, filtersQuery, type DashboardStats, type Filters } from './statistics';
+
+type Cell = string | number | null;
+export interface Table {
+  /** Sheet name (≤ 31 characters) and CSV file name. */
+  name: string;
+  rows: Cell[][];
+}
+
+const ci = (c: [number, number] | null) => (c ? `${c[0]} – ${c[1]}` : '');
+const DIMENSION_KEYS = ['attitude', 'competence', 'timeliness', 'effect', 'environment', 'overall', 'awareness'];
+
+export function dimensionLabel(t: Translate, d: string): string {
+  return DIMENSION_KEYS.includes(d) ? t(`dimension.${d}` as Parameters<Translate>[0]) : d;
+}
+
+/**
+ * The statistics as tables — exactly the dashboard's numbers — for the workbook sheets and the
+ * CSV files in the ZIP: overview, each question, stations, segments, trend, data quality, method.
+ */
+export function statisticsTables(stats: DashboardStats, locale: Locale): Table[] {
+  const t = translator(locale);
+  const o = stats.overall;
+  const s = o.satisfaction;
+  const tables: Table[] = [];
+  tables.push({
+    name: t('export.sheet.overview'),
+    rows: [
+      [t('export.item'), t('export.value')],
+      [t('survey.titleLabel'), stats.survey.title],
+      [t('export.basis'), stats.filters.mode === 'raw' ? t('stats.mode.raw') : t('stats.mode.valid')],
+      [t('stats.filters'), filtersQuery(stats.filters) || t('common.none')],
+      [t('stats.received'), o.received],
+      [t('stats.valid'), o.valid],
+      [t('stats.validRate'), o.validRate],
+      [t('stats.answers'), s.n],
+      [t('stats.index'), s.index],
+      [`${t('stats.index')} ${t('stats.ci95')}`, ci(s.indexCi)],
+      [`${t('stats.rate')} (%)`, s.rate],
+      [`${t('stats.rate')} ${t('stats.ci95')} (%)`, ci(s.rateCi)],
+      [t('stats.requiredShort'), o.required],
+      [t('stats.sample'), o.adequate ? t('stats.adequate') : t('stats.inadequate')],
+      [t('export.computedAt'), stats.computedAt],
+      ...(stats.survey.isDemo ? [[t('demo.badge'), t('demo.label')]] : []),
+    ],
+  });
+  const q: Cell[][] = [[t('export.question'), t('stats.option'), t('stats.count'), `${t('stats.share')} (%)`, t('stats.index'), `${t('stats.rate')} (%)`, t('export.mean'), t('export.note')]];
+  stats.questions.forEach((qs, i) => {
+    const title = `${i + 1}. ${qs.text}`;
+    if (qs.type === 'likert5') {
+      for (const opt of qs.options) q.push([title, opt.label, opt.count, opt.share, null, null, null, opt.share === null ? t('stats.notInDenominator') : null]);
+      q.push([title, t('export.summary'), qs.satisfaction.n, null, qs.satisfaction.index, qs.satisfaction.rate, null, `${t('stats.ci95')} ${ci(qs.satisfaction.indexCi)}`]);
+    } else if (qs.type === 'single' || qs.type === 'multi' || qs.type === 'rating' || qs.type === 'nps') {
+      for (const opt of qs.options) q.push([title, opt.label, opt.count, opt.share, null, null, null, null]);
+      if (qs.type === 'rating' || qs.type === 'nps') q.push([title, t('export.summary'), qs.answered, null, null, null, qs.mean, qs.type === 'nps' ? `NPS ${qs.nps ?? ''}` : `${t('export.median')} ${qs.median ?? ''}`]);
+      if (qs.type === 'multi') q.push([title, t('export.summary'), qs.answered, null, null, null, null, t('stats.multiNote')]);
+    } else if (qs.type === 'number') {
+      q.push([title, t('export.summary'), qs.answered, null, null, null, qs.mean, `SD ${qs.sd ?? ''}`]);
+    } else {
+      q.push([title, t('stats.answered'), qs.answered, null, null, null, null, null]);
+    }
+  });
+  tables.push({ name: t('export.sheet.questions'), rows: q });
+  tables.push({
+    name: t('export.sheet.stations'),
+    rows: [
+      [t('export.col.stationCode'), t('export.col.stationName'), t('export.recipients'), t('stats.received'), t('stats.valid'), `${t('stats.validRate')} (%)`, t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`, t('stats.requiredShort'), t('stats.sample'), `${t('stats.responseRate')} (%)`],
+      ...stats.bySite.map((r) => [r.site.code, r.site.name, r.site.recipients, r.received, r.valid, r.validRate, r.satisfaction.index, ci(r.satisfaction.indexCi), r.satisfaction.rate, ci(r.satisfaction.rateCi), r.required, r.adequate ? t('stats.adequate') : t('stats.inadequate'), r.responseRate]),
+    ],
+  });
+  tables.push({
+    name: t('export.sheet.segments'),
+    rows: [
+      [t('survey.segment'), t('stats.received'), t('stats.valid'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`],
+      ...stats.bySegment.map((g) => [g.label, g.received, g.valid, g.satisfaction.index, ci(g.satisfaction.indexCi), g.satisfaction.rate, ci(g.satisfaction.rateCi)]),
+    ],
+  });
+  tables.push({
+    name: t('export.sheet.dimensions'),
+    rows: [
+      [t('survey.dimension'), t('stats.answers'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, t('likert.na')],
+      ...stats.dimensions.map((d) => [dimensionLabel(t, d.dimension), d.satisfaction.n, d.satisfaction.index, ci(d.satisfaction.indexCi), d.satisfaction.rate, d.satisfaction.notApplicable]),
+    ],
+  });
+  tables.push({
+    name: t('export.sheet.trend'),
+    rows: [[t('stats.period'), t('stats.received'), t('stats.valid'), t('stats.index'), `${t('stats.rate')} (%)`], ...stats.trend.map((p) => [p.bucket, p.received, p.valid, p.index, p.rate])],
+  });
+  tables.push({
+    name: t('export.sheet.quality'),
+    rows: [
+      [t('export.item'), t('stats.count'), t('export.note')],
+      [t('stats.received'), stats.quality.received, null],
+      [t('stats.valid'), stats.quality.valid, null],
+      [t('review.excludedCount'), stats.quality.excluded, null],
+      ...Object.entries(stats.quality.flags).map(([flag, n]) => [t(`flag.${flag}` as Parameters<Translate>[0]), n, stats.survey.qualityRules.includes(flag) ? t('review.ruleOn') : t('review.ruleOff')]),
+    ],
+  });
+  tables.push({
+    name: t('export.sheet.method'),
+    rows: [
+      [t('export.item'), t('export.value')],
+      [t('survey.weights'), stats.survey.weights.join(' / ')],
+      [t('survey.satisfiedLevels'), stats.survey.satisfiedLevels.map((l) => t(`likert.${l}` as Parameters<Translate>[0])).join('、')],
+      [t('survey.qualityRules'), stats.survey.qualityRules.map((r) => t(`flag.${r}` as Parameters<Translate>[0])).join('、') || t('common.none')],
+      [t('export.method.index'), t('export.method.indexText')],
+      [t('export.method.rate'), t('export.method.rateText')],
+      [t('export.method.ci'), t('export.method.ciText', { z: Z95.toFixed(4) })],
+      [t('export.method.sample'), t('export.method.sampleText')],
+      [t('export.method.na'), t('export.method.naText')],
+      [t('export.method.validity'), t('export.method.validityText')],
+    ],
+  });
+  return tables;
+}
+
+/** Unique sheet names of at most 31 characters without the characters Excel forbids. */
+function sheetName(name: string, used: Set<string>): string {
+  const base = name.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28);
+  let n = base;
+  for (let i = 2; used.has(n); i++) n = `${base}${i}`;
+  used.add(n);
+  return n;
+}
+
+export type StatsFormat = 'xlsx' | 'zip';
+
+/** The statistics workbook (XLSX, one sheet per table) or the same tables as CSV files in a ZIP. */
+export async function exportStatistics(deps: Deps, actor: Actor, surveyId: string, filters: Filters, format: StatsFormat, locale: Locale, out: Writable): Promise<void> {
+  const stats = await computeDashboard(deps, actor, surveyId, filters);
+  const tables = statisticsTables(stats, locale);
+  if (format === 'xlsx') {
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    const used = new Set<string>();
+    for (const table of tables) {
+      const sheet = wb.addWorksheet(sheetName(table.name, used));
+      table.rows.forEach((r, i) => {
+        const row = sheet.addRow(r);
+        if (i === 0) row.font = { bold: true };
+        row.commit();
+      });
+      sheet.commit();
+    }
+    await wb.commit();
+  } else {
+    const zip = archiver('zip', { zlib: { level: 6 } });
+    const done = new Promise<void>((resolve, reject) => {
+      out.on('finish', resolve);
+      zip.on('error', reject);
+    });
+    zip.pipe(out);
+    tables.forEach((table, i) => {
+      const csv = stringify(table.rows, { bom: true, record_delimiter: 'windows', cast: { string: neutraliseFormula } });
+      zip.append(csv, { name: `${String(i + 1).padStart(2, '0')}-${table.name.replace(/[\\/?*[\]:]/g, '_')}.csv` });
+    });
+    await zip.finalize();
+    await done;
+  }
+  await audit(deps, actor, 'export.statistics', { type: 'survey', id: surveyId }, { format, filters: filtersQuery(filters), rows: stats.overall.received });
+}
