@@ -17,37 +17,51 @@ export function readFormAnswers(
   questions: readonly Question[],
 ): { raw: Record<string, unknown>; unknown: string[] } {
   const ids = new Set(questions.map((q) => q.id));
-  const raw: Record<string, unknown> = {};
+  const raw: [string, unknown][] = [];
   const unknown: string[] = [];
-  for (const [field, value] of Object.entries(body)) {
+  for (const [field, value] of Object.entries(isRecord(body) ? body : {})) {
     if (!field.startsWith('q_')) continue;
     const id = field.slice(2);
-    if (ids.has(id)) raw[id] = value;
+    if (ids.has(id)) raw.push([id, value]);
     else unknown.push(field);
   }
-  return { raw, unknown };
+  // fromEntries defines own properties, so an id such as "__proto__" stays an answer, not a prototype.
+  return { raw: Object.fromEntries(raw), unknown };
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The raw answer to a question: only own properties count, so "constructor" or "toString" are not inherited answers. */
+const ownValue = (raw: Record<string, unknown>, id: string): unknown => (Object.hasOwn(raw, id) ? raw[id] : undefined);
 
 const isBlank = (v: unknown) =>
   v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
 
+/** Numbers are kept below 10^12 in magnitude, typed or sent as JSON, so tally sums of squares stay finite and exact enough. */
+const NUMBER_LIMIT = 1e12;
+
+// `+ 0` turns -0 (from "-0") into 0, so a stored answer never differs from 0 by its sign.
 function toInteger(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : null;
-  if (typeof v === 'string' && /^-?\d{1,6}$/.test(v.trim())) return Number(v.trim());
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < NUMBER_LIMIT ? v + 0 : null;
+  if (typeof v === 'string' && /^-?\d{1,6}$/.test(v.trim())) return Number(v.trim()) + 0;
   return null;
 }
 
 function toNumber(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && /^-?\d{1,12}(\.\d{1,6})?$/.test(v.trim())) return Number(v.trim());
+  if (typeof v === 'number') return Number.isFinite(v) && Math.abs(v) < NUMBER_LIMIT ? v + 0 : null;
+  if (typeof v === 'string' && /^-?\d{1,12}(\.\d{1,6})?$/.test(v.trim())) return Number(v.trim()) + 0;
   return null;
 }
 
-/** Text as stored: newlines normalised, control characters other than newline and tab removed. */
+/**
+ * Text as stored: newlines normalised, control characters (C0 other than newline and tab, DEL, C1)
+ * removed, unpaired surrogates (possible in JSON, not in well-formed UTF-8) replaced by U+FFFD.
+ */
 export function cleanText(s: string): string {
   return s
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     .trim();
 }
 
@@ -59,25 +73,30 @@ export function validateAnswers(
   raw: Record<string, unknown>,
   questions: readonly Question[],
 ): { answers: Record<string, AnswerValue>; errors: FieldErrors } {
-  const answers: Record<string, AnswerValue> = {};
-  const errors: FieldErrors = {};
+  // Maps, turned into objects with fromEntries at the end: ids such as "__proto__" are ordinary keys.
+  const answers = new Map<string, AnswerValue>();
+  const errors = new Map<string, FieldErrors[string]>();
+  const source = isRecord(raw) ? raw : {};
   const byId = new Map(questions.map((q) => [q.id, q]));
-  for (const key of Object.keys(raw)) {
-    if (!byId.has(key)) errors[key] = { key: 'answer.unknown' };
+  for (const key of Object.keys(source)) {
+    if (!byId.has(key)) errors.set(key, { key: 'answer.unknown' });
   }
   for (const q of questions) {
-    const v = raw[q.id];
+    const v = ownValue(source, q.id);
+    const fail = (key: FieldErrors[string]['key'], params?: Record<string, string | number>) => {
+      errors.set(q.id, params ? { key, params } : { key });
+    };
     if (isBlank(v)) {
-      if (q.required) errors[q.id] = { key: 'answer.required' };
+      if (q.required) fail('answer.required');
       continue;
     }
     const single = (): string | null => {
       if (Array.isArray(v)) {
-        errors[q.id] = { key: 'answer.oneOnly' };
+        fail('answer.oneOnly');
         return null;
       }
       if (typeof v !== 'string' && typeof v !== 'number') {
-        errors[q.id] = { key: 'answer.option' };
+        fail('answer.option');
         return null;
       }
       return String(v).trim();
@@ -87,84 +106,85 @@ export function validateAnswers(
         const s = single();
         if (s === null) break;
         const ok = (LIKERT_LEVELS as readonly string[]).includes(s) || (q.allowNotApplicable && s === NOT_APPLICABLE);
-        if (ok) answers[q.id] = s;
-        else errors[q.id] = { key: 'answer.option' };
+        if (ok) answers.set(q.id, s);
+        else fail('answer.option');
         break;
       }
       case 'single': {
         const s = single();
         if (s === null) break;
-        if (q.options.some((o) => o.id === s)) answers[q.id] = s;
-        else errors[q.id] = { key: 'answer.option' };
+        if (q.options.some((o) => o.id === s)) answers.set(q.id, s);
+        else fail('answer.option');
         break;
       }
       case 'multi': {
-        const list = Array.isArray(v) ? v : [v];
+        const list: unknown[] = Array.isArray(v) ? v : [v];
         if (!list.every((x) => typeof x === 'string')) {
-          errors[q.id] = { key: 'answer.option' };
+          fail('answer.option');
           break;
         }
-        const chosen = [...new Set((list as string[]).map((x) => x.trim()))];
-        if (chosen.length > q.options.length || !chosen.every((x) => q.options.some((o) => o.id === x))) {
-          errors[q.id] = { key: 'answer.option' };
+        const chosen = new Set((list as string[]).map((x) => x.trim()));
+        if (![...chosen].every((x) => q.options.some((o) => o.id === x))) {
+          fail('answer.option');
           break;
         }
         // Keep the questionnaire's order, whatever order the browser sent.
-        answers[q.id] = q.options.map((o) => o.id).filter((id) => chosen.includes(id));
+        answers.set(q.id, q.options.map((o) => o.id).filter((id) => chosen.has(id)));
         break;
       }
       case 'rating':
       case 'nps': {
         if (Array.isArray(v)) {
-          errors[q.id] = { key: 'answer.oneOnly' };
+          fail('answer.oneOnly');
           break;
         }
         const min = q.type === 'nps' ? 0 : (q.min ?? 1);
         const max = q.type === 'nps' ? 10 : (q.max ?? DEFAULT_RATING_MAX);
         const n = toInteger(v);
-        if (n === null || n < min || n > max) errors[q.id] = { key: 'answer.range', params: { min, max } };
-        else answers[q.id] = n;
+        if (n === null || n < min || n > max) fail('answer.range', { min, max });
+        else answers.set(q.id, n);
         break;
       }
       case 'number': {
         if (Array.isArray(v)) {
-          errors[q.id] = { key: 'answer.oneOnly' };
+          fail('answer.oneOnly');
           break;
         }
         const n = toNumber(v);
         if (n === null) {
-          errors[q.id] = { key: 'answer.number' };
+          fail('answer.number');
           break;
         }
         if ((q.min !== null && n < q.min) || (q.max !== null && n > q.max)) {
-          errors[q.id] = { key: 'answer.range', params: { min: q.min ?? '−∞', max: q.max ?? '∞' } };
+          fail('answer.range', { min: q.min ?? '−∞', max: q.max ?? '∞' });
           break;
         }
-        answers[q.id] = n;
+        answers.set(q.id, n);
         break;
       }
       case 'text': {
         if (typeof v !== 'string') {
-          errors[q.id] = { key: Array.isArray(v) ? 'answer.oneOnly' : 'answer.invalid' };
+          fail(Array.isArray(v) ? 'answer.oneOnly' : 'answer.invalid');
           break;
         }
         const text = cleanText(v);
         const max = q.maxLength ?? DEFAULT_TEXT_MAX;
+        // Characters as people count them in CJK text: code points, so an emoji is one, not two UTF-16 units.
         const length = [...text].length;
-        if (length > max) errors[q.id] = { key: 'answer.tooLong', params: { max, length } };
+        if (length > max) fail('answer.tooLong', { max, length });
         else if (text === '') {
-          if (q.required) errors[q.id] = { key: 'answer.required' };
-        } else answers[q.id] = text;
+          if (q.required) fail('answer.required');
+        } else answers.set(q.id, text);
         break;
       }
     }
   }
-  return { answers, errors };
+  return { answers: Object.fromEntries(answers), errors: Object.fromEntries(errors) };
 }
 
 /** The segment value of a response: the chosen option of the segment question, '' when none. */
 export function segmentOf(answers: Record<string, AnswerValue>, segmentQuestionId: string | null): string {
-  if (!segmentQuestionId) return '';
+  if (!segmentQuestionId || !Object.hasOwn(answers, segmentQuestionId)) return '';
   const v = answers[segmentQuestionId];
   return typeof v === 'string' ? v : '';
 }

@@ -76,10 +76,12 @@ export function checkDefinition(questions: readonly Question[], segmentQuestionI
     const seg = questions.find((q) => q.id === segmentQuestionId);
     if (!seg || seg.type !== 'single') errors.segmentQuestionId = { key: 'survey.segmentSingle' };
   }
-  if (!settings.satisfiedLevels.every((l) => l >= 1 && l <= 5) || new Set(settings.satisfiedLevels).size !== settings.satisfiedLevels.length) {
+  const levels = settings.satisfiedLevels;
+  if (levels.length === 0 || !levels.every((l) => Number.isInteger(l) && l >= 1 && l <= 5) || new Set(levels).size !== levels.length) {
     errors['settings.satisfiedLevels'] = { key: 'field.option' };
   }
-  if (settings.opensAt && settings.closesAt && settings.opensAt >= settings.closesAt) {
+  // Compared as instants: the two times may carry different offsets (+08:00 and Z).
+  if (settings.opensAt && settings.closesAt && !(Date.parse(settings.opensAt) < Date.parse(settings.closesAt))) {
     errors['settings.closesAt'] = { key: 'survey.closesBeforeOpens' };
   }
   return errors;

@@ -68,9 +68,16 @@ export function tallyKeys(r: SurveyResponse): TallyKey[] {
 /** What storing (sign 1) or removing (sign -1) this response does to the tallies: its day and the all-days rollup. */
 export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], sign: 1 | -1 = 1): TallyDelta[] {
   const cells = responseCells(r, questions);
-  const signed: Record<string, TallyCell> = {};
-  for (const [k, c] of Object.entries(cells)) signed[k] = { count: sign * c.count, sum: sign * c.sum, sumsq: sign * c.sumsq };
-  return tallyKeys(r).map((key) => ({ key, cells: signed }));
+  // 0 - x rather than -1 * x: removing a zero sum gives 0, not -0.
+  const signedCells = () => {
+    const signed: Record<string, TallyCell> = {};
+    for (const [k, c] of Object.entries(cells)) {
+      signed[k] = sign === 1 ? { ...c } : { count: 0 - c.count, sum: 0 - c.sum, sumsq: 0 - c.sumsq };
+    }
+    return signed;
+  };
+  // Each group gets its own cells, so a consumer that adds into one does not change the other.
+  return tallyKeys(r).map((key) => ({ key, cells: signedCells() }));
 }
 
 /** Moving a response from one state to another (exclusion): remove from the old groups, add to the new. */

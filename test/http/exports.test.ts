@@ -67,7 +67,7 @@ describe('exports', () => {
   it('exports XLSX that exceljs reads back with the same rows', async () => {
     const res = await agent.get(`/admin/exports/${setup.survey.id}/responses.xlsx?mode=raw`).buffer(true).parse(binary).expect(200);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(res.body as Buffer);
+    await wb.xlsx.load(res.body as unknown as ExcelJS.Buffer);
     const sheet = wb.worksheets[0]!;
     expect(sheet.name).toBe('原始答卷');
     expect(sheet.rowCount).toBe(4);
@@ -105,7 +105,7 @@ describe('exports', () => {
     const stats = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
     const res = await agent.get(`/admin/exports/${setup.survey.id}/statistics.xlsx`).buffer(true).parse(binary).expect(200);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(res.body as Buffer);
+    await wb.xlsx.load(res.body as unknown as ExcelJS.Buffer);
     expect(wb.worksheets.map((s) => s.name)).toEqual(['总览', '逐题分布', '各站点', '服务对象类别', '各维度', '趋势', '数据质量', '计算方法']);
     const overview = wb.getWorksheet('总览')!;
     const valueOf = (label: string) => {

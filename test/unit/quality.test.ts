@@ -1,0 +1,137 @@
+import type { AnswerValue } from '../../models/response';
+import type { Question } from '../../models/survey';
+import { isValidState, qualityFlags, STRAIGHTLINE_MIN_ITEMS, type QualityInput } from '../../server/domain/quality';
+import { question } from '../helpers/fixtures';
+
+/** Five satisfaction items, one Likert item that does not count, and a choice. */
+const questions: Question[] = [
+  question({ id: 's1', type: 'likert5' }),
+  question({ id: 's2', type: 'likert5' }),
+  question({ id: 's3', type: 'likert5' }),
+  question({ id: 's4', type: 'likert5' }),
+  question({ id: 's5', type: 'likert5' }),
+  question({ id: 'info', type: 'likert5', countsTowardSatisfaction: false }),
+  question({ id: 'seg', type: 'single', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }] }),
+];
+
+/** A careful resident: varied answers, two minutes, alone at this station. */
+function input(over: Partial<QualityInput> = {}): QualityInput {
+  return {
+    durationMs: 120_000,
+    minAnswerSeconds: 20,
+    answers: { s1: '5', s2: '4', s3: '5', s4: '3', s5: '4', seg: 'a' },
+    questions,
+    recentSubmissions: 0,
+    burstPerMinute: 10,
+    deviceAtOtherSite: false,
+    channel: 'qr',
+    ...over,
+  };
+}
+
+const same = (level: string, ids = ['s1', 's2', 's3', 's4', 's5']): Record<string, AnswerValue> => Object.fromEntries(ids.map((id) => [id, level]));
+
+describe('qualityFlags', () => {
+  it('flags nothing for a careful answer', () => {
+    expect(qualityFlags(input())).toEqual([]);
+  });
+
+  describe('speeder', () => {
+    it('flags an answer one millisecond faster than the minimum time', () => {
+      expect(qualityFlags(input({ durationMs: 19_999 }))).toEqual(['speeder']);
+    });
+
+    it('does not flag an answer that takes exactly the minimum time', () => {
+      expect(qualityFlags(input({ durationMs: 20_000 }))).toEqual([]);
+    });
+
+    it('never flags when the survey sets no minimum time', () => {
+      expect(qualityFlags(input({ durationMs: 0, minAnswerSeconds: 0 }))).toEqual([]);
+    });
+  });
+
+  describe('straightline', () => {
+    it(`needs at least ${STRAIGHTLINE_MIN_ITEMS} satisfaction items answered with the same level`, () => {
+      expect(STRAIGHTLINE_MIN_ITEMS).toBe(4);
+      expect(qualityFlags(input({ answers: same('5', ['s1', 's2', 's3', 's4']) }))).toEqual(['straightline']);
+      expect(qualityFlags(input({ answers: same('5', ['s1', 's2', 's3']) }))).toEqual([]);
+      expect(qualityFlags(input({ answers: same('1') }))).toEqual(['straightline']);
+    });
+
+    it('does not flag when one item differs', () => {
+      expect(qualityFlags(input({ answers: { ...same('5'), s5: '4' } }))).toEqual([]);
+    });
+
+    it('ignores 不了解/不适用: three levels and a na are too few, four levels and a na still flag', () => {
+      expect(qualityFlags(input({ answers: { ...same('4', ['s1', 's2', 's3']), s4: 'na' } }))).toEqual([]);
+      expect(qualityFlags(input({ answers: { ...same('4', ['s1', 's2', 's3', 's4']), s5: 'na' } }))).toEqual(['straightline']);
+      expect(qualityFlags(input({ answers: same('na') }))).toEqual([]);
+    });
+
+    it('counts only items that count toward satisfaction', () => {
+      expect(qualityFlags(input({ answers: { ...same('5', ['s1', 's2', 's3']), info: '5' } }))).toEqual([]);
+    });
+  });
+
+  describe('burst', () => {
+    it('does not flag the tenth submission in a minute when ten are allowed', () => {
+      expect(qualityFlags(input({ recentSubmissions: 9, burstPerMinute: 10 }))).toEqual([]);
+    });
+
+    it('flags the eleventh', () => {
+      expect(qualityFlags(input({ recentSubmissions: 10, burstPerMinute: 10 }))).toEqual(['burst']);
+    });
+  });
+
+  describe('multisite', () => {
+    it('flags a device that already answered at another station', () => {
+      expect(qualityFlags(input({ deviceAtOtherSite: true }))).toEqual(['multisite']);
+    });
+  });
+
+  describe('assisted entry (代填)', () => {
+    it('skips burst and multisite, which describe one worker entering many answers', () => {
+      expect(qualityFlags(input({ channel: 'assisted', recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual([]);
+    });
+
+    it('still flags speeders and straight-lining', () => {
+      expect(qualityFlags(input({ channel: 'assisted', durationMs: 1000, answers: same('3'), recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual([
+        'speeder',
+        'straightline',
+      ]);
+    });
+  });
+
+  it('lists every flag that applies, in a fixed order', () => {
+    expect(qualityFlags(input({ channel: 'link', durationMs: 0, answers: same('2'), recentSubmissions: 10, deviceAtOtherSite: true }))).toEqual([
+      'speeder',
+      'straightline',
+      'burst',
+      'multisite',
+    ]);
+  });
+});
+
+describe('isValidState', () => {
+  it('counts a clean response as valid under any rules', () => {
+    expect(isValidState('', [])).toBe(true);
+    expect(isValidState('', ['speeder', 'straightline', 'burst', 'multisite'])).toBe(true);
+  });
+
+  it('never counts an excluded response', () => {
+    expect(isValidState('excluded', [])).toBe(false);
+  });
+
+  it('counts a flagged response as valid unless one of its flags is an enabled rule', () => {
+    expect(isValidState('speeder', [])).toBe(true);
+    expect(isValidState('speeder', ['speeder'])).toBe(false);
+    expect(isValidState('burst,speeder', ['straightline'])).toBe(true);
+    expect(isValidState('burst,speeder', ['burst'])).toBe(false);
+    expect(isValidState('burst,speeder', ['speeder', 'multisite'])).toBe(false);
+  });
+
+  it('matches whole flags, not parts of them', () => {
+    expect(isValidState('speeder', ['speed'])).toBe(true);
+    expect(isValidState('multisite', ['site'])).toBe(true);
+  });
+});
