@@ -18,7 +18,16 @@ export interface TallyKey {
   state: string;
 }
 
-export const ALL_DAYS = '*';
+/** '*' in a key field: all values together (a rollup group). */
+export const ALL = '*';
+export const ALL_DAYS = ALL;
+
+/**
+ * Which groups a query reads: 'fine' (real day, station, channel, segment), 'sites' (all days and
+ * channels, by station and segment) or 'trend' (by day, all stations, channels and segments).
+ */
+export const TALLY_LEVELS = ['fine', 'sites', 'trend'] as const;
+export type TallyLevel = (typeof TALLY_LEVELS)[number];
 
 export interface TallyCell {
   count: number;
@@ -37,8 +46,9 @@ export type TallyGroupField = (typeof TALLY_GROUP_FIELDS)[number];
 
 export interface TallyQuery {
   surveyId: Id;
+  level: TallyLevel;
   siteIds?: Id[];
-  /** Inclusive local-day range; when both are absent and 'day' is not grouped, the '*' rollup is read. */
+  /** Inclusive local-day range (levels 'fine' and 'trend'). */
   dayFrom?: string;
   dayTo?: string;
   channels?: string[];

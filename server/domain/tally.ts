@@ -1,9 +1,11 @@
 import type { SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
-import { ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey } from '../../models/tally';
+import { ALL, ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel } from '../../models/tally';
 
 /** '_n~' counts responses; its sum is the total answer time in ms. */
 export const RESPONSES_CELL = '_n~';
+/** '_sat~<level>' counts a response's answers to the items that count toward satisfaction, by level. */
+export const SATISFACTION_CELLS = '_sat';
 
 export const cellKey = (questionId: string, key: string) => `${questionId}~${key}`;
 
@@ -50,34 +52,49 @@ export function responseCells(r: Pick<SurveyResponse, 'answers' | 'durationMs'>,
   return cells;
 }
 
-export function tallyKeys(r: SurveyResponse): TallyKey[] {
-  const base = {
-    surveyId: r.surveyId,
-    version: r.version,
-    siteId: r.siteId,
-    channel: r.channel,
-    segment: r.segment,
-    state: tallyState(r),
-  };
+/**
+ * The three groups a response belongs to:
+ * - fine: its day, station, channel and segment (period and channel filters read these);
+ * - sites: all days and channels together ('*'), by station and segment (the unfiltered dashboard);
+ * - trend: its day, all stations, channels and segments together (the unfiltered trend line).
+ */
+export function tallyKeys(r: SurveyResponse): { level: TallyLevel; key: TallyKey }[] {
+  const base = { surveyId: r.surveyId, version: r.version, state: tallyState(r) };
   return [
-    { ...base, day: r.day },
-    { ...base, day: ALL_DAYS },
+    { level: 'fine', key: { ...base, day: r.day, siteId: r.siteId, channel: r.channel, segment: r.segment } },
+    { level: 'sites', key: { ...base, day: ALL_DAYS, siteId: r.siteId, channel: ALL, segment: r.segment } },
+    { level: 'trend', key: { ...base, day: r.day, siteId: ALL, channel: ALL, segment: ALL } },
   ];
 }
 
-/** What storing (sign 1) or removing (sign -1) this response does to the tallies: its day and the all-days rollup. */
+/** The trend group's cells: the response count and its satisfaction answers by level, nothing per question. */
+export function trendCells(cells: Record<string, TallyCell>, questions: readonly Question[]): Record<string, TallyCell> {
+  const out: Record<string, TallyCell> = { [RESPONSES_CELL]: { ...cells[RESPONSES_CELL]! } };
+  for (const q of questions) {
+    if (q.type !== 'likert5' || !q.countsTowardSatisfaction) continue;
+    for (const [k, c] of Object.entries(cells)) {
+      if (!k.startsWith(`${q.id}~`)) continue;
+      const level = cellKey(SATISFACTION_CELLS, k.slice(q.id.length + 1));
+      const t = (out[level] ??= { count: 0, sum: 0, sumsq: 0 });
+      t.count += c.count;
+    }
+  }
+  return out;
+}
+
+/** What storing (sign 1) or removing (sign -1) this response does to the tallies, in each of its groups. */
 export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], sign: 1 | -1 = 1): TallyDelta[] {
   const cells = responseCells(r, questions);
   // 0 - x rather than -1 * x: removing a zero sum gives 0, not -0.
-  const signedCells = () => {
-    const signed: Record<string, TallyCell> = {};
-    for (const [k, c] of Object.entries(cells)) {
-      signed[k] = sign === 1 ? { ...c } : { count: 0 - c.count, sum: 0 - c.sum, sumsq: 0 - c.sumsq };
+  // Each group gets its own cells, so a consumer that adds into one does not change another.
+  const signed = (source: Record<string, TallyCell>) => {
+    const out: Record<string, TallyCell> = {};
+    for (const [k, c] of Object.entries(source)) {
+      out[k] = sign === 1 ? { ...c } : { count: 0 - c.count, sum: 0 - c.sum, sumsq: 0 - c.sumsq };
     }
-    return signed;
+    return out;
   };
-  // Each group gets its own cells, so a consumer that adds into one does not change the other.
-  return tallyKeys(r).map((key) => ({ key, cells: signedCells() }));
+  return tallyKeys(r).map(({ level, key }) => ({ key, cells: signed(level === 'trend' ? trendCells(cells, questions) : cells) }));
 }
 
 /** Moving a response from one state to another (exclusion): remove from the old groups, add to the new. */
@@ -131,3 +148,21 @@ export function sameTallies(a: TallyDelta[], b: TallyDelta[]): { same: boolean; 
 }
 
 const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
+
+interface LevelFilters {
+  siteIds?: readonly string[];
+  dayFrom?: string;
+  dayTo?: string;
+  channels?: readonly string[];
+  segments?: readonly string[];
+}
+
+/** The cheapest level that can answer a by-station/segment query with these filters. */
+export function dashboardLevel(f: LevelFilters): TallyLevel {
+  return f.dayFrom || f.dayTo || f.channels ? 'fine' : 'sites';
+}
+
+/** The cheapest level that can answer a by-day query with these filters. */
+export function trendLevel(f: LevelFilters): TallyLevel {
+  return f.siteIds || f.channels || f.segments ? 'fine' : 'trend';
+}

@@ -4,6 +4,7 @@ import type { Site } from '../../models/site';
 import type { Question, Survey } from '../../models/survey';
 import type { TallyRow } from '../../models/tally';
 import { isValidState } from '../domain/quality';
+import { dashboardLevel, SATISFACTION_CELLS, trendLevel } from '../domain/tally';
 import {
   adequacy,
   addLikert,
@@ -150,31 +151,41 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
   const rules = survey.settings.qualityRules;
   const counts = (state: string) => filters.mode === 'raw' || isValidState(state, rules);
 
-  const rows = await deps.store.tallies.query({ ...base, groupBy: ['siteId', 'segment', 'state'] });
+  const level = dashboardLevel(base);
+  const satisfactionIds = questions.filter((q) => q.type === 'likert5' && q.countsTowardSatisfaction).map((q) => q.id);
+  // By station and by segment from one read, rather than by station × segment: the result stays
+  // proportional to stations + segments, not their product.
+  const [siteRows, segmentAll] = await deps.store.tallies.queryMany({ ...base, level }, [
+    ['siteId', 'state'],
+    ['segment', 'state'],
+  ]);
+  const segmentIds = new Set(['_n', ...satisfactionIds]);
+  const segmentRows = segmentAll!.filter((r) => segmentIds.has(r.questionId));
   const overall = newAcc();
   const bySite = new Map<string, Acc>();
   const bySegment = new Map<string, Acc>();
   const quality = { received: 0, valid: 0, excluded: 0, flags: {} as Record<string, number>, clean: 0 };
-  for (const row of rows) {
-    const state = row.state ?? '';
-    const siteAcc = bySite.get(row.siteId!) ?? bySite.set(row.siteId!, newAcc()).get(row.siteId!)!;
-    const segAcc = bySegment.get(row.segment!) ?? bySegment.set(row.segment!, newAcc()).get(row.segment!)!;
-    const include = counts(state);
+  const add = (accs: Acc[], row: TallyRow) => {
+    const include = counts(row.state ?? '');
     if (row.questionId === '_n') {
-      for (const a of [overall, siteAcc, segAcc]) {
+      for (const a of accs) {
         a.received += row.count;
         if (include) a.valid += row.count;
       }
-      quality.received += row.count;
-      if (isValidState(state, rules)) quality.valid += row.count;
-      if (state === 'excluded') quality.excluded += row.count;
-      else if (state === '') quality.clean += row.count;
-      else for (const flag of state.split(',')) quality.flags[flag] = (quality.flags[flag] ?? 0) + row.count;
-      continue;
-    }
-    if (!include) continue;
-    for (const a of [overall, siteAcc, segAcc]) addCell(a.cells, row);
+    } else if (include) for (const a of accs) addCell(a.cells, row);
+  };
+  for (const row of siteRows!) {
+    const siteAcc = bySite.get(row.siteId!) ?? bySite.set(row.siteId!, newAcc()).get(row.siteId!)!;
+    add([overall, siteAcc], row);
+    if (row.questionId !== '_n') continue;
+    const state = row.state ?? '';
+    quality.received += row.count;
+    if (isValidState(state, rules)) quality.valid += row.count;
+    if (state === 'excluded') quality.excluded += row.count;
+    else if (state === '') quality.clean += row.count;
+    else for (const flag of state.split(',')) quality.flags[flag] = (quality.flags[flag] ?? 0) + row.count;
   }
+  for (const row of segmentRows) add([bySegment.get(row.segment!) ?? bySegment.set(row.segment!, newAcc()).get(row.segment!)!], row);
 
   // Stations where the survey is published (or that have responses), within the filter and what the actor may see.
   const published = new Set((await deps.store.publications.listBySurvey(surveyId)).map((p) => p.siteId));
@@ -242,8 +253,10 @@ async function computeTrend(
   counts: (state: string) => boolean,
   granularity: Granularity,
 ) {
-  const likertIds = questions.filter((q) => q.type === 'likert5' && q.countsTowardSatisfaction).map((q) => q.id);
-  const rows = await deps.store.tallies.query({ ...base, groupBy: ['day', 'state'], questionIds: ['_n', ...likertIds] });
+  const level = trendLevel(base);
+  // The trend level keeps each response's satisfaction answers by level in '_sat' cells; finer groups keep them per question.
+  const likertIds = level === 'trend' ? [SATISFACTION_CELLS] : questions.filter((q) => q.type === 'likert5' && q.countsTowardSatisfaction).map((q) => q.id);
+  const rows = await deps.store.tallies.query({ ...base, level, groupBy: ['day', 'state'], questionIds: ['_n', ...likertIds] });
   const buckets = new Map<string, { received: number; valid: number; likert: LikertCounts }>();
   for (const row of rows) {
     const key = bucketOf(row.day!, granularity);

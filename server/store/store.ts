@@ -182,6 +182,8 @@ export interface ResponseRepo {
 export interface TallyRepo {
   /** Sums cells over the matching groups, grouped by the requested fields plus question and key. */
   query(query: TallyQuery): Promise<TallyRow[]>;
+  /** Several groupings of the same matching groups, read once: one result per entry of groupBys. */
+  queryMany(query: Omit<TallyQuery, 'groupBy'>, groupBys: TallyQuery['groupBy'][]): Promise<TallyRow[][]>;
   /** Every stored group of a survey, unsummed (for comparing with a rebuild). */
   dump(surveyId: string): Promise<TallyDelta[]>;
   /** Replaces all tallies of a survey in one transaction (rebuild-tallies). */

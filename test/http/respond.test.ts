@@ -190,7 +190,7 @@ describe('resident questionnaire /s/:code', () => {
     const [r] = await t.store.responses.list({ surveyId: survey.id }, { limit: 1 });
     expect(r!.flags.sort()).toEqual(['speeder', 'straightline']);
     expect(r!.durationMs).toBe(5_000);
-    const tallies = await t.store.tallies.query({ surveyId: survey.id, groupBy: ['state'], questionIds: ['_n'] });
+    const tallies = await t.store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: ['state'], questionIds: ['_n'] });
     expect(tallies).toEqual([expect.objectContaining({ state: 'speeder,straightline', count: 1 })]);
   });
 

@@ -293,13 +293,13 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       await submit(responseFixture(pubB, { day: '2026-11-02', answers: { q1: '5', n: 30 }, segment: 'a', flags: ['speeder'] }));
       const sort = <T extends { questionId: string; key: string }>(rows: T[]) => [...rows].sort((x, y) => (x.questionId + x.key + JSON.stringify(x)).localeCompare(y.questionId + y.key + JSON.stringify(y)));
 
-      const all = await store.tallies.query({ surveyId: survey.id, groupBy: [], questionIds: ['q1', 'n'] });
+      const all = await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: [], questionIds: ['q1', 'n'] });
       expect(sort(all)).toEqual([
         { questionId: 'n', key: '', count: 3, sum: 60, sumsq: 1400 },
         { questionId: 'q1', key: '4', count: 1, sum: 0, sumsq: 0 },
         { questionId: 'q1', key: '5', count: 2, sum: 0, sumsq: 0 },
       ]);
-      const bySite = await store.tallies.query({ surveyId: survey.id, groupBy: ['siteId', 'state'], questionIds: ['_n'] });
+      const bySite = await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: ['siteId', 'state'], questionIds: ['_n'] });
       expect(sort(bySite).map((r) => [r.siteId, r.state, r.count])).toEqual(
         expect.arrayContaining([
           [siteA.id, '', 2],
@@ -307,14 +307,23 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
         ]),
       );
       expect(bySite).toHaveLength(2);
-      const day2 = await store.tallies.query({ surveyId: survey.id, groupBy: [], dayFrom: '2026-11-02', dayTo: '2026-11-02', questionIds: ['_n'] });
+      const day2 = await store.tallies.query({ surveyId: survey.id, level: 'fine', groupBy: [], dayFrom: '2026-11-02', dayTo: '2026-11-02', questionIds: ['_n'] });
       expect(day2).toEqual([{ questionId: '_n', key: '', count: 2, sum: 240000, sumsq: 0 }]);
-      const byDay = await store.tallies.query({ surveyId: survey.id, groupBy: ['day'], questionIds: ['_n'] });
-      expect(sort(byDay).map((r) => [r.day, r.count])).toEqual(expect.arrayContaining([['2026-11-01', 1], ['2026-11-02', 2]]));
-      expect(byDay).toHaveLength(2);
-      const filtered = await store.tallies.query({ surveyId: survey.id, groupBy: ['segment'], siteIds: [siteA.id], channels: ['qr'], segments: ['b'], questionIds: ['_n'] });
+      for (const level of ['fine', 'trend'] as const) {
+        const byDay = await store.tallies.query({ surveyId: survey.id, level, groupBy: ['day'], questionIds: ['_n'] });
+        expect(sort(byDay).map((r) => [r.day, r.count])).toEqual(expect.arrayContaining([['2026-11-01', 1], ['2026-11-02', 2]]));
+        expect(byDay).toHaveLength(2);
+      }
+      // The trend level keeps satisfaction answers by level, all stations together.
+      const trend = await store.tallies.query({ surveyId: survey.id, level: 'trend', groupBy: ['state'], questionIds: ['_sat'] });
+      expect(sort(trend).map((r) => [r.state, r.key, r.count])).toEqual([
+        ['', '4', 1],
+        ['', '5', 1],
+        ['speeder', '5', 1],
+      ]);
+      const filtered = await store.tallies.query({ surveyId: survey.id, level: 'fine', groupBy: ['segment'], siteIds: [siteA.id], channels: ['qr'], segments: ['b'], questionIds: ['_n'] });
       expect(filtered).toEqual([{ segment: 'b', questionId: '_n', key: '', count: 1, sum: 120000, sumsq: 0 }]);
-      expect(await store.tallies.query({ surveyId: survey.id, groupBy: [], siteIds: [] })).toEqual([]);
+      expect(await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: [], siteIds: [] })).toEqual([]);
     });
 
     it('replaces a survey\'s tallies in one go', async () => {

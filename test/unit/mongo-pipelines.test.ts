@@ -86,14 +86,17 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
   const queries: [string, Omit<TallyQuery, 'surveyId'>][] = [
-    ['all days, no grouping', { groupBy: [] }],
-    ['by site and state', { groupBy: ['siteId', 'state'] }],
-    ['by day within a range', { groupBy: ['day'], dayFrom: '2026-11-02', dayTo: '2026-11-04' }],
-    ['a range without day grouping', { groupBy: ['state'], dayFrom: '2026-11-03' }],
-    ['by segment for two sites and one channel', { groupBy: ['segment', 'state'], siteIds: [sites[0]!.id, sites[2]!.id], channels: ['qr'] }],
-    ['selected questions by version and channel', { groupBy: ['version', 'channel'], questionIds: ['q1', 'n', '_n'] }],
-    ['segments filter', { groupBy: ['siteId'], segments: ['a', ''] }],
-    ['empty site list', { groupBy: [], siteIds: [] }],
+    ['all days, no grouping', { level: 'sites', groupBy: [] }],
+    ['by site and state', { level: 'sites', groupBy: ['siteId', 'state'] }],
+    ['by site and segment for two sites', { level: 'sites', groupBy: ['siteId', 'segment', 'state'], siteIds: [sites[0]!.id, sites[2]!.id] }],
+    ['by day within a range', { level: 'fine', groupBy: ['day'], dayFrom: '2026-11-02', dayTo: '2026-11-04' }],
+    ['a range without day grouping', { level: 'fine', groupBy: ['state'], dayFrom: '2026-11-03' }],
+    ['by segment for two sites and one channel', { level: 'fine', groupBy: ['segment', 'state'], siteIds: [sites[0]!.id, sites[2]!.id], channels: ['qr'] }],
+    ['selected questions by version and channel', { level: 'fine', groupBy: ['version', 'channel'], questionIds: ['q1', 'n', '_n'] }],
+    ['segments filter', { level: 'sites', groupBy: ['siteId'], segments: ['a', ''] }],
+    ['trend by day', { level: 'trend', groupBy: ['day', 'state'], questionIds: ['_n', '_sat'] }],
+    ['trend in a range', { level: 'trend', groupBy: ['day'], dayFrom: '2026-11-02', dayTo: '2026-11-03' }],
+    ['empty site list', { level: 'fine', groupBy: [], siteIds: [] }],
   ];
 
   it.each(queries)('tally query: %s', async (_name, q) => {

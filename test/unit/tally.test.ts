@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
-import { ALL_DAYS, type TallyDelta } from '../../models/tally';
+import { ALL, ALL_DAYS, type TallyDelta } from '../../models/tally';
 import { cellKey, mergeDeltas, moveDeltas, RESPONSES_CELL, responseCells, sameTallies, tallyDeltas, tallyKeys, tallyState } from '../../server/domain/tally';
 import { publicationFixture, question, responseFixture } from '../helpers/fixtures';
 
@@ -74,24 +74,26 @@ describe('tallyState and tallyKeys', () => {
     expect(tallyState({ excluded: true, flags: ['speeder'] })).toBe('excluded');
   });
 
-  it('gives the local day and the all-days rollup (*) of one group', () => {
+  it('puts a response in its fine group, the all-days station rollup and the all-stations trend', () => {
     const r = response({ day: '2026-11-03', channel: 'link', segment: 'b', flags: ['speeder'] });
-    const base = { surveyId: 'survey-1', version: 1, siteId: 'site-1', channel: 'link', segment: 'b', state: 'speeder' };
+    const base = { surveyId: 'survey-1', version: 1, state: 'speeder' };
     expect(tallyKeys(r)).toEqual([
-      { ...base, day: '2026-11-03' },
-      { ...base, day: ALL_DAYS },
+      { level: 'fine', key: { ...base, day: '2026-11-03', siteId: 'site-1', channel: 'link', segment: 'b' } },
+      { level: 'sites', key: { ...base, day: ALL, siteId: 'site-1', channel: ALL, segment: 'b' } },
+      { level: 'trend', key: { ...base, day: '2026-11-03', siteId: ALL, channel: ALL, segment: ALL } },
     ]);
     expect(ALL_DAYS).toBe('*');
   });
 });
 
 describe('tallyDeltas', () => {
-  it('adds the same cells to the day and the * group', () => {
-    const r = response({ answers: { seg: 'a', q1: '4', n: 2 }, durationMs: 30_000 });
-    const cells = { '_n~': cell(1, 30_000), 'seg~a': cell(1), 'q1~4': cell(1), 'n~': cell(1, 2, 4) };
-    expect(tallyDeltas(r, questions).map((d) => [d.key.day, d.key.state, d.cells])).toEqual([
-      ['2026-11-01', '', cells],
-      ['*', '', cells],
+  it('adds the same cells to the fine and the * group, and only counts and satisfaction levels to the trend', () => {
+    const r = response({ answers: { seg: 'a', q1: '4', q2: 'na', n: 2 }, durationMs: 30_000 });
+    const cells = { '_n~': cell(1, 30_000), 'seg~a': cell(1), 'q1~4': cell(1), 'q2~na': cell(1), 'n~': cell(1, 2, 4) };
+    expect(tallyDeltas(r, questions).map((d) => [d.key.day, d.key.siteId, d.key.state, d.cells])).toEqual([
+      ['2026-11-01', 'site-1', '', cells],
+      ['*', 'site-1', '', cells],
+      ['2026-11-01', '*', '', { '_n~': cell(1, 30_000), '_sat~4': cell(1), '_sat~na': cell(1) }],
     ]);
   });
 
@@ -117,11 +119,13 @@ describe('moveDeltas', () => {
     const before = response({ answers: { q1: '3' }, durationMs: 1000, flags: ['speeder'] });
     const after = { ...before, excluded: true, excludedReason: '重复', excludedBy: 'u1', excludedAt: '2026-11-02T00:00:00.000Z' };
     const merged = mergeDeltas(moveDeltas(before, after, questions));
-    expect(merged.map((d) => [d.key.day, d.key.state, d.cells])).toEqual([
-      ['*', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
-      ['*', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
-      ['2026-11-01', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
-      ['2026-11-01', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
+    expect(merged.map((d) => [d.key.day, d.key.siteId, d.key.state, d.cells])).toEqual([
+      ['*', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
+      ['*', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
+      ['2026-11-01', '*', 'excluded', { '_n~': cell(1, 1000), '_sat~3': cell(1) }],
+      ['2026-11-01', '*', 'speeder', { '_n~': cell(-1, -1000), '_sat~3': cell(-1) }],
+      ['2026-11-01', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
+      ['2026-11-01', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
     ]);
   });
 
@@ -140,7 +144,9 @@ describe('mergeDeltas', () => {
     expect(merged.map((d) => [d.key.siteId, d.key.day, d.cells])).toEqual([
       ['site-0', '*', { '_n~': cell(1, 5), 'q1~4': cell(1) }],
       ['site-1', '*', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10) }],
+      ['*', '2026-11-01', { '_n~': cell(2, 30), '_sat~5': cell(1), '_sat~4': cell(1) }],
       ['site-1', '2026-11-01', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10) }],
+      ['*', '2026-11-02', { '_n~': cell(1, 5), '_sat~4': cell(1) }],
       ['site-0', '2026-11-02', { '_n~': cell(1, 5), 'q1~4': cell(1) }],
     ]);
   });
@@ -151,6 +157,7 @@ describe('mergeDeltas', () => {
     const merged = mergeDeltas([...tallyDeltas(r1, questions), ...tallyDeltas(r2, questions), ...tallyDeltas(r1, questions, -1)]);
     expect(merged.map((d) => Object.keys(d.cells))).toEqual([
       ['_n~', 'q1~4'],
+      ['_n~', '_sat~4'],
       ['_n~', 'q1~4'],
     ]);
     expect(mergeDeltas([...tallyDeltas(r2, questions), ...tallyDeltas(r2, questions, -1)])).toEqual([]);
@@ -188,12 +195,12 @@ describe('sameTallies', () => {
 
   it('names a missing group or cell', () => {
     const merged = mergeDeltas(a);
-    expect(sameTallies(merged, merged.slice(1))).toMatchObject({ same: false, difference: '2 groups vs 1' });
+    expect(sameTallies(merged, merged.slice(1))).toMatchObject({ same: false, difference: '3 groups vs 2' });
     const other = structuredClone(merged);
     other[0]!.key = { ...other[0]!.key, siteId: 'elsewhere' };
     expect(sameTallies(merged, other)).toMatchObject({ same: false, difference: expect.stringContaining('missing') });
     const fewer = structuredClone(merged);
-    delete fewer[1]!.cells['n~'];
+    delete fewer[2]!.cells['n~'];
     expect(sameTallies(merged, fewer)).toMatchObject({ same: false, difference: expect.stringContaining('cell n~') });
   });
 });
@@ -275,12 +282,22 @@ describe('tally properties', () => {
     );
   });
 
-  it('the * rollup of a group equals the sum of its days', () => {
+  it('the station rollup equals the sum of the fine groups over days and channels, and the trend their satisfaction cells', () => {
     fc.assert(
       fc.property(fc.array(responseArb, { minLength: 1, maxLength: 25 }), (rs) => {
         const merged = mergeDeltas(rs.flatMap((r) => tallyDeltas(r, questions)));
-        const days = merged.filter((d) => d.key.day !== ALL_DAYS).map((d) => ({ key: { ...d.key, day: ALL_DAYS }, cells: d.cells }));
-        expect(sameTallies(days, merged.filter((d) => d.key.day === ALL_DAYS))).toEqual({ same: true });
+        const fine = merged.filter((d) => d.key.day !== ALL && d.key.siteId !== ALL);
+        const asSites = fine.map((d) => ({ key: { ...d.key, day: ALL, channel: ALL }, cells: d.cells }));
+        expect(sameTallies(asSites, merged.filter((d) => d.key.day === ALL))).toEqual({ same: true });
+        const asTrend = fine.map((d) => {
+          const cells: TallyDelta['cells'] = { '_n~': d.cells['_n~']! };
+          for (const [k, c] of Object.entries(d.cells)) {
+            const m = /^(q1|q2)~(.+)$/.exec(k);
+            if (m) (cells[`_sat~${m[2]}`] ??= { count: 0, sum: 0, sumsq: 0 }).count += c.count;
+          }
+          return { key: { ...d.key, siteId: ALL, channel: ALL, segment: ALL }, cells };
+        });
+        expect(sameTallies(asTrend, merged.filter((d) => d.key.siteId === ALL))).toEqual({ same: true });
       }),
       { numRuns: 200 },
     );

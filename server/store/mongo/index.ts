@@ -351,6 +351,9 @@ export async function openMongoStore(uri: string): Promise<Store> {
       async query(q) {
         return (await M.tallies.aggregate(tallyQueryPipeline(q) as never[])) as TallyRow[];
       },
+      async queryMany(q, groupBys) {
+        return Promise.all(groupBys.map(async (groupBy) => (await M.tallies.aggregate(tallyQueryPipeline({ ...q, groupBy }) as never[])) as TallyRow[]));
+      },
       async dump(surveyId) {
         return tallyDocsToDeltas(await M.tallies.find({ surveyId: { $eq: surveyId } }).lean());
       },

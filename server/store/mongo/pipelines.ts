@@ -2,7 +2,7 @@
  * Aggregation pipelines and filters the MongoDB adapter sends. Pure (no mongoose import), so the
  * unit tests run every one of them through mingo over the same fixtures as the SQLite adapter.
  */
-import { ALL_DAYS, type TallyDelta, type TallyQuery } from '../../../models/tally';
+import { ALL, type TallyDelta, type TallyQuery } from '../../../models/tally';
 import type { ResponseFilter } from '../store';
 
 type Doc = Record<string, unknown>;
@@ -30,18 +30,23 @@ export function responseMatch(f: ResponseFilter): Doc {
   return m;
 }
 
-/** The match over tally group documents: the '*' rollup unless days are asked for. */
+/** The match over tally group documents of the query's level ('*' marks a rollup field). */
 export function tallyMatch(q: TallyQuery): Doc {
   const m: Doc = { surveyId: q.surveyId };
-  const useDays = q.dayFrom !== undefined || q.dayTo !== undefined || q.groupBy.includes('day');
-  if (useDays) {
-    const d: Doc = { $ne: ALL_DAYS };
-    if (q.dayFrom) d.$gte = q.dayFrom;
-    if (q.dayTo) d.$lte = q.dayTo;
-    m.day = d;
-  } else m.day = ALL_DAYS;
-  if (q.siteIds) m.siteId = { $in: q.siteIds };
-  if (q.channels) m.channel = { $in: q.channels };
+  const days: Doc = {};
+  if (q.level === 'sites') m.day = ALL;
+  else {
+    days.$ne = ALL;
+    if (q.dayFrom) days.$gte = q.dayFrom;
+    if (q.dayTo) days.$lte = q.dayTo;
+    m.day = days;
+  }
+  if (q.level === 'trend') m.siteId = ALL;
+  if (q.level === 'fine') {
+    m.siteId = q.siteIds ? { $in: q.siteIds, $ne: ALL } : { $ne: ALL };
+    m.channel = q.channels ? { $in: q.channels, $ne: ALL } : { $ne: ALL };
+  } else if (q.siteIds) m.siteId = { $in: q.siteIds };
+  if (q.level === 'sites' && q.channels) m.channel = { $in: q.channels };
   if (q.segments) m.segment = { $in: q.segments };
   return m;
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Store } from '../store';
 import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSessionRepo, sqliteUserRepo } from './account-repos';
 import { openDatabase, type Db } from './db';
-import { sqliteResponseRepo, sqliteTallyRepo } from './response-repo';
+import { sqliteResponseRepo } from './response-repo';
+import { sqliteTallyRepo } from './tally-repo';
 import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurveyRepo } from './survey-repos';
 
 /** The embedded store: one SQLite file (WAL) under DATA_DIR. */

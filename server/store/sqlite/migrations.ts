@@ -133,6 +133,8 @@ CREATE INDEX responses_survey ON responses (survey_id, id);
 CREATE INDEX responses_device ON responses (survey_id, device_hash);
 CREATE INDEX responses_publication ON responses (publication_id, submitted_at);
 
+-- One row per tally group (as one document per group in MongoDB); cells is JSON
+-- {"<question>~<key>": [count, sum, sumsq]}. '*' in day, site_id, channel or segment marks a rollup.
 CREATE TABLE tallies (
   survey_id TEXT NOT NULL,
   day TEXT NOT NULL,
@@ -141,13 +143,11 @@ CREATE TABLE tallies (
   channel TEXT NOT NULL,
   segment TEXT NOT NULL,
   state TEXT NOT NULL,
-  question_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  count INTEGER NOT NULL DEFAULT 0,
-  sum REAL NOT NULL DEFAULT 0,
-  sumsq REAL NOT NULL DEFAULT 0,
-  PRIMARY KEY (survey_id, day, version, site_id, channel, segment, state, question_id, key)
+  cells TEXT NOT NULL,
+  PRIMARY KEY (survey_id, day, version, site_id, channel, segment, state)
 ) WITHOUT ROWID;
+-- The trend level reads all days of the '*' station: find them without scanning every station's rows.
+CREATE INDEX tallies_trend ON tallies (survey_id, site_id, day);
 
 CREATE TABLE evaluations (
   id TEXT PRIMARY KEY,

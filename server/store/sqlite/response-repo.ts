@@ -1,6 +1,7 @@
 import type { SurveyResponse } from '../../../models/response';
-import { ALL_DAYS, type TallyDelta, type TallyQuery, type TallyRow } from '../../../models/tally';
-import type { ResponseFilter, ResponseRepo, TallyRepo } from '../store';
+import type { TallyDelta } from '../../../models/tally';
+import type { ResponseFilter, ResponseRepo } from '../store';
+import { applyTallyDeltas } from './tally-repo';
 import { bool, int, placeholders, type Db } from './db';
 
 type Row = Record<string, unknown>;
@@ -72,26 +73,6 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
     }
   }
   return { sql: parts.join(' AND '), values };
-}
-
-export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
-  const upsert = db.prepare(
-    `INSERT INTO tallies (survey_id, day, version, site_id, channel, segment, state, question_id, key, count, sum, sumsq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (survey_id, day, version, site_id, channel, segment, state, question_id, key)
-     DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum, sumsq = sumsq + excluded.sumsq`,
-  );
-  let negative = false;
-  for (const d of deltas) {
-    const k = d.key;
-    for (const [cell, v] of Object.entries(d.cells)) {
-      const sep = cell.indexOf('~');
-      upsert.run(k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state, cell.slice(0, sep), cell.slice(sep + 1), v.count, v.sum, v.sumsq);
-      if (v.count < 0) negative = true;
-    }
-  }
-  // A cell whose count fell to zero holds nothing (sums only grow with counts): drop it.
-  if (negative && deltas[0]) db.prepare('DELETE FROM tallies WHERE survey_id = ? AND count = 0').run(deltas[0].key.surveyId);
 }
 
 /** Inserts one response row (nothing when its submission token is already stored); returns rows changed. */
@@ -197,83 +178,6 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
           n: number;
         }
       ).n;
-    },
-  };
-}
-
-const GROUP_COLUMNS = {
-  version: 'version',
-  siteId: 'site_id',
-  day: 'day',
-  channel: 'channel',
-  segment: 'segment',
-  state: 'state',
-} as const;
-
-export function sqliteTallyRepo(db: Db): TallyRepo {
-  return {
-    async query(q: TallyQuery) {
-      const parts = ['survey_id = ?'];
-      const values: unknown[] = [q.surveyId];
-      const useDays = q.dayFrom !== undefined || q.dayTo !== undefined || q.groupBy.includes('day');
-      if (useDays) {
-        parts.push('day <> ?');
-        values.push(ALL_DAYS);
-        if (q.dayFrom) {
-        parts.push('day >= ?');
-        values.push(q.dayFrom);
-      }
-        if (q.dayTo) {
-        parts.push('day <= ?');
-        values.push(q.dayTo);
-      }
-      } else {
-        parts.push('day = ?');
-        values.push(ALL_DAYS);
-      }
-      const inList = (column: string, list: readonly unknown[] | undefined) => {
-        if (!list) return;
-        if (list.length === 0) return void parts.push('0');
-        parts.push(`${column} IN (${placeholders(list)})`);
-        values.push(...list);
-      };
-      inList('site_id', q.siteIds);
-      inList('channel', q.channels);
-      inList('segment', q.segments);
-      inList('question_id', q.questionIds);
-      const groups = q.groupBy.map((g) => `${GROUP_COLUMNS[g]} AS ${g}`);
-      const groupCols = [...q.groupBy.map((g) => GROUP_COLUMNS[g]), 'question_id', 'key'];
-      const sql = `SELECT ${[...groups, 'question_id AS questionId', 'key', 'SUM(count) AS count', 'SUM(sum) AS sum', 'SUM(sumsq) AS sumsq'].join(', ')}
-        FROM tallies WHERE ${parts.join(' AND ')} GROUP BY ${groupCols.join(', ')}`;
-      return db.prepare(sql).all(...values) as TallyRow[];
-    },
-    async dump(surveyId) {
-      const rows = db
-        .prepare('SELECT * FROM tallies WHERE survey_id = ? AND count <> 0 ORDER BY day, version, site_id, channel, segment, state')
-        .all(surveyId) as Row[];
-      const groups = new Map<string, TallyDelta>();
-      for (const r of rows) {
-        const key = {
-          surveyId,
-          version: r.version as number,
-          siteId: r.site_id as string,
-          day: r.day as string,
-          channel: r.channel as string,
-          segment: r.segment as string,
-          state: r.state as string,
-        };
-        const id = JSON.stringify(key);
-        let g = groups.get(id);
-        if (!g) groups.set(id, (g = { key, cells: {} }));
-        g.cells[`${r.question_id as string}~${r.key as string}`] = { count: r.count as number, sum: r.sum as number, sumsq: r.sumsq as number };
-      }
-      return [...groups.values()];
-    },
-    async replaceForSurvey(surveyId, deltas) {
-      db.transaction(() => {
-        db.prepare('DELETE FROM tallies WHERE survey_id = ?').run(surveyId);
-        applyTallyDeltas(db, deltas);
-      })();
     },
   };
 }

@@ -1,0 +1,146 @@
+import { ALL, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
+import type { TallyRepo } from '../store';
+import { placeholders, type Db } from './db';
+
+type Row = Record<string, unknown>;
+/** Stored form of a cell: its count alone (most cells: options), or [count, sum, sumsq] for numbers. */
+type StoredCell = number | [number, number, number];
+type StoredCells = Record<string, StoredCell>;
+
+const unpack = (c: StoredCell): [number, number, number] => (typeof c === 'number' ? [c, 0, 0] : c);
+const pack = (c: [number, number, number]): StoredCell => (c[1] === 0 && c[2] === 0 ? c[0] : c);
+
+const KEY_COLUMNS = 'survey_id = ? AND day = ? AND version = ? AND site_id = ? AND channel = ? AND segment = ? AND state = ?';
+const keyValues = (k: TallyKey) => [k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state];
+
+/**
+ * Adds deltas to their groups (read, add, write back; a group whose every cell comes to zero is
+ * deleted). Runs inside the caller's transaction, so a response and its tallies commit together.
+ */
+export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
+  const read = db.prepare(`SELECT cells FROM tallies WHERE ${KEY_COLUMNS}`).pluck();
+  const write = db.prepare(
+    `INSERT INTO tallies (survey_id, day, version, site_id, channel, segment, state, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (survey_id, day, version, site_id, channel, segment, state) DO UPDATE SET cells = excluded.cells`,
+  );
+  const remove = db.prepare(`DELETE FROM tallies WHERE ${KEY_COLUMNS}`);
+  for (const d of deltas) {
+    const stored = read.get(...keyValues(d.key)) as string | undefined;
+    const cells: StoredCells = stored ? (JSON.parse(stored) as StoredCells) : {};
+    for (const [k, c] of Object.entries(d.cells)) {
+      const old = cells[k];
+      const t: [number, number, number] = old === undefined ? [0, 0, 0] : [...unpack(old)];
+      t[0] += c.count;
+      t[1] += c.sum;
+      t[2] += c.sumsq;
+      // A cell whose count fell to zero holds nothing (sums only move with counts).
+      if (t[0] === 0) delete cells[k];
+      else cells[k] = pack(t);
+    }
+    if (Object.keys(cells).length === 0) remove.run(...keyValues(d.key));
+    else write.run(...keyValues(d.key), JSON.stringify(cells));
+  }
+}
+
+/** The groups each level reads ('*' marks a rollup field; see domain/tally.ts tallyKeys). */
+const LEVEL_WHERE: Record<TallyLevel, { sql: string; values: string[] }> = {
+  fine: { sql: 'day <> ? AND site_id <> ? AND channel <> ?', values: [ALL, ALL, ALL] },
+  sites: { sql: 'day = ?', values: [ALL] },
+  trend: { sql: 'site_id = ? AND day <> ?', values: [ALL, ALL] },
+};
+
+const toKey = (r: Row): TallyKey => ({
+  surveyId: r.survey_id as string,
+  version: r.version as number,
+  siteId: r.site_id as string,
+  day: r.day as string,
+  channel: r.channel as string,
+  segment: r.segment as string,
+  state: r.state as string,
+});
+
+export function sqliteTallyRepo(db: Db): TallyRepo {
+  const repo: TallyRepo = {
+    async query(q: TallyQuery) {
+      return (await repo.queryMany(q, [q.groupBy]))[0]!;
+    },
+    async queryMany(q, groupBys) {
+      const parts = ['survey_id = ?', LEVEL_WHERE[q.level].sql];
+      const values: unknown[] = [q.surveyId, ...LEVEL_WHERE[q.level].values];
+      if (q.level !== 'sites') {
+        if (q.dayFrom) {
+          parts.push('day >= ?');
+          values.push(q.dayFrom);
+        }
+        if (q.dayTo) {
+          parts.push('day <= ?');
+          values.push(q.dayTo);
+        }
+      }
+      const inList = (column: string, list: readonly unknown[] | undefined) => {
+        if (!list) return;
+        if (list.length === 0) return void parts.push('0');
+        parts.push(`${column} IN (${placeholders(list)})`);
+        values.push(...list);
+      };
+      inList('site_id', q.siteIds);
+      inList('channel', q.channels);
+      inList('segment', q.segments);
+      // The trend level is found through its own index; the planner does not know that without ANALYZE.
+      const from = q.level === 'trend' ? 'tallies INDEXED BY tallies_trend' : 'tallies';
+      const rows = db.prepare(`SELECT version, site_id, day, channel, segment, state, cells FROM ${from} WHERE ${parts.join(' AND ')}`).all(...values) as Row[];
+      const wanted = q.questionIds ? new Set(q.questionIds) : null;
+      const results = groupBys.map(() => new Map<string, Map<string, TallyRow>>());
+      for (const r of rows) {
+        const key = toKey(r);
+        const cells = JSON.parse(r.cells as string) as StoredCells;
+        groupBys.forEach((groupBy, gi) => {
+          const group = groupBy.map((g) => key[g]);
+          const groupId = group.join('\u0001');
+          let sums = results[gi]!.get(groupId);
+          if (!sums) results[gi]!.set(groupId, (sums = new Map()));
+          for (const cell in cells) {
+            const stored = cells[cell]!;
+            const c: [number, number, number] = typeof stored === 'number' ? [stored, 0, 0] : stored;
+            const t = sums.get(cell);
+            if (t) {
+              t.count += c[0];
+              t.sum += c[1];
+              t.sumsq += c[2];
+              continue;
+            }
+            const sep = cell.indexOf('~');
+            const questionId = cell.slice(0, sep);
+            if (wanted && !wanted.has(questionId)) continue;
+            const out: TallyRow = { questionId, key: cell.slice(sep + 1), count: c[0], sum: c[1], sumsq: c[2] };
+            groupBy.forEach((g, i) => Object.assign(out, { [g]: group[i] }));
+            sums.set(cell, out);
+          }
+        });
+      }
+      return results.map((groups) => {
+        const out: TallyRow[] = [];
+        for (const sums of groups.values()) for (const r of sums.values()) if (r.count !== 0) out.push(r);
+        return out;
+      });
+    },
+    async dump(surveyId) {
+      const rows = db.prepare('SELECT * FROM tallies WHERE survey_id = ? ORDER BY day, version, site_id, channel, segment, state').all(surveyId) as Row[];
+      return rows.map((r) => {
+        const cells: Record<string, TallyCell> = {};
+        for (const [k, stored] of Object.entries(JSON.parse(r.cells as string) as StoredCells)) {
+          const c = unpack(stored);
+          if (c[0] !== 0) cells[k] = { count: c[0], sum: c[1], sumsq: c[2] };
+        }
+        return { key: toKey(r), cells };
+      });
+    },
+    async replaceForSurvey(surveyId, deltas) {
+      db.transaction(() => {
+        db.prepare('DELETE FROM tallies WHERE survey_id = ?').run(surveyId);
+        applyTallyDeltas(db, deltas);
+      })();
+    },
+  };
+  return repo;
+}
