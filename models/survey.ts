@@ -112,12 +112,12 @@ export function defaultSettings(): SurveySettings {
   };
 }
 
-const optionSchema = z.object({
+const optionSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   label: textSchema(200).pipe(z.string().min(1)),
 });
 
-export const questionSchema = z.object({
+export const questionSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   type: z.enum(QUESTION_TYPES),
   text: textSchema(500).pipe(z.string().min(1)),
@@ -134,20 +134,22 @@ export const questionSchema = z.object({
 });
 
 const isoSchema = z.iso.datetime({ offset: true }).nullable();
+const weightSchema = z.number().min(0).max(100);
 
-export const settingsSchema = z.object({
+export const settingsSchema = z.strictObject({
   opensAt: isoSchema.default(null),
   closesAt: isoSchema.default(null),
   duplicatePolicy: z.enum(DUPLICATE_POLICIES).default('one-per-device'),
   minAnswerSeconds: z.number().int().min(0).max(3600).default(20),
   targetSamplePerSite: z.number().int().min(1).max(1_000_000).nullable().default(null),
-  likertWeights: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()]).default([...DEFAULT_WEIGHTS]),
+  // 0–100: the index is a mean of weights, and evaluations read it as a 0–100 figure.
+  likertWeights: z.tuple([weightSchema, weightSchema, weightSchema, weightSchema, weightSchema]).default([...DEFAULT_WEIGHTS]),
   satisfiedLevels: z.array(z.number().int().min(1).max(5)).min(1).max(5).default([5, 4, 3]),
   qualityRules: z.array(z.enum(QUALITY_RULES)).max(4).default(['speeder']),
   burstPerMinute: z.number().int().min(1).max(10_000).default(10),
 });
 
-export const surveyInputSchema = z.object({
+export const surveyInputSchema = z.strictObject({
   title: textSchema(200).pipe(z.string().min(1)),
   description: textSchema(2000).default(''),
   questions: z.array(questionSchema).max(200).default([]),

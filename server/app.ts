@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Config } from './config';
 import { loadUser, requireUser } from './http/auth';
+import { refuseHostileBodies, verifyUtf8 } from './http/body-guard';
 import { csrfProtection } from './http/csrf';
 import { deviceCookie } from './http/device';
 import { errorHandler, notFound } from './http/errors';
@@ -81,15 +82,18 @@ export function createApp(options: AppOptions): Express {
   app.use(localeMiddleware(config));
   app.use(deviceCookie(config));
   // Flat form fields only (no nested objects from qs), so `__proto__[x]=` cannot build objects.
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400 }));
-  app.use('/api', express.json({ limit: '256kb', strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400, verify: verifyUtf8('form') }));
+  app.use('/api', express.json({ limit: '256kb', strict: true, verify: verifyUtf8('json') }));
   app.use(sessionMiddleware(config, store, clock));
   app.use(loadUser(deps));
   const csrf = csrfProtection(config);
   app.use(renderHelpers(csrf.generateCsrfToken));
   // The import form is multipart: parse it before the CSRF check, which reads `_csrf` from the body.
   app.post('/admin/sites/import', requireUser, siteCsvUpload());
+  // The API answers an anonymous request 401 before anything else (including the CSRF check).
+  app.use('/api', requireUser);
   app.use(csrf.doubleCsrfProtection);
+  app.use(refuseHostileBodies);
 
   const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
   app.use(respondRouter(deps, ipHash));

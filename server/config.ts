@@ -18,6 +18,8 @@ export const CONFIG_DOCS = {
   LOG_LEVEL: { default: 'info', doc: 'pino log level: fatal, error, warn, info, debug, trace or silent' },
   DEFAULT_LOCALE: { default: 'zh-CN', doc: 'language used when neither ?lang=, the cookie nor Accept-Language chooses one: zh-CN or en' },
   TRUST_PROXY: { default: 'false', doc: 'set to true (or a hop count) when running behind a reverse proxy, so client IPs and HTTPS are detected' },
+  SUBMIT_LIMIT_PER_IP: { default: '30', doc: 'questionnaire submissions accepted per minute from one IP address (a shared Wi-Fi at a station counts as one)' },
+  SUBMIT_LIMIT_PER_STATION: { default: '600', doc: 'questionnaire submissions accepted per minute at one station' },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DOCS;
@@ -59,6 +61,8 @@ const schema = z.object({
   TRUST_PROXY: z
     .string()
     .refine((v) => /^(true|false|\d+)$/.test(v), 'must be true, false or a number of proxy hops'),
+  SUBMIT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000),
+  SUBMIT_LIMIT_PER_STATION: z.coerce.number().int().min(1).max(10_000_000),
 });
 
 export interface Config {
@@ -78,6 +82,8 @@ export interface Config {
   production: boolean;
   /** Whether cookies must carry Secure (PUBLIC_BASE_URL is https). */
   secureCookies: boolean;
+  submitLimitPerIp: number;
+  submitLimitPerStation: number;
 }
 
 export class ConfigError extends Error {
@@ -120,5 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: trust,
     production: env.NODE_ENV === 'production',
     secureCookies: c.PUBLIC_BASE_URL.startsWith('https://'),
+    submitLimitPerIp: c.SUBMIT_LIMIT_PER_IP,
+    submitLimitPerStation: c.SUBMIT_LIMIT_PER_STATION,
   };
 }

@@ -1,13 +1,8 @@
-import type { Server } from 'node:http';
-import os from 'node:os';
-import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './logger';
 import { resolveSessionSecret } from './secrets';
-import { ensureFirstAdmin } from './services/users';
-import { openStore } from './store';
+import { startServer } from './start-server';
 
-/** The only module with side effects: configuration → store → app → listen, and a clean shutdown. */
+/** The only module with side effects (with demo.ts and cli.ts): configuration → store → app → listen, and a clean shutdown. */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -20,73 +15,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config);
-  if (config.mongodbUri && !process.env.SESSION_SECRET) {
-    logger.warn('MONGODB_URI is set but SESSION_SECRET is not: every app instance must share one SESSION_SECRET');
-  }
-  const started = Date.now();
-  const store = await openStore(config);
-  const deps = { config, store, clock: () => new Date(), logger };
-  const admin = await ensureFirstAdmin(deps);
-  const app = createApp({ config, store, logger });
-
-  const server: Server = app.listen(config.port, config.host, () => {
-    const local = `http://localhost:${config.port}`;
-    const lines = [
-      '',
-      `  满意 manyi is running (${store.kind === 'sqlite' ? `SQLite ${config.dataDir}/manyi.db` : 'MongoDB'}), ready in ${Date.now() - started} ms`,
-      `  登录 Log in:  ${local}/login`,
-      `  二维码地址 QR codes point to: ${config.publicBaseUrl}/s/<code>`,
-    ];
-    if (!process.env.PUBLIC_BASE_URL) {
-      const lan = Object.values(os.networkInterfaces())
-        .flat()
-        .filter((a) => a && a.family === 'IPv4' && !a.internal)
-        .map((a) => `http://${a!.address}:${config.port}`);
-      lines.push(`  提示 Tip: phones cannot open localhost; set PUBLIC_BASE_URL${lan.length ? ` (e.g. ${lan[0]})` : ''} before printing QR posters.`);
-    }
-    if (admin?.generatedPassword) {
-      lines.push(
-        '',
-        '  首次启动，已创建管理员 / First start: administrator created',
-        `    用户名 username: ${admin.username}`,
-        `    密码 password:   ${admin.generatedPassword}`,
-        '  此密码只显示这一次，请立即记下 / This password is shown only once: write it down now.',
-      );
-    } else if (admin) {
-      lines.push('', `  首次启动，已用 ADMIN_PASSWORD 创建管理员 ${admin.username} / Administrator ${admin.username} created from ADMIN_PASSWORD`);
-    }
-    console.log(lines.join('\n') + '\n');
-    logger.info({ port: config.port, host: config.host, store: store.kind }, 'listening');
-  });
-
-  const purge = setInterval(() => {
-    store.sessions.purgeExpired(new Date().toISOString()).catch((err) => logger.warn({ err }, 'session purge failed'));
-  }, 3600_000);
-  purge.unref();
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, draining');
-    clearInterval(purge);
-    const force = setTimeout(() => {
-      logger.warn('drain timed out; closing remaining connections');
-      server.closeAllConnections();
-    }, 10_000);
-    force.unref();
-    server.close(() => {
-      store
-        .close()
-        .then(() => logger.info('store closed, bye'))
-        .catch((err) => logger.error({ err }, 'store close failed'))
-        .finally(() => clearTimeout(force));
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  await startServer(config, { publicBaseUrlGiven: Boolean(process.env.PUBLIC_BASE_URL), sessionSecretGiven: Boolean(process.env.SESSION_SECRET) });
 }
 
 main().catch((err) => {

@@ -1,17 +1,27 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { AppError, NotFoundError, ValidationError } from '../errors';
+import { AppError, NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { fieldErrors } from '../services/validate';
 import { translate } from '../i18n';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+/** The store cannot be reached or written (closed, read-only, disk full, MongoDB down): 503, try again. */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string };
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNotConnectedError') return true;
+  if (typeof e.code === 'string' && /^SQLITE_(READONLY|BUSY|LOCKED|IOERR|FULL|CANTOPEN|CORRUPT)/.test(e.code)) return true;
+  return typeof e.message === 'string' && /database connection is not open|The database connection is not open/.test(e.message);
+}
 
 /** Turns what a library throws (body parsers, CSRF) into our typed errors. */
 function normalise(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   // A schema parse that a route forgot to wrap still answers 400 with the fields, never 500.
   if (err instanceof ZodError) return new ValidationError(fieldErrors(err));
+  if (isStoreUnavailable(err)) return new UnavailableError();
   const e = err as { code?: string; type?: string; status?: number };
   if (e?.code === 'EBADCSRFTOKEN') return new AppError(403, 'csrf', 'error.csrf');
   switch (e?.type) {
@@ -44,6 +54,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const locale = req.locale ?? 'zh-CN';
     const appErr = known ?? new AppError(500, 'internal', 'error.internal');
     if (!known) logger.error({ err, reqId: req.id }, 'unhandled error');
+    else if (appErr.status === 503) logger.error({ err, reqId: req.id }, 'store unavailable');
     const message = translate(locale, appErr.messageKey, appErr.params);
     const fields = appErr.fields
       ? Object.fromEntries(Object.entries(appErr.fields).map(([k, v]) => [k, translate(locale, v.key, v.params)]))
@@ -54,15 +65,32 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.json({ error: { code: appErr.code, message, ...(fields ? { fields } : {}) } });
       return;
     }
-    const render = typeof res.page === 'function';
-    if (!render || !req.t) {
+    if (!req.t) {
       res.type('text/plain').send(message);
       return;
     }
-    res.page(
-      'errors/error',
-      { title: req.t('error.title'), status: appErr.status, message, fields: fields ?? {}, requestId: String(req.id ?? ''), resident: req.path.startsWith('/s/') },
-      { layout: req.path.startsWith('/s/') ? 'layouts/respond' : req.user ? 'layouts/admin' : 'layouts/public', status: appErr.status },
-    );
+    const resident = req.path.startsWith('/s/');
+    const locals = { title: req.t('error.title'), status: appErr.status, message, fields: fields ?? {}, requestId: String(req.id ?? ''), resident };
+    if (typeof res.page === 'function') {
+      res.page('errors/error', locals, { layout: resident ? 'layouts/respond' : req.user ? 'layouts/admin' : 'layouts/public', status: appErr.status });
+      return;
+    }
+    renderBare(res, locals, resident ? 'layouts/respond' : 'layouts/public', req.path, message);
   };
+}
+
+/**
+ * The error page for a request refused before the page helpers exist (a body too large, in the
+ * wrong encoding, with too many fields): same view, in a layout that needs no session or CSRF
+ * token, so a person still reads what went wrong in their language.
+ */
+function renderBare(res: Response, locals: Record<string, unknown>, layout: string, path: string, message: string): void {
+  const plain = () => res.type('text/plain').send(message);
+  res.render('errors/error', { ...locals, flash: [] }, (err, body) => {
+    if (err) return plain();
+    res.render(layout, { ...locals, body, currentPath: path }, (err2, html) => {
+      if (err2) return plain();
+      res.type('html').send(html);
+    });
+  });
 }

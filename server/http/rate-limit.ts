@@ -43,6 +43,8 @@ export function limiter(
     legacyHeaders: false,
     store: new PortRateLimitStore(store, clock, `${name}:`),
     skipSuccessfulRequests: opts.skipSuccessfulRequests ?? false,
+    // A store outage must not turn into refused answers: the request goes on and its handler reports it.
+    passOnStoreError: true,
     // Keys are salted hashes (see app.ts): no raw IP reaches the store.
     keyGenerator: opts.key,
     handler: (_req, _res, next) => next(new TooManyRequestsError()),

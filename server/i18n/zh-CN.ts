@@ -1,6 +1,7 @@
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
+import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
 import * as stats from './areas/stats';
@@ -17,6 +18,7 @@ export const zhCN = {
   ...surveys.zh,
   ...stats.zh,
   ...evaluation.zh,
+  ...evaluationUi.zh,
   ...exportsArea.zh,
 } as const;
 

@@ -2,9 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import type { Channel } from '../../models/response';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
-import type { Survey } from '../../models/survey';
+import type { Question, Survey } from '../../models/survey';
 import { answerField } from '../domain/answers';
 import { AppError, NotFoundError } from '../errors';
+import { isStoreUnavailable } from '../http/errors';
 import { limiter } from '../http/rate-limit';
 import { deriveKey } from '../secrets';
 import type { Deps } from '../services/context';
@@ -28,8 +29,8 @@ interface Loaded {
 export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Router {
   const router = Router();
   const formKey = deriveKey(deps.config.sessionSecret, 'form-token');
-  const perIp = limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: 30, key: ipHash });
-  const perPublication = limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: 600, key: (req) => String(req.params.code) });
+  const perIp = limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash });
+  const perPublication = limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: deps.config.submitLimitPerStation, key: (req) => String(req.params.code) });
 
   router.use('/s/:code', (req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -70,6 +71,29 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     res.page(`respond/${view}`, locals, { layout: 'layouts/respond', status });
   }
 
+  /**
+   * The questions' HTML of an unanswered form depends only on the survey version and the page
+   * language, so it is rendered once and reused; a form shown again with answers or errors is
+   * rendered afresh. Keyed by updatedAt too, because a version without responses is edited in place.
+   */
+  const blankQuestions = new Map<string, string>();
+  function renderQuestions(req: Request, res: Response, l: Loaded, questions: Question[], values: Record<string, unknown>, errors: Record<string, string>): Promise<string> {
+    const blank = Object.keys(errors).length === 0 && Object.values(values).every((v) => v === undefined);
+    const key = `${l.survey.id}|${l.survey.version}|${l.survey.updatedAt}|${req.locale}|${questions.length}`;
+    const cached = blank ? blankQuestions.get(key) : undefined;
+    if (cached !== undefined) return Promise.resolve(cached);
+    return new Promise((resolve, reject) => {
+      res.render('respond/questions', { survey: l.survey, questions, values, errors }, (err, html) => {
+        if (err) return reject(err);
+        if (blank) {
+          if (blankQuestions.size >= 500) blankQuestions.delete(blankQuestions.keys().next().value!);
+          blankQuestions.set(key, html);
+        }
+        resolve(html);
+      });
+    });
+  }
+
   async function renderForm(
     req: Request,
     res: Response,
@@ -80,6 +104,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     const { questions } = await versionQuestions(deps, l.survey, token.version);
     const values: Record<string, unknown> = {};
     for (const q of questions) values[q.id] = options.values?.[answerField(q.id)];
+    const questionsHtml = await renderQuestions(req, res, l, questions, values, options.errors ?? {});
     res.page(
       'respond/form',
       {
@@ -87,7 +112,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
         survey: l.survey,
         site: l.site,
         questions,
-        values,
+        questionsHtml,
         errors: options.errors ?? {},
         notice: options.notice ?? null,
         formToken: signFormToken(formKey, token),
@@ -125,9 +150,23 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
   });
 
   router.post('/s/:code', perIp, perPublication, async (req, res) => {
-    const l = await load(req);
-    if (!(await gate(req, res, l))) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
+    let l: Loaded;
+    try {
+      l = await load(req);
+      if (!(await gate(req, res, l))) return;
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      // The store is down before we could even read the questionnaire: nothing was written. Hand
+      // the answers back in a one-button form; resending them is safe (same submission token).
+      req.log?.error({ err }, 'store unavailable while receiving a response');
+      const fields: [string, string][] = [];
+      for (const [k, v] of Object.entries(body)) {
+        if (k === '_csrf') continue;
+        for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') fields.push([k, x]);
+      }
+      return message(res, 503, 'retry', { title: req.t('respond.retryTitle'), fields, action: req.originalUrl });
+    }
     const token = verifyFormToken(formKey, body.ft);
     const fresh = () => newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channelFor(req, l.site.id));
     if (!token || token.publicationId !== l.publication.id) {

@@ -25,7 +25,7 @@ export function publicLink(deps: Pick<Deps, 'config'>, code: string): string {
   return `${deps.config.publicBaseUrl}/s/${code}`;
 }
 
-const publishSchema = z.object({ siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000) });
+const publishSchema = z.strictObject({ siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000) });
 
 /** Publishes a survey at stations: one publication with a new unguessable code per station (existing ones are kept). */
 export async function publishAtSites(deps: Deps, actor: Actor, surveyId: string, input: unknown): Promise<Publication[]> {

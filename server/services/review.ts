@@ -7,7 +7,7 @@ import { assertCanManage, assertCanSeeSite } from './permissions';
 import { getSurvey, versionQuestions } from './surveys';
 import { parseInput } from './validate';
 
-const exclusionSchema = z.object({
+const exclusionSchema = z.strictObject({
   excluded: z.boolean(),
   reason: z.string().trim().min(1).max(500),
 });

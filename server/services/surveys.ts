@@ -69,7 +69,7 @@ export async function createSurvey(deps: Deps, actor: Actor, input: unknown): Pr
   return insertSurvey(deps, actor, parseInput(surveyInputSchema, input));
 }
 
-const templateSchema = z.object({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
+const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
 
 /** One click (or one API call): a draft survey from the built-in 社工站服务对象满意度调查 template. */
 export async function createFromTemplate(deps: Deps, actor: Actor, input: unknown = {}, options: { isDemo?: boolean } = {}): Promise<Survey> {
@@ -100,7 +100,7 @@ export async function updateSurveyMeta(deps: Deps, actor: Actor, id: string, inp
   return updated!;
 }
 
-const questionsSchema = z.object({
+const questionsSchema = z.strictObject({
   version: z.number().int().min(1),
   questions: z.array(questionSchema).max(200),
   segmentQuestionId: z.string().max(32).nullable(),
@@ -160,7 +160,7 @@ export async function editQuestions(deps: Deps, actor: Actor, id: string, expect
   return saveQuestions(deps, actor, id, { version: expectedVersion, questions, segmentQuestionId: segment });
 }
 
-const statusSchema = z.object({ status: z.enum(SURVEY_STATUSES) });
+const statusSchema = z.strictObject({ status: z.enum(SURVEY_STATUSES) });
 
 /** draft → open → closed → (open again | archived); closing makes every link answer “已结束”. */
 export async function setSurveyStatus(deps: Deps, actor: Actor, id: string, input: unknown): Promise<Survey> {

@@ -44,8 +44,9 @@ export function exportsRouter(deps: Deps): Router {
     const format = parseInput(z.enum(EXPORT_FORMATS), req.params.format);
     const survey = await getSurvey(deps, req.params.id);
     const filters = parseFilters(req.query);
-    res.type(CONTENT_TYPES[format]);
+    // attachment() sets a type from the extension; ours (with charset, or NDJSON's) comes after it.
     res.attachment(fileName(survey.title, download(req)('export.file.responses'), format, deps.clock()));
+    res.type(CONTENT_TYPES[format]);
     res.set('Cache-Control', 'no-store');
     await exportResponses(deps, req.actor, { surveyId: survey.id, filters, format, options: { locale: req.locale, codes: req.query.codes === '1' } }, res);
   });
@@ -53,8 +54,8 @@ export function exportsRouter(deps: Deps): Router {
   router.get('/:id/statistics.:format', async (req, res) => {
     const format = parseInput(z.enum(['xlsx', 'zip']), req.params.format);
     const survey = await getSurvey(deps, req.params.id);
-    res.type(CONTENT_TYPES[format]);
     res.attachment(fileName(survey.title, req.t('export.file.statistics'), format, deps.clock()));
+    res.type(CONTENT_TYPES[format]);
     res.set('Cache-Control', 'no-store');
     await exportStatistics(deps, req.actor, survey.id, parseFilters(req.query), format, req.locale, res);
   });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { auditRouter } from './audit';
+import { evaluationsRouter } from './evaluations';
 import { exportsRouter } from './exports';
 import { homeRouter } from './home';
 import { sitesRouter } from './sites';
@@ -23,6 +24,7 @@ export function adminRouter(deps: Deps): Router {
   router.use(publicationsRouter(deps));
   router.use('/stats', statsRouter(deps));
   router.use(reviewRouter(deps));
+  router.use('/evaluations', evaluationsRouter(deps));
   router.use('/exports', exportsRouter(deps));
   router.use('/sites', sitesRouter(deps));
   router.use('/users', usersRouter(deps));

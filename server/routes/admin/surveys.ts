@@ -37,8 +37,15 @@ function zoneOffset(timeZone: string, at: Date): string {
   return m?.[1] ?? '+00:00';
 }
 
-/** ISO instant → the value of a datetime-local input in the survey's time zone. */
-const toLocalInput = (timeZone: string) => (iso: string | null) => (iso ? localDateTime(iso, timeZone).replace(' ', 'T').slice(0, 16) : '');
+/**
+ * ISO instant → the value of a datetime-local input in the survey's time zone. A value that is no
+ * instant (a refused input such as 2026-13-01T10:00) goes back as it was typed.
+ */
+const toLocalInput = (timeZone: string) => (iso: string | null) => {
+  if (!iso) return '';
+  if (Number.isNaN(Date.parse(iso))) return iso.replace(/:00(?:[+-]\d{2}:\d{2}|Z)$/, '');
+  return localDateTime(iso, timeZone).replace(' ', 'T').slice(0, 16);
+};
 
 export function surveysRouter(deps: Deps): Router {
   const router = Router();
@@ -212,7 +219,13 @@ export function surveysRouter(deps: Deps): Router {
       res.redirect(303, `/admin/surveys/${survey.id}`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.status === 403) throw err;
-      res.page('admin/surveys/settings', { title: req.t('survey.settings'), survey, form, errors: translateErrors(req, err), toLocal: toLocalInput(survey.timeZone) }, { status: err.status });
+      // The opening window goes back exactly as typed (a refused 2026-02-30 is not shown as 03-02).
+      const typed = new Map([
+        [form.settings.opensAt, str(body.opensAt).trim()],
+        [form.settings.closesAt, str(body.closesAt).trim()],
+      ]);
+      const toLocal = (iso: string | null) => typed.get(iso) ?? toLocalInput(survey.timeZone)(iso);
+      res.page('admin/surveys/settings', { title: req.t('survey.settings'), survey, form, errors: translateErrors(req, err), toLocal }, { status: err.status });
     }
   });
 

@@ -16,7 +16,26 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  cachePreparedStatements(db);
   return db;
+}
+
+/**
+ * Repositories write `db.prepare(sql)` where they need it; preparing the same SQL on every request
+ * costs more than running it, so prepared statements are kept by their SQL text (bounded).
+ */
+function cachePreparedStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<typeof prepare>>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= 2000) cache.clear();
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof db.prepare;
 }
 
 export function migrate(db: Db): void {

@@ -10,6 +10,10 @@ import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurv
 /** The embedded store; `db` is exposed for bulk tools (benchmarks, demo seeding), never for services. */
 export function openSqliteStore(file: string): Store & { file: string; db: Db } {
   const db = openDatabase(file);
+  // Rate-limit counters change on every submission but need no durability (losing a window's
+  // count in a crash is harmless): their own connection commits without waiting for the disk.
+  const counters = file === ':memory:' ? db : openDatabase(file);
+  if (counters !== db) counters.pragma('synchronous = NORMAL');
   const ping = db.prepare('SELECT 1 AS ok');
   return {
     kind: 'sqlite',
@@ -25,7 +29,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
     responses: sqliteResponseRepo(db),
     tallies: sqliteTallyRepo(db),
     evaluations: sqliteEvaluationRepo(db),
-    rateLimits: sqliteRateLimitRepo(db),
+    rateLimits: sqliteRateLimitRepo(counters),
     async ping() {
       if (!db.open) throw new Error('database is closed');
       ping.get();
@@ -33,6 +37,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
       if (file !== ':memory:') fs.accessSync(file, fs.constants.W_OK);
     },
     async close() {
+      if (counters !== db && counters.open) counters.close();
       if (db.open) db.close();
     },
   };

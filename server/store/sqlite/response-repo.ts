@@ -121,9 +121,53 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     },
   );
 
+  /**
+   * Group commit: submissions that arrive while a commit is under way are written together in the
+   * next transaction, so one disk sync (synchronous=FULL) covers many responses. Each promise
+   * resolves only after the transaction holding its response has committed; each response has its
+   * own savepoint, so one failing insert rolls back only itself.
+   */
+  type Pending = { response: SurveyResponse; deltas: TallyDelta[]; resolve: (r: InsertResult) => void; reject: (e: unknown) => void };
+  type InsertResult = { inserted: boolean; response: SurveyResponse };
+  let queue: Pending[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = queue.slice(0, 500);
+    queue = queue.slice(500);
+    const outcomes: ({ ok: InsertResult } | { err: unknown })[] = [];
+    try {
+      db.transaction(() => {
+        for (const p of batch) {
+          try {
+            outcomes.push({ ok: insertTx(p.response, p.deltas) });
+          } catch (err) {
+            outcomes.push({ err });
+          }
+        }
+      })();
+      batch.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if ('ok' in o) p.resolve(o.ok);
+        else p.reject(o.err);
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+    if (queue.length) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
   return {
-    async insert(response, deltas) {
-      return insertTx(response, deltas);
+    insert(response, deltas) {
+      return new Promise<InsertResult>((resolve, reject) => {
+        queue.push({ response, deltas, resolve, reject });
+        schedule();
+      });
     },
     async get(id) {
       const r = byId.get(id) as Row | undefined;

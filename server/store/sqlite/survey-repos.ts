@@ -85,15 +85,37 @@ export function sqliteSiteRepo(db: Db): SiteRepo {
   };
 }
 
+/** Parsed questions and settings by survey id, reused while their stored text is unchanged: surveys are read on every resident request. */
+const parsedSurveys = new Map<string, { stamp: string; questions: Survey['questions']; settings: Survey['settings'] }>();
+
+function parsedParts(r: Row) {
+  // Comparing the stored text is a memory compare, far cheaper than parsing it again.
+  const stamp = `${r.questions as string}\u0000${r.settings as string}`;
+  const hit = parsedSurveys.get(r.id as string);
+  if (hit && hit.stamp === stamp) return { questions: hit.questions, settings: hit.settings };
+  // Shared between callers, so frozen: code that tries to change them in place fails loudly.
+  const parts = { stamp, questions: deepFreeze(JSON.parse(r.questions as string) as Survey['questions']), settings: deepFreeze(JSON.parse(r.settings as string) as Survey['settings']) };
+  if (parsedSurveys.size >= 500) parsedSurveys.clear();
+  parsedSurveys.set(r.id as string, parts);
+  return { questions: parts.questions, settings: parts.settings };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 const toSurvey = (r: Row): Survey => ({
+  ...parsedParts(r),
   id: r.id as string,
   title: r.title as string,
   description: r.description as string,
   status: r.status as Survey['status'],
   version: r.version as number,
-  questions: JSON.parse(r.questions as string) as Survey['questions'],
   segmentQuestionId: (r.segment_question_id as string | null) ?? null,
-  settings: JSON.parse(r.settings as string) as Survey['settings'],
   locale: r.locale as string,
   timeZone: r.time_zone as string,
   responseCount: r.response_count as number,

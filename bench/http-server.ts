@@ -1,0 +1,70 @@
+/**
+ * The benchmark server: the real app (production settings: views cached, durable SQLite) behind an
+ * outer Express app that also answers GET /bench/bare with 204 — the baseline on the same process.
+ * Prints one JSON line with the port and the publication codes, then serves until killed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import pino from 'pino';
+import { createApp } from '../server/app';
+import { loadConfig } from '../server/config';
+import { SYSTEM_ACTOR } from '../server/services/context';
+import { publishAtSites } from '../server/services/publications';
+import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
+import { openSqliteStore } from '../server/store/sqlite';
+
+async function main() {
+  const dir = process.env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-bench-http-'));
+  const config = loadConfig({ ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'production', TRUST_PROXY: 'true' });
+  const store = openSqliteStore(path.join(dir, 'manyi.db'));
+  const logger = pino({ level: 'silent' });
+  const deps = { config, store, clock: () => new Date(), logger };
+  // REUSE=1: serve the database already in DATA_DIR (a restart after a crash), else seed a fresh one.
+  const existing = process.env.REUSE === '1' ? (await store.surveys.list())[0] : undefined;
+  let survey = existing;
+  let pubs = existing ? await store.publications.listBySurvey(existing.id) : [];
+  if (!survey) {
+    const sites = Array.from({ length: 10 }, (_, i) => ({
+      id: `bench-site-${i}`,
+      code: `B${i}`,
+      name: `基准站点 ${i}`,
+      township: '',
+      kind: 'street' as const,
+      recipients: 500,
+      active: true,
+      isDemo: true,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    }));
+    await store.sites.createMany(sites);
+    survey = await createFromTemplate(deps, SYSTEM_ACTOR, { locale: 'zh-CN' });
+    survey = (await store.surveys.update(survey.id, { settings: { ...survey.settings, duplicatePolicy: 'unlimited' } }))!;
+    survey = await setSurveyStatus(deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
+    pubs = await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) });
+  }
+  const app = createApp({ config, store, logger });
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.set('trust proxy', true);
+  outer.get('/bench/bare', (_req, res) => {
+    res.status(204).end();
+  });
+  outer.use(app);
+  const server = outer.listen(0, '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    console.log(JSON.stringify({ port: address.port, surveyId: survey!.id, codes: pubs.map((p) => p.code), publicationIds: pubs.map((p) => p.id), dir }));
+  });
+  const stop = () => {
+    server.closeAllConnections();
+    server.close(() => store.close().finally(() => process.exit(0)));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+import { prng, syntheticResponse } from '../../bench/synthetic';
+import type { Site } from '../../models/site';
+import { SATISFACTION_INDICATOR_ID, type Funding } from '../domain/evaluation';
+import { tallyDeltas } from '../domain/tally';
+import { localDay } from '../domain/time';
+import { newId } from '../ids';
+import type { Deps } from './context';
+import { createEvaluation, updateEvaluation } from './evaluations';
+import { publishAtSites } from './publications';
+import { createFromTemplate, setSurveyStatus } from './surveys';
+import { actorOf, createUser, generatePassword } from './users';
+
+/** The reference report's 资金情况, in 万元 (嘉峪关市社会工作服务站项目, 2021-2023年度). */
+export const REFERENCE_FUNDING: Funding = {
+  budget: { central: 0, provincial: 60, municipal: 139 },
+  received: { central: 0, provincial: 60, municipal: 50.5 },
+  spent: 104.476,
+  carriedOver: 7,
+};
+
+/**
+ * Scores for the 35 ordinary indicators of the reference template that bring the dimensions to the
+ * report's 14.25/15, 16.40/17, 25.80/34 and 23.70/34 once 服务对象满意度 earns 9.10 of its 10 points
+ * (total 80.15, 良). The report publishes only the dimension rates; these leaf scores are one
+ * split that reproduces them.
+ */
+export const REFERENCE_SCORES: Readonly<Record<string, number>> = {
+  'initiation-basis': 3, 'initiation-procedure': 2, 'objective-soundness': 2.75, 'indicator-clarity': 2, budgeting: 2.5, 'fund-allocation': 2,
+  'funds-received-rate': 2, 'budget-execution-rate': 1.9, 'fund-use-compliance': 2, 'financial-management': 1.8,
+  'rules-in-place': 2, 'rules-enforced': 2, 'record-keeping': 1.8, 'supervision-training': 1.9, 'team-stability': 1,
+  'completion-rate': 2.5, 'station-coverage': 2, 'service-visits': 1.8, casework: 1.6, 'group-work': 1.5, 'community-activities': 1.8,
+  'quality-rate': 2.4, 'certified-ratio': 1, 'staffing-rate': 1.6, 'service-standards': 2.4,
+  'timely-completion': 2.4, 'service-continuity': 1, 'cost-saving-rate': 2.5, 'unit-cost': 1.3,
+  'social-benefits': 3.5, sustainability: 2.4, 'vulnerable-support': 3, 'resource-linking': 2.2, 'org-incubation': 1.8, volunteers: 1.7,
+};
+
+/** The report's 存在问题, as the evidence notes of the indicators they cost points on. */
+const REFERENCE_NOTES: Readonly<Record<string, string>> = {
+  'station-coverage': '社工站服务覆盖面小，服务内容不完善。',
+  'team-stability': '社工人员流动频繁，团队稳定性较差。',
+  'certified-ratio': '社工人员持证率较低，经验缺乏。',
+  'supervision-training': '内部督导力度不够，缺少培训考核机制。',
+  'service-continuity': '部门接续工作不及时，出现“空档期”。',
+  'org-incubation': '社会组织孵化能力有待加强。',
+  'resource-linking': '资源链接能力不足。',
+  'record-keeping': '文书档案管理不规范。',
+  'financial-management': '未及时编制财务凭证，凭证装订不规范。',
+};
+
+export const REFERENCE_PROJECT = {
+  name: '嘉峪关市社会工作服务站项目绩效评价',
+  period: '2021-2023年度',
+  commissioner: '嘉峪关市财政局',
+  evaluator: '甘肃道瑞科技咨询有限公司',
+  subject: '嘉峪关市社会工作服务站',
+} as const;
+
+/** Illustrative stations, each with a mood that shifts its answers (the demo's satisfaction index lands in the low 80s). */
+const DEMO_STATIONS: readonly { code: string; name: string; township: string; kind: Site['kind']; recipients: number; mood: number }[] = [
+  { code: 'DEMO01', name: '五一街道社工站（示例）', township: '五一街道', kind: 'street', recipients: 320, mood: 0.14 },
+  { code: 'DEMO02', name: '新华街道社工站（示例）', township: '新华街道', kind: 'street', recipients: 280, mood: 0.1 },
+  { code: 'DEMO03', name: '胜利街道社工站（示例）', township: '胜利街道', kind: 'street', recipients: 260, mood: 0.12 },
+  { code: 'DEMO04', name: '峪泉镇社工站（示例）', township: '峪泉镇', kind: 'township', recipients: 150, mood: 0.06 },
+  { code: 'DEMO05', name: '文殊镇社工站（示例）', township: '文殊镇', kind: 'township', recipients: 140, mood: 0.08 },
+];
+
+export const DEMO_USERNAME = 'demo';
+
+export interface DemoSeedOptions {
+  /** The demo administrator's password; generated (and returned once) when not given. */
+  password?: string | null;
+  responses?: number;
+  seed?: number;
+}
+
+export type DemoSeedResult =
+  | { seeded: false }
+  | { seeded: true; username: string; password: string; generatedPassword: boolean; surveyId: string; evaluationId: string; sites: number; responses: number };
+
+/** True when the store holds nothing at all, the only state the demo seeds into. */
+async function isEmpty(deps: Deps): Promise<boolean> {
+  const [users, sites, surveys, evaluations] = await Promise.all([deps.store.users.count(), deps.store.sites.list(), deps.store.surveys.list(), deps.store.evaluations.list()]);
+  return users === 0 && sites.length === 0 && surveys.length === 0 && evaluations.length === 0;
+}
+
+/**
+ * Fills an empty store with demo data, every piece marked as such (isDemo, 示例 in station names):
+ * an administrator `demo`, five stations, the template survey open at each with synthetic
+ * responses written through the store with their tallies (as the resident page writes them),
+ * and the reference evaluation with the report's funding and scores and 服务对象满意度 bound to
+ * the demo survey (satisfaction index, ratio rule, target 90). A store with anything in it is
+ * left alone.
+ */
+export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promise<DemoSeedResult> {
+  if (!(await isEmpty(deps))) return { seeded: false };
+  const password = options.password || generatePassword();
+  const user = await createUser(deps, { username: DEMO_USERNAME, password, role: 'admin' });
+  const actor = actorOf(user);
+
+  const now = deps.clock();
+  const stamp = now.toISOString();
+  const sites: Site[] = DEMO_STATIONS.map(({ mood: _mood, ...s }) => ({ id: newId(), ...s, active: true, isDemo: true, createdAt: stamp, updatedAt: stamp }));
+  await deps.store.sites.createMany(sites);
+
+  let survey = await createFromTemplate(deps, actor, { locale: 'zh-CN', title: '社工站服务对象满意度调查（示例）' }, { isDemo: true });
+  survey = await setSurveyStatus(deps, actor, survey.id, { status: 'open' });
+  const pubs = await publishAtSites(deps, actor, survey.id, { siteIds: sites.map((s) => s.id) });
+
+  // Responses over the 60 days up to yesterday, so none is dated after the moment of seeding.
+  const yesterday = localDay(new Date(now.getTime() - 86_400_000), deps.config.timeZone);
+  const rand = prng(options.seed ?? 2023);
+  const count = options.responses ?? 330;
+  const moods = new Map(sites.map((s, i) => [s.id, DEMO_STATIONS[i]!.mood]));
+  for (let i = 0; i < count; i++) {
+    const pub = pubs[Math.floor(rand() * pubs.length)]!;
+    const r = syntheticResponse(rand, survey, pub, moods.get(pub.siteId) ?? 0, { days: 60, lastDay: yesterday, isDemo: true });
+    await deps.store.responses.insert(r, tallyDeltas(r, survey.questions));
+  }
+
+  const created = await createEvaluation(deps, actor, { ...REFERENCE_PROJECT, template: 'reference', locale: 'zh-CN' }, { isDemo: true });
+  await updateEvaluation(deps, actor, created.record.id, {
+    updatedAt: created.record.updatedAt,
+    funding: REFERENCE_FUNDING,
+    scores: Object.fromEntries(Object.entries(REFERENCE_SCORES).map(([id, score]) => [id, { score, note: REFERENCE_NOTES[id] ?? '' }])),
+    bindings: { [SATISFACTION_INDICATOR_ID]: { surveyIds: [survey.id], measure: 'index', rule: { kind: 'ratio', target: 90 } } },
+  });
+
+  return { seeded: true, username: user.username, password, generatedPassword: !options.password, surveyId: survey.id, evaluationId: created.record.id, sites: sites.length, responses: count };
+}

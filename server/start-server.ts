@@ -1,0 +1,106 @@
+import type { Server } from 'node:http';
+import os from 'node:os';
+import { createApp } from './app';
+import type { Config } from './config';
+import { createLogger } from './logger';
+import type { Deps } from './services/context';
+import { ensureFirstAdmin } from './services/users';
+import { openStore } from './store';
+
+export interface StartOptions {
+  /** The first line of the start message. */
+  title?: string;
+  /**
+   * Runs once the store is open, before the first-administrator check and before listening (the
+   * demo seeds its data here). The lines it returns are printed in the start message.
+   */
+  prepare?: (deps: Deps) => Promise<string[]>;
+  /** Whether PUBLIC_BASE_URL came from the environment (otherwise the message suggests the LAN address). */
+  publicBaseUrlGiven?: boolean;
+  /** Whether SESSION_SECRET came from the environment (MongoDB deployments must share one). */
+  sessionSecretGiven?: boolean;
+}
+
+export interface RunningServer {
+  server: Server;
+  deps: Deps;
+  /** Stops accepting, drains open requests, then closes the store. */
+  stop(signal: string): void;
+}
+
+/**
+ * Opens the store, builds the app and listens; SIGTERM/SIGINT stop accepting, drain and close the
+ * store. Called by main.ts (`npm start`) and demo.ts (`npm run demo`); nothing runs at import.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = createLogger(config);
+  if (config.mongodbUri && !options.sessionSecretGiven) {
+    logger.warn('MONGODB_URI is set but SESSION_SECRET is not: every app instance must share one SESSION_SECRET');
+  }
+  const started = Date.now();
+  const store = await openStore(config);
+  const deps: Deps = { config, store, clock: () => new Date(), logger };
+  const prepared = options.prepare ? await options.prepare(deps) : [];
+  const admin = await ensureFirstAdmin(deps);
+  const app = createApp({ config, store, logger });
+
+  const server: Server = app.listen(config.port, config.host, () => {
+    const local = `http://localhost:${config.port}`;
+    const lines = [
+      '',
+      `  ${options.title ?? '满意 manyi is running'} (${store.kind === 'sqlite' ? `SQLite ${config.dataDir}/manyi.db` : 'MongoDB'}), ready in ${Date.now() - started} ms`,
+      `  登录 Log in:  ${local}/login`,
+      `  二维码地址 QR codes point to: ${config.publicBaseUrl}/s/<code>`,
+    ];
+    if (!options.publicBaseUrlGiven) {
+      const lan = Object.values(os.networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === 'IPv4' && !a.internal)
+        .map((a) => `http://${a!.address}:${config.port}`);
+      lines.push(`  提示 Tip: phones cannot open localhost; set PUBLIC_BASE_URL${lan.length ? ` (e.g. ${lan[0]})` : ''} before printing QR posters.`);
+    }
+    lines.push(...prepared);
+    if (admin?.generatedPassword) {
+      lines.push(
+        '',
+        '  首次启动，已创建管理员 / First start: administrator created',
+        `    用户名 username: ${admin.username}`,
+        `    密码 password:   ${admin.generatedPassword}`,
+        '  此密码只显示这一次，请立即记下 / This password is shown only once: write it down now.',
+      );
+    } else if (admin) {
+      lines.push('', `  首次启动，已用 ADMIN_PASSWORD 创建管理员 ${admin.username} / Administrator ${admin.username} created from ADMIN_PASSWORD`);
+    }
+    console.log(lines.join('\n') + '\n');
+    logger.info({ port: config.port, host: config.host, store: store.kind }, 'listening');
+  });
+
+  const purge = setInterval(() => {
+    store.sessions.purgeExpired(new Date().toISOString()).catch((err) => logger.warn({ err }, 'session purge failed'));
+  }, 3600_000);
+  purge.unref();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, draining');
+    clearInterval(purge);
+    const force = setTimeout(() => {
+      logger.warn('drain timed out; closing remaining connections');
+      server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    server.close(() => {
+      store
+        .close()
+        .then(() => logger.info('store closed, bye'))
+        .catch((err) => logger.error({ err }, 'store close failed'))
+        .finally(() => clearTimeout(force));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return { server, deps, stop };
+}
