@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SITE_CSV_MAX_BYTES } from '../../domain/site-csv';
 import { AppError } from '../../errors';
 import type { Deps } from '../../services/context';
+import { assertCanManage } from '../../services/permissions';
 import { createSite, getSite, importSites, listSites, updateSite } from '../../services/sites';
 import { parseInput } from '../../services/validate';
 
@@ -29,6 +30,8 @@ export function sitesApi(deps: Deps): Router {
 
   // Bytes (text/csv, any encoding the importer recognises) or JSON {csv: "..."}; all rows or none.
   router.post('/import', express.raw({ type: CSV_TYPES, limit: SITE_CSV_MAX_BYTES }), async (req, res) => {
+    // Who may import is settled before the body is looked at: a viewer learns nothing from a 400.
+    assertCanManage(req.actor);
     const body: unknown = req.body;
     let file: Uint8Array | string;
     if (Buffer.isBuffer(body)) file = body;

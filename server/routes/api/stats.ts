@@ -1,8 +1,13 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Deps } from '../../services/context';
 import { crossTab } from '../../services/responses-view';
 import { setExclusion } from '../../services/review';
 import { computeDashboard, parseFilters } from '../../services/statistics';
+import { parseInput } from '../../services/validate';
+
+/** The two questions of a cross-tab, by id: both required (a missing one is a 400, not a 404). */
+const crossTabQuery = z.object({ row: z.string().min(1).max(32), col: z.string().min(1).max(32) });
 
 /** Statistics over the API, with the dashboard's filters as query parameters. */
 export function statsApi(deps: Deps): Router {
@@ -11,8 +16,7 @@ export function statsApi(deps: Deps): Router {
     res.json(await computeDashboard(deps, req.actor, req.params.id, parseFilters(req.query)));
   });
   router.get('/surveys/:id/crosstab', async (req, res) => {
-    const row = typeof req.query.row === 'string' ? req.query.row : '';
-    const col = typeof req.query.col === 'string' ? req.query.col : '';
+    const { row, col } = parseInput(crossTabQuery, { row: req.query.row, col: req.query.col });
     res.json(await crossTab(deps, req.actor, req.params.id, parseFilters(req.query), row, col));
   });
   router.post('/responses/:id/exclusion', async (req, res) => {

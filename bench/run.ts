@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: every benchmark of docs/benchmarks.md in one run, written back to that file.
+ * BENCH_SIZES (default 1000,100000,1000000) and BENCH_HTTP_SECONDS (default 15) shorten a run.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { SYSTEM_ACTOR } from '../server/services/context';
+import { computeDashboard, parseFilters } from '../server/services/statistics';
+import { timeIt } from './dashboard';
+import { benchHttp, startServer } from './http';
+import { seedBulk } from './seed';
+
+const ROOT = path.resolve(__dirname, '..');
+const tsx = require.resolve('tsx/cli');
+
+function compressedBytes(url: string): Promise<{ bytes: number; encoding: string | undefined; raw: number }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const encoding = res.headers['content-encoding'];
+          resolve({ bytes: body.length, encoding, raw: encoding === 'gzip' ? zlib.gunzipSync(body).length : body.length });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+async function pageWeight() {
+  const { child, info } = await startServer();
+  try {
+    const base = `http://127.0.0.1:${info.port}`;
+    const html = await compressedBytes(`${base}/s/${info.codes[0]}`);
+    const css = await compressedBytes(`${base}/static/css/respond.css`);
+    const page = await (await fetch(`${base}/s/${info.codes[0]}`)).text();
+    return { htmlGzip: html.bytes, htmlRaw: html.raw, cssGzip: css.bytes, cssRaw: css.raw, total: html.bytes + css.bytes, scripts: (page.match(/<script/g) ?? []).length };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+/** Built server from a cold process to the first 200 from /readyz, on an empty data folder. */
+async function coldStart(runs = 5) {
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-needed.js')], { stdio: 'inherit' });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-cold-'));
+    const port = 34000 + i;
+    const started = Date.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server', 'main.js')], {
+      env: { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production', ADMIN_PASSWORD: 'cold-start-password' },
+      stdio: 'ignore',
+    });
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    times.push(Date.now() - started);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { medianMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!, runs: times };
+}
+
+function exportChild(dir: string, format: string) {
+  const out = execFileSync(process.execPath, ['--expose-gc', tsx, path.join(ROOT, 'bench', 'export-child.ts'), dir, format], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as { rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssGrowthMb: number };
+}
+
+async function main() {
+  const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
+  const httpSeconds = Number(process.env.BENCH_HTTP_SECONDS ?? 15);
+  const started = new Date();
+  console.error('http…');
+  const httpResult = await benchHttp(httpSeconds, 50);
+  console.error(JSON.stringify(httpResult));
+  console.error('page weight…');
+  const weight = await pageWeight();
+  console.error('cold start…');
+  const cold = await coldStart();
+  const dashboards: { responses: number; seedSeconds: number; overviewMs: number; lastMonthMs: number; oneStationMs: number }[] = [];
+  let exports: ReturnType<typeof exportChild>[] = [];
+  for (const n of sizes) {
+    console.error(`seeding ${n}…`);
+    const t0 = Date.now();
+    const s = await seedBulk(n);
+    const seedSeconds = (Date.now() - t0) / 1000;
+    const run = (q: Record<string, string>) => () => computeDashboard(s.deps, SYSTEM_ACTOR, s.surveyId, parseFilters(q));
+    dashboards.push({
+      responses: n,
+      seedSeconds,
+      overviewMs: await timeIt(run({})),
+      lastMonthMs: await timeIt(run({ from: '2026-11-01', to: '2026-11-30', granularity: 'week' }), 7, 1),
+      oneStationMs: await timeIt(run({ sites: 'site-001' })),
+    });
+    console.error(JSON.stringify(dashboards[dashboards.length - 1]));
+    if (n === sizes[sizes.length - 1]) {
+      console.error('exports…');
+      exports = ['csv', 'xlsx'].map((f) => exportChild(s.dir, f));
+      console.error(JSON.stringify(exports));
+    }
+    await s.close();
+  }
+  const report = renderReport({ started, httpResult, weight, cold, dashboards, exports });
+  fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), report);
+  console.log(report);
+}
+
+function renderReport(r: {
+  started: Date;
+  httpResult: Awaited<ReturnType<typeof benchHttp>>;
+  weight: Awaited<ReturnType<typeof pageWeight>>;
+  cold: Awaited<ReturnType<typeof coldStart>>;
+  dashboards: { responses: number; seedSeconds: number; overviewMs: number; lastMonthMs: number; oneStationMs: number }[];
+  exports: ReturnType<typeof exportChild>[];
+}): string {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const first = r.dashboards[0]!;
+  const last = r.dashboards[r.dashboards.length - 1]!;
+  const h = r.httpResult;
+  const ok = (pass: boolean) => (pass ? 'met' : '**missed**');
+  const cpu = os.cpus();
+  return `# Benchmarks
+
+Measured ${r.started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.type()} ${os.release()}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node.js ${process.version}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, the embedded SQLite store (WAL, \`synchronous=FULL\` for responses). Absolute numbers vary between machines; the targets are ratios measured side by side in one run.
+
+Reproduce: \`npm run bench\` (about 10 minutes; writes this file). Shorter: \`BENCH_SIZES=1000,100000 BENCH_HTTP_SECONDS=5 npm run bench\`. Parts: \`npx tsx bench/http.ts\`, \`npx tsx bench/dashboard.ts 1000 100000\`.
+
+## Resident page and submission vs a bare route (autocannon, ${h.connections} connections, ${h.seconds} s each, loopback)
+
+The server runs in its own process with production settings (views cached); the bare route is \`GET /bench/bare → 204\` on the same Express server and process. Each submission is a full one: CSRF check, signed form token, validation against the survey version, rate limits in the store, quality flags, and the response with its tallies committed durably (group commit) before the 303.
+
+| Request | Requests/s | Ratio to bare | Target | |
+|---|---:|---:|---:|---|
+| bare \`GET\` → 204 | ${f(h.bare, 0)} | 1.00 | | |
+| resident form \`GET /s/:code\` (gzip) | ${f(h.form, 0)} | ${f(h.formRatio, 3)} | ≥ 0.65 | ${ok(h.formRatio >= 0.65)} |
+| submission \`POST /s/:code\` | ${f(h.submit, 0)} | ${f(h.submitRatio, 3)} | ≥ 0.40 | ${ok(h.submitRatio >= 0.4)} |
+
+Submissions acknowledged (303): ${h.acknowledged}; stored: ${h.stored} (the difference were committed while the load generator was stopping, before it read their answers); non-303 answers: ${h.submitNon303}.
+
+## Resident page weight and cold start
+
+| Measure | Value | Target | |
+|---|---:|---:|---|
+| HTML of \`/s/:code\`, gzip | ${r.weight.htmlGzip} B (${r.weight.htmlRaw} B uncompressed) | | |
+| \`respond.css\`, gzip | ${r.weight.cssGzip} B (${r.weight.cssRaw} B uncompressed) | | |
+| HTML + CSS, gzip | ${r.weight.total} B | ≤ 20 480 B | ${ok(r.weight.total <= 20480)} |
+| \`<script>\` elements on the page | ${r.weight.scripts} | 0 required | ${ok(r.weight.scripts === 0)} |
+| cold start to \`/readyz\` 200 (built, empty data folder, first admin created), median of ${r.cold.runs.length} | ${r.cold.medianMs} ms (${r.cold.runs.join(', ')}) | | |
+
+## Dashboard statistics (\`computeDashboard\`, median of 15 runs after 3 warm-ups)
+
+20 stations, the template survey, synthetic responses over 60 days (80% QR, 10% link, 10% assisted; 4% too fast; 1% excluded).
+
+| Responses | Seeding (s) | Overview (ms) | Last 30 days by week (ms) | One station (ms) |
+|---:|---:|---:|---:|---:|
+${r.dashboards.map((d) => `| ${d.responses.toLocaleString('en')} | ${f(d.seedSeconds)} | ${f(d.overviewMs)} | ${f(d.lastMonthMs)} | ${f(d.oneStationMs)} |`).join('\n')}
+
+Overview at ${last.responses.toLocaleString('en')} ÷ at ${first.responses.toLocaleString('en')}: **${f(last.overviewMs / first.overviewMs, 2)}×** (target ≤ 1.5×: ${ok(last.overviewMs / first.overviewMs <= 1.5)}).${r.dashboards.length > 2 ? ` From ${r.dashboards[1]!.responses.toLocaleString('en')} to ${last.responses.toLocaleString('en')}: ${f(last.overviewMs / r.dashboards[1]!.overviewMs, 2)}×.` : ''}
+
+## Exports of ${r.exports[0]?.rows.toLocaleString('en') ?? '—'} responses (streamed to a slow sink, own process)
+
+| Format | Rows/s | Seconds | Size | Peak RSS growth | Target | |
+|---|---:|---:|---:|---:|---:|---|
+${r.exports.map((e, i) => `| ${['CSV', 'XLSX'][i]} | ${e.rowsPerSecond.toLocaleString('en')} | ${f(e.seconds)} | ${f(e.bytes / 2 ** 20)} MiB | ${f(e.peakRssGrowthMb)} MiB | ≤ 64 MiB | ${ok(e.peakRssGrowthMb <= 64)} |`).join('\n')}
+`;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
