@@ -10,7 +10,7 @@ import { publishAtSites } from '../server/services/publications';
 import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
 import { openSqliteStore } from '../server/store/sqlite';
 import { responseInserter } from '../server/store/sqlite/response-repo';
-import { prng, syntheticResponse } from './synthetic';
+import { prng, syntheticResponse } from '../server/services/synthetic-responses';
 
 export interface Seeded {
   dir: string;

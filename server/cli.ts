@@ -1,8 +1,13 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { resolveSessionSecret } from './secrets';
 import type { Deps } from './services/context';
+import { SYSTEM_ACTOR } from './services/context';
+import { seedDemo } from './services/demo-seed';
+import { EXPORT_FORMATS, exportResponses, type ExportFormat } from './services/exports';
+import { parseFilters } from './services/statistics';
 import { getSurvey } from './services/surveys';
 import { rebuildTallies } from './services/tallies';
 import { createApiToken } from './services/tokens';
@@ -21,6 +26,10 @@ const USAGE = `manyi command line
       Opens the configured store and reports what it holds.
   npm run cli -- rebuild-tallies [--survey ID]
       Recomputes the tallies of one survey (or all) from their responses and says whether they had drifted.
+  npm run cli -- export --survey ID --format csv|xlsx|ndjson --out FILE [--raw] [--codes]
+      Streams a survey's responses to a file (valid responses unless --raw).
+  npm run cli -- seed-demo
+      Fills an EMPTY store with the labelled demonstration data (stations, survey, responses, evaluation).
 
 Configuration comes from the same environment variables as the server (see README).`;
 
@@ -66,6 +75,20 @@ export const COMMANDS: Record<string, Command> = {
       const r = await rebuildTallies(deps, id);
       console.log(`${id}: ${r.groups} tally groups rebuilt in ${Date.now() - started} ms; ${r.hadDrifted ? `they had drifted (${r.difference})` : 'they already matched'}`);
     }
+  },
+  async export(deps, args) {
+    const v = parseArgs({ args, options: { survey: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, raw: { type: 'boolean' }, codes: { type: 'boolean' } }, strict: true }).values;
+    const format = v.format ?? 'csv';
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be csv, xlsx or ndjson / 格式只能是 csv、xlsx 或 ndjson`);
+    const survey = await getSurvey(deps, required(v as Record<string, string | undefined>, 'survey'));
+    const out = fs.createWriteStream(required(v as Record<string, string | undefined>, 'out'), { flags: 'wx' });
+    const rows = await exportResponses(deps, SYSTEM_ACTOR, { surveyId: survey.id, filters: parseFilters(v.raw ? { mode: 'raw' } : {}), format: format as ExportFormat, options: { locale: 'zh-CN', codes: Boolean(v.codes) } }, out);
+    console.log(`${rows} responses written to ${v.out}`);
+  },
+  async 'seed-demo'(deps) {
+    const result = await seedDemo(deps, {});
+    if (!result.seeded) throw new UsageError('the store is not empty: demo data is only added to an empty store / 数据库非空，不添加演示数据');
+    console.log(`demo data: ${result.sites} stations, ${result.responses} responses; user ${result.username}${result.generatedPassword ? `, password (shown once / 只显示一次): ${result.password}` : ''}`);
   },
   async 'check-db'(deps) {
     await deps.store.ping();

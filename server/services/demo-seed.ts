@@ -1,4 +1,4 @@
-import { prng, syntheticResponse } from '../../bench/synthetic';
+import { prng, syntheticResponse } from './synthetic-responses';
 import type { Site } from '../../models/site';
 import { SATISFACTION_INDICATOR_ID, type Funding } from '../domain/evaluation';
 import { tallyDeltas } from '../domain/tally';

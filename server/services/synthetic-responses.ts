@@ -1,7 +1,7 @@
-import type { Publication } from '../models/publication';
-import type { SurveyResponse } from '../models/response';
-import type { Question, Survey } from '../models/survey';
-import { newId, newSecretToken } from '../server/ids';
+import type { Publication } from '../../models/publication';
+import type { SurveyResponse } from '../../models/response';
+import type { Question, Survey } from '../../models/survey';
+import { newId, newSecretToken } from '../ids';
 
 /** A small deterministic PRNG (mulberry32), so benchmark data are the same on every run. */
 export function prng(seed: number) {
