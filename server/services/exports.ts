@@ -15,6 +15,14 @@ import { allQuestions, filtersQuery, type Filters } from './statistics';
 import { getSurvey } from './surveys';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'ndjson'] as const;
+
+/** Content types of every downloadable file (responses, statistics). */
+export const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  zip: 'application/zip',
+} as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../services/context';
-import { EXPORT_FORMATS, exportResponses } from '../../services/exports';
+import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
 import { listComments } from '../../services/responses-view';
 import { computeDashboard, filtersQuery, parseFilters } from '../../services/statistics';
 import { exportStatistics, statisticsTables } from '../../services/stats-tables';
@@ -9,12 +9,6 @@ import { getSurvey } from '../../services/surveys';
 import { parseInput } from '../../services/validate';
 import { dimensionChart, stationChart } from './stats-charts';
 
-const CONTENT_TYPES = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-  zip: 'application/zip',
-} as const;
 
 /** A file name like 满意度调查-20261202.csv (non-ASCII sent per RFC 6266 by res.attachment). */
 function fileName(title: string, what: string, ext: string, now: Date): string {

@@ -5,7 +5,7 @@ import { isValidState } from '../../domain/quality';
 import { tallyState } from '../../domain/tally';
 import { NotFoundError } from '../../errors';
 import type { Deps } from '../../services/context';
-import { EXPORT_FORMATS, exportResponses } from '../../services/exports';
+import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
 import { assertCanSeeSite } from '../../services/permissions';
 import { responseFilter } from '../../services/responses-view';
 import { parseFilters } from '../../services/statistics';
@@ -13,12 +13,6 @@ import { exportStatistics } from '../../services/stats-tables';
 import { getSurvey } from '../../services/surveys';
 import { parseInput } from '../../services/validate';
 
-const CONTENT_TYPES = {
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-  zip: 'application/zip',
-} as const;
 
 /** A response as the API shows it: no device or IP hashes, no submission token. */
 export function publicResponse(r: SurveyResponse, valid: boolean) {

@@ -70,3 +70,14 @@ export const int = (b: boolean): number => (b ? 1 : 0);
 export function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
 }
+
+/** Adds `column IN (…)` to a WHERE clause; an empty list matches nothing, undefined adds nothing. */
+export function addInList(parts: string[], values: unknown[], column: string, list: readonly unknown[] | undefined): void {
+  if (!list) return;
+  if (list.length === 0) {
+    parts.push('0');
+    return;
+  }
+  parts.push(`${column} IN (${placeholders(list)})`);
+  values.push(...list);
+}

@@ -2,7 +2,7 @@ import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
 import type { ResponseFilter, ResponseRepo } from '../store';
 import { applyTallyDeltas } from './tally-repo';
-import { bool, int, placeholders, type Db } from './db';
+import { addInList, bool, int, placeholders, type Db } from './db';
 
 type Row = Record<string, unknown>;
 
@@ -37,26 +37,17 @@ const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function responseWhere(f: ResponseFilter): { sql: string; values: unknown[] } {
   const parts = ['survey_id = ?'];
   const values: unknown[] = [f.surveyId];
-  const inList = (column: string, list: readonly unknown[] | undefined) => {
-    if (!list) return;
-    if (list.length === 0) {
-      parts.push('0');
-      return;
-    }
-    parts.push(`${column} IN (${placeholders(list)})`);
-    values.push(...list);
-  };
-  inList('site_id', f.siteIds);
-  inList('channel', f.channels);
-  inList('segment', f.segments);
+  addInList(parts, values, 'site_id', f.siteIds);
+  addInList(parts, values, 'channel', f.channels);
+  addInList(parts, values, 'segment', f.segments);
   if (f.dayFrom) {
-        parts.push('day >= ?');
-        values.push(f.dayFrom);
-      }
+    parts.push('day >= ?');
+    values.push(f.dayFrom);
+  }
   if (f.dayTo) {
-        parts.push('day <= ?');
-        values.push(f.dayTo);
-      }
+    parts.push('day <= ?');
+    values.push(f.dayTo);
+  }
   if (f.flagged !== undefined) parts.push(f.flagged ? "flags <> '[]'" : "flags = '[]'");
   if (f.excluded !== undefined) {
         parts.push('excluded = ?');

@@ -1,6 +1,6 @@
 import { ALL, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
 import type { TallyRepo } from '../store';
-import { placeholders, type Db } from './db';
+import { addInList, type Db } from './db';
 
 type Row = Record<string, unknown>;
 /** Stored form of a cell: its count alone (most cells: options), or [count, sum, sumsq] for numbers. */
@@ -77,15 +77,9 @@ export function sqliteTallyRepo(db: Db): TallyRepo {
           values.push(q.dayTo);
         }
       }
-      const inList = (column: string, list: readonly unknown[] | undefined) => {
-        if (!list) return;
-        if (list.length === 0) return void parts.push('0');
-        parts.push(`${column} IN (${placeholders(list)})`);
-        values.push(...list);
-      };
-      inList('site_id', q.siteIds);
-      inList('channel', q.channels);
-      inList('segment', q.segments);
+      addInList(parts, values, 'site_id', q.siteIds);
+      addInList(parts, values, 'channel', q.channels);
+      addInList(parts, values, 'segment', q.segments);
       // The trend level is found through its own index; the planner does not know that without ANALYZE.
       const from = q.level === 'trend' ? 'tallies INDEXED BY tallies_trend' : 'tallies';
       const rows = db.prepare(`SELECT version, site_id, day, channel, segment, state, cells FROM ${from} WHERE ${parts.join(' AND ')}`).all(...values) as Row[];
