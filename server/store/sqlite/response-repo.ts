@@ -50,9 +50,9 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
   }
   if (f.flagged !== undefined) parts.push(f.flagged ? "flags <> '[]'" : "flags = '[]'");
   if (f.excluded !== undefined) {
-        parts.push('excluded = ?');
-        values.push(int(f.excluded));
-      }
+    parts.push('excluded = ?');
+    values.push(int(f.excluded));
+  }
   if (f.textQuestionIds) {
     const keys = f.textQuestionIds;
     if (keys.length === 0) parts.push('0');
