@@ -39,6 +39,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const started = Date.now();
   const store = await openStore(config);
+  if (config.secureCookies && config.trustProxy === false) {
+    // Cookies are Secure for an https:// PUBLIC_BASE_URL; if TLS ends at a proxy and the app is not
+    // told to trust it, every request looks like plain HTTP and no login cookie is ever set.
+    logger.warn('PUBLIC_BASE_URL is https:// but TRUST_PROXY is false: behind a TLS-terminating proxy set TRUST_PROXY=true (or the hop count), or logins will not stick');
+  }
   const deps: Deps = { config, store, clock: () => new Date(), logger };
   const prepared = options.prepare ? await options.prepare(deps) : [];
   const admin = await ensureFirstAdmin(deps);

@@ -130,7 +130,7 @@ const daySchema = z.iso.date();
 
 /** An indicator scored from survey responses: which responses, which figure, which rule. */
 export const bindingSchema = z
-  .object({
+  .strictObject({
     surveyIds: z.array(idSchema).min(1).max(20),
     siteIds: z.array(idSchema).max(1000).optional(),
     dayFrom: daySchema.optional(),

@@ -57,11 +57,15 @@ const project = evaluationDataSchema.shape.project.shape;
 const node = indicatorTreeSchema.element.shape;
 const scoreEntry = evaluationDataSchema.shape.scores.unwrap().valueType.shape;
 const stampSchema = z.string().min(1).max(40);
-const withStamp = z.object({ updatedAt: stampSchema });
+const withStamp = z.strictObject({ updatedAt: stampSchema });
 
-/** Evaluations are read by every signed-in role (viewers and station staff included) and changed by admins and evaluators. */
+/**
+ * Evaluations are read by admins, evaluators and viewers and changed by admins and evaluators.
+ * Station staff see only their own stations' data, and a project's evidence pools every station,
+ * so the scorecard is not theirs to read.
+ */
 function assertCanRead(actor: Actor): void {
-  if (actor.role === 'public') throw new ForbiddenError();
+  if (actor.role === 'public' || actor.role === 'station') throw new ForbiddenError();
 }
 
 function dataOf(record: EvaluationRecord): EvaluationData {
@@ -264,6 +268,7 @@ export async function updateGrades(deps: Deps, actor: Actor, id: string, input: 
 
 /** PUT …/indicators: the whole tree at once (saved even when its points do not add up; the problems come back). */
 export async function replaceTree(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {
+  assertCanManage(actor);
   const { updatedAt, tree } = parseInput(z.strictObject({ updatedAt: stampSchema, tree: z.unknown() }), input);
   return updateEvaluation(deps, actor, id, { updatedAt, tree });
 }

@@ -323,7 +323,7 @@ describe('performance evaluations (绩效评价)', () => {
     expect(records[records.length - 1]!.slice(0, 9)).toEqual(['合计', '', '', '', '', '100', '11.39', '11.39%', '差']);
   });
 
-  it('answers 401 without a token, 403 to a read-only token or a viewer writing, and lets station staff read', async () => {
+  it('answers 401 without a token, 403 to a read-only token or a viewer writing, and 403 to station staff (the evidence pools every station)', async () => {
     const e = await createViaApi();
     await request(t.app).get('/api/v1/evaluations').expect(401);
     await request(t.app).get(`/api/v1/evaluations/${e.id}/score`).expect(401);
@@ -337,8 +337,9 @@ describe('performance evaluations (绩效评价)', () => {
     await viewer.agent.post(`/admin/evaluations/${e.id}/lock`).type('form').send({ _csrf: csrfFrom(page.text), updatedAt: e.updatedAt }).expect(403);
     await viewer.agent.post('/admin/evaluations').type('form').send({ _csrf: csrfFrom(page.text), name: 'x' }).expect(403);
     const staff = await loginAs(t, 'station', { siteIds: [setup.sites[0]!.id] });
-    await staff.agent.get(`/admin/evaluations/${e.id}`).expect(200);
-    await staff.agent.get(`/api/v1/evaluations/${e.id}/score`).expect(200);
+    await staff.agent.get(`/admin/evaluations/${e.id}`).expect(403);
+    await staff.agent.get(`/api/v1/evaluations/${e.id}/score`).expect(403);
+    await staff.agent.get('/api/v1/evaluations').expect(403);
     expect((await api('get', `/evaluations/${e.id}`).expect(200)).body.evaluation.updatedAt).toBe(e.updatedAt);
   });
 
