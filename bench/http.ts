@@ -16,7 +16,9 @@ interface Started {
 /** Starts bench/http-server.ts in its own process (so the load generator does not share its CPU time). */
 export function startServer(env: Record<string, string> = {}): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(ROOT, 'bench', 'http-server.ts')], {
+    // `node -r tsx/cjs file` runs the server in this very child (tsx's CLI would start a grandchild
+    // that a SIGKILL to the child never reaches — the crash test must kill the server itself).
+    const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
       env: { ...process.env, SESSION_SECRET: SECRET, SUBMIT_LIMIT_PER_IP: '1000000', SUBMIT_LIMIT_PER_STATION: '10000000', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -15,7 +15,7 @@ import { benchHttp, startServer } from './http';
 import { seedBulk } from './seed';
 
 const ROOT = path.resolve(__dirname, '..');
-const tsx = require.resolve('tsx/cli');
+const tsxCjs = require.resolve('tsx/cjs');
 
 function compressedBytes(url: string): Promise<{ bytes: number; encoding: string | undefined; raw: number }> {
   return new Promise((resolve, reject) => {
@@ -76,7 +76,7 @@ async function coldStart(runs = 5) {
 }
 
 function exportChild(dir: string, format: string) {
-  const out = execFileSync(process.execPath, ['--expose-gc', tsx, path.join(ROOT, 'bench', 'export-child.ts'), dir, format], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--expose-gc', '-r', tsxCjs, path.join(ROOT, 'bench', 'export-child.ts'), dir, format], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!) as { rows: number; seconds: number; rowsPerSecond: number; bytes: number; peakRssGrowthMb: number };
 }
 
