@@ -89,6 +89,28 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
   return { header, row };
 }
 
+/**
+ * exceljs's streaming writer pushes committed rows into its zip entry without back-pressure, so
+ * rows produced faster than the zip deflates them (or than a slow client reads) pile up in memory.
+ * The sheet's stream feeds a PassThrough that archiver reads; while that holds more than `limit`
+ * bytes not yet taken by the zip, stop producing rows. (exceljs internals: if they change and the
+ * PassThrough is not found, the gate does nothing and the export still works.)
+ */
+function sheetGate(sheet: unknown, limit = 2 ** 20) {
+  type State = { length?: number };
+  type Pipe = { writableLength?: number; readableLength?: number; _writableState?: State; _readableState?: State };
+  const pending = () => {
+    const pipes = (sheet as { stream?: { pipes?: Pipe[] } }).stream?.pipes ?? [];
+    // archiver uses readable-stream's PassThrough, which may predate the *Length getters.
+    return pipes.reduce((n, p) => n + (p.writableLength ?? p._writableState?.length ?? 0) + (p.readableLength ?? p._readableState?.length ?? 0), 0);
+  };
+  return {
+    async wait(): Promise<void> {
+      while (pending() > limit) await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+  };
+}
+
 /** Waits when the destination is full, so a million rows never pile up in memory. */
 async function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
@@ -141,12 +163,16 @@ export async function exportResponses(deps: Deps, actor: Actor, req: ExportReque
   } else {
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
     const sheet = wb.addWorksheet(translator(req.options.locale)('export.sheet.responses'));
+    const zipGate = sheetGate(sheet);
     sheet.addRow(header).commit();
     for await (const r of deps.store.responses.stream(filter)) {
       if (!valid(r)) continue;
       // Text stays a text cell: Excel shows it and never evaluates it.
       sheet.addRow(row(r)).commit();
       rows++;
+      // exceljs buffers committed rows without back-pressure until its zip stream reads them; wait
+      // for a slow client (or disk) to catch up, so memory stays bounded however many rows there are.
+      if (rows % 500 === 0) await zipGate.wait();
     }
     sheet.commit();
     await wb.commit();
