@@ -270,6 +270,21 @@ describe('the resident questionnaire on a phone', () => {
     expect(errors).toEqual([]);
   });
 
+  it('enlarges the title, the questions and the options in 大字模式, not only the options', async () => {
+    context = await phoneContext(browser);
+    const page = await context.newPage();
+    const sizes = async () =>
+      (await page.evaluate(
+        "['h1', 'legend', 'label.opt', 'button.submit'].map((s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))",
+      )) as number[];
+    await page.goto(formUrl);
+    const normal = await sizes();
+    await page.getByRole('link', { name: '大字模式' }).tap();
+    await page.waitForURL((url) => url.searchParams.get('big') === '1');
+    const big = await sizes();
+    normal.forEach((n, i) => expect(big[i]!).toBeGreaterThan(n * 1.25));
+  });
+
   it('keeps a link visit a link visit through 大字模式 and English, and marks the Chinese questions as Chinese', async () => {
     context = await phoneContext(browser);
     const page = await context.newPage();
