@@ -110,8 +110,8 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
     rows: [
       [t('export.item'), t('export.value')],
       [t('survey.weights'), stats.survey.weights.join(' / ')],
-      [t('survey.satisfiedLevels'), stats.survey.satisfiedLevels.map((l) => t(`likert.${l}` as Parameters<Translate>[0])).join('、')],
-      [t('survey.qualityRules'), stats.survey.qualityRules.map((r) => t(`flag.${r}` as Parameters<Translate>[0])).join('、') || t('common.none')],
+      [t('survey.satisfiedLevels'), stats.survey.satisfiedLevels.map((l) => t(`likert.${l}` as Parameters<Translate>[0])).join(t('common.listSep'))],
+      [t('survey.qualityRules'), stats.survey.qualityRules.map((r) => t(`flag.${r}` as Parameters<Translate>[0])).join(t('common.listSep')) || t('common.none')],
       [t('export.method.index'), t('export.method.indexText')],
       [t('export.method.rate'), t('export.method.rateText')],
       [t('export.method.ci'), t('export.method.ciText', { z: Z95.toFixed(4) })],

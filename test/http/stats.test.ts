@@ -69,6 +69,8 @@ describe('statistics dashboard and API', () => {
     expect(page.text).toContain('78.82');
     expect(page.text).toContain('94.12%');
     expect(page.text).toContain('65.69–94.31');
+    // Why received and valid differ is one click away.
+    expect(page.text).toContain('1 份不计入，原因见“数据质量”');
     await request(t.app).get('/static/vendor/chart.js/chart.umd.min.js').expect(200).expect('content-type', /javascript/);
     const questions = await agent.get(`/admin/stats/${setup.survey.id}/questions`).expect(200);
     expect(questions.text).toContain('不计入分母');
