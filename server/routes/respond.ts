@@ -124,7 +124,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
   }
 
   async function gate(req: Request, res: Response, l: Loaded): Promise<boolean> {
-    const state = await publicationState(deps, l.publication, l.survey);
+    const state = publicationState(deps, l.publication, l.survey, l.site);
     if (state === 'hidden') throw new NotFoundError('respond.unknown');
     if (state === 'ended') {
       message(res, 410, 'ended', { title: req.t('respond.endedTitle'), survey: l.survey, site: l.site });
@@ -188,6 +188,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
       result = await submitResponse(deps, {
         publication: l.publication,
         survey: l.survey,
+        site: l.site,
         token,
         body,
         deviceId: req.deviceId ?? null,

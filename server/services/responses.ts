@@ -1,4 +1,5 @@
 import type { Publication } from '../../models/publication';
+import type { Site } from '../../models/site';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Survey } from '../../models/survey';
 import { readFormAnswers, segmentOf, validateAnswers } from '../domain/answers';
@@ -16,6 +17,7 @@ import { versionQuestions } from './surveys';
 export interface SubmitInput {
   publication: Publication;
   survey: Survey;
+  site: Site;
   token: FormToken;
   body: Record<string, unknown>;
   /** The signed device cookie's id (null when the browser sent none). */
@@ -36,14 +38,12 @@ export function deviceHashOf(deps: Pick<Deps, 'config'>, deviceId: string | null
   return deviceId ? saltedHash(deriveKey(deps.config.sessionSecret, 'device'), deviceId) : 'none';
 }
 
-/** Why a publication does not take answers now, or null when it does. */
-export async function publicationState(deps: Deps, publication: Publication, survey: Survey): Promise<'open' | 'not-yet-open' | 'ended' | 'hidden'> {
+/** Whether a publication takes answers now ('open'), and if not, why. The caller has read its site already. */
+export function publicationState(deps: Pick<Deps, 'clock'>, publication: Publication, survey: Survey, site: Site | null): 'open' | 'not-yet-open' | 'ended' | 'hidden' {
   const state = availability(survey, deps.clock());
   if (state === 'draft') return 'hidden';
   if (state !== 'open') return state;
-  if (!publication.active) return 'ended';
-  const site = await deps.store.sites.get(publication.siteId);
-  if (!site || !site.active) return 'ended';
+  if (!publication.active || !site || !site.active) return 'ended';
   return 'open';
 }
 
@@ -53,7 +53,7 @@ export async function publicationState(deps: Deps, publication: Publication, sur
  */
 export async function submitResponse(deps: Deps, input: SubmitInput): Promise<SubmitResult> {
   const { publication, survey, token } = input;
-  const state = await publicationState(deps, publication, survey);
+  const state = publicationState(deps, publication, survey, input.site);
   if (state === 'hidden') throw new NotFoundError();
   if (state !== 'open') throw new GoneError('respond.ended');
 

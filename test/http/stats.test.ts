@@ -89,21 +89,19 @@ describe('statistics dashboard and API', () => {
     expect(one.body.bySite).toHaveLength(1);
     const seg = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?segments=elderly`).expect(200);
     expect(seg.body.overall).toMatchObject({ received: 2, valid: 1 });
-    const today = setup.survey.createdAt.slice(0, 10);
     const period = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?from=2000-01-01&to=2000-01-02`).expect(200);
     expect(period.body.overall.received).toBe(0);
     const assisted = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?channels=assisted`).expect(200);
     expect(assisted.body.overall.received).toBe(0);
     const trend = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?granularity=month`).expect(200);
     expect(trend.body.trend.reduce((n: number, p: { received: number }) => n + p.received, 0)).toBe(4);
-    void today;
     const bad = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?from=2026-13-45&channels=fax`).expect(400);
     expect(Object.keys(bad.body.error.fields).sort()).toEqual(['channels.0', 'from']);
   });
 
   it('changes the numbers when a response is excluded or re-included, audited, with tallies still consistent', async () => {
     const { agent } = await loginAs(t, 'evaluator');
-    const [r1, r2] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });
+    const [, r2] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });
     const page = await agent.get(`/admin/stats/${setup.survey.id}/quality?show=all`).expect(200);
     const csrf = csrfFrom(page.text);
     const noReason = await agent.post(`/admin/responses/${r2!.id}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: ' ', back: `/admin/stats/${setup.survey.id}/quality` });
@@ -121,7 +119,6 @@ describe('statistics dashboard and API', () => {
     s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
     expect(s.overall).toMatchObject({ valid: 3 });
     expect(await verifyTallies(t.deps, setup.survey.id)).toEqual({ same: true });
-    void r1;
   });
 
   it('counts a flagged response once its rule is switched off, without rebuilding anything', async () => {

@@ -172,7 +172,7 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
     });
 
     it('edits questions in place before the first response and adds a version after it', async () => {
-      const { siteA, survey, pubA } = await seedSurvey();
+      const { survey, pubA } = await seedSurvey();
       const q2 = survey.questions.slice(0, 3);
       const edited = await store.surveys.saveQuestions(survey.id, 1, { questions: q2, segmentQuestionId: 'seg', updatedAt: '2026-11-02T00:00:00.000Z' });
       expect(edited).toMatchObject({ version: 1 });
@@ -186,7 +186,6 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
         [1, 3],
         [2, 2],
       ]);
-      void siteA;
     });
 
     it('deletes a survey with its responses and tallies', async () => {

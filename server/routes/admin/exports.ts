@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../services/context';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
@@ -32,14 +32,12 @@ export function exportsRouter(deps: Deps): Router {
     res.page('admin/exports/show', { title: `${req.t('nav.exports')} · ${survey.title}`, survey, query, qs: query ? `?${query}` : '', counts: counts.overall, filters });
   });
 
-  const download = (req: Request) => req.t;
-
   router.get('/:id/responses.:format', async (req, res) => {
     const format = parseInput(z.enum(EXPORT_FORMATS), req.params.format);
     const survey = await getSurvey(deps, req.params.id);
     const filters = parseFilters(req.query);
     // attachment() sets a type from the extension; ours (with charset, or NDJSON's) comes after it.
-    res.attachment(fileName(survey.title, download(req)('export.file.responses'), format, deps.clock()));
+    res.attachment(fileName(survey.title, req.t('export.file.responses'), format, deps.clock()));
     res.type(CONTENT_TYPES[format]);
     res.set('Cache-Control', 'no-store');
     await exportResponses(deps, req.actor, { surveyId: survey.id, filters, format, options: { locale: req.locale, codes: req.query.codes === '1' } }, res);

@@ -14,6 +14,7 @@ import {
   editQuestions,
   getSurvey,
   setSurveyStatus,
+  shortId,
   updateSurveyMeta,
 } from '../../services/surveys';
 
@@ -159,7 +160,7 @@ export function surveysRouter(deps: Deps): Router {
       current.type === 'likert5'
         ? current.options.map((o, i) => ({ id: o.id, label: (labels[i] ?? '').trim() || o.label }))
         : labels
-            .map((label, i) => ({ id: ids[i] || `o${Date.now().toString(36)}${i}`, label: label.trim() }))
+            .map((label, i) => ({ id: ids[i] || shortId('o'), label: label.trim() }))
             .filter((o) => o.label !== '');
     const dimension = str(body.dimension) === '_custom' ? str(body.customDimension).trim() || null : str(body.dimension) || null;
     const question: Question = {
