@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { addUser, TEST_PASSWORD } from '../helpers/app';
 import {
   axeCheck,
@@ -6,14 +6,12 @@ import {
   collectConsoleErrors,
   desktopContext,
   fitsViewportWidth,
-  launchBrowser,
   loginInBrowser,
   noHorizontalScroll,
   phoneContext,
   scrollWidths,
   setTextSize,
-  startTestServer,
-  type TestServer,
+  useBrowserSuite,
 } from '../helpers/browser';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT);
@@ -31,30 +29,13 @@ async function expectNoSidewaysScroll(page: Page, when: string): Promise<void> {
 }
 
 describe('admin shell in a browser: login, navigation, language, accessibility', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   it('has helpers that notice CSP violations, inaccessible markup and sideways scrolling', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${suite.server.baseUrl}/login`);
 
     const bad = `<p style="color:red">inline style</p><img src="/static/img/favicon.svg"><button></button><img src="/static/img/favicon.svg" alt="" width="2000" height="10">`;
     await page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', ${JSON.stringify(bad)})`);
@@ -68,11 +49,11 @@ describe('admin shell in a browser: login, navigation, language, accessibility',
   });
 
   it('shows an accessible login page on a phone that fits the screen, even at 200% text', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
 
-    const res = await page.goto(`${server.baseUrl}/login`);
+    const res = await page.goto(`${suite.server.baseUrl}/login`);
 
     expect(res?.status()).toBe(200);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
@@ -87,12 +68,12 @@ describe('admin shell in a browser: login, navigation, language, accessibility',
   });
 
   it('logs in through the form, shows the navigation on desktop and phone, and logs out', async () => {
-    await addUser(server.t, 'wang', 'evaluator');
-    context = await desktopContext(browser);
-    const page = await context.newPage();
+    await addUser(suite.server.t, 'wang', 'evaluator');
+    suite.context = await desktopContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
 
-    await loginInBrowser(page, server.baseUrl, 'wang', TEST_PASSWORD);
+    await loginInBrowser(page, suite.server.baseUrl, 'wang', TEST_PASSWORD);
 
     expect(new URL(page.url()).pathname).toBe('/admin');
     await expect(page.locator('.who').textContent()).resolves.toBe('当前用户：wang（评价人员）');
@@ -104,11 +85,11 @@ describe('admin shell in a browser: login, navigation, language, accessibility',
     await expectAccessible(page);
     await expectNoSidewaysScroll(page, 'on desktop');
 
-    const phone = await phoneContext(browser, { storageState: await context.storageState() });
+    const phone = await phoneContext(suite.browser, { storageState: await suite.context.storageState() });
     try {
       const phonePage = await phone.newPage();
       const phoneErrors = await collectConsoleErrors(phonePage);
-      await phonePage.goto(`${server.baseUrl}/admin`);
+      await phonePage.goto(`${suite.server.baseUrl}/admin`);
       expect(new URL(phonePage.url()).pathname).toBe('/admin');
       await expectAccessible(phonePage);
       await expectNoSidewaysScroll(phonePage, 'on a 390px phone');
@@ -124,17 +105,17 @@ describe('admin shell in a browser: login, navigation, language, accessibility',
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
     await expect(page.getByRole('status').textContent()).resolves.toBe('您已安全退出。');
-    await page.goto(`${server.baseUrl}/admin`);
+    await page.goto(`${suite.server.baseUrl}/admin`);
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(errors).toEqual([]);
   });
 
   it('logs in with JavaScript turned off', async () => {
-    await addUser(server.t, 'liwei', 'viewer');
-    context = await phoneContext(browser, { javaScriptEnabled: false });
-    const page = await context.newPage();
+    await addUser(suite.server.t, 'liwei', 'viewer');
+    suite.context = await phoneContext(suite.browser, { javaScriptEnabled: false });
+    const page = await suite.context.newPage();
 
-    await loginInBrowser(page, server.baseUrl, 'liwei', TEST_PASSWORD);
+    await loginInBrowser(page, suite.server.baseUrl, 'liwei', TEST_PASSWORD);
 
     expect(new URL(page.url()).pathname).toBe('/admin');
     await expect(page.locator('.who').textContent()).resolves.toContain('liwei');
@@ -142,17 +123,17 @@ describe('admin shell in a browser: login, navigation, language, accessibility',
   });
 
   it('switches the page to English with the language link, and keeps it', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${suite.server.baseUrl}/login`);
 
     await page.getByRole('link', { name: 'English' }).click();
     await page.waitForURL((url) => url.searchParams.get('lang') === 'en');
 
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Log in');
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${suite.server.baseUrl}/login`);
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await expect(page.getByRole('link', { name: '中文' }).getAttribute('lang')).resolves.toBe('zh-CN');
     await expectAccessible(page);

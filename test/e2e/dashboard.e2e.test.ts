@@ -1,7 +1,6 @@
 import request from 'supertest';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { addUser, TEST_PASSWORD } from '../helpers/app';
-import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, launchBrowser, loginInBrowser, noHorizontalScroll, phoneContext, startTestServer, type TestServer } from '../helpers/browser';
+import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, noHorizontalScroll, phoneContext, useBrowserSuite } from '../helpers/browser';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT);
@@ -10,27 +9,10 @@ jest.setTimeout(BROWSER_TEST_TIMEOUT);
 declare const document: { querySelectorAll(s: string): ArrayLike<{ width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }> };
 
 describe('evaluator dashboard in a browser', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   async function seed() {
-    const t = server.t;
+    const t = suite.server.t;
     const setup = await openTemplateSurvey(t);
     const levels = [['5', '4', '4', '3', 'na', '5'], ['4', '4', '4', '4', '2', '4'], ['5', '5', '4', '4', '3', '3']];
     for (const [i, l] of levels.entries()) {
@@ -46,11 +28,11 @@ describe('evaluator dashboard in a browser', () => {
 
   it('draws the charts (non-empty canvases) with their tables, without console errors, and passes axe', async () => {
     const setup = await seed();
-    context = await desktopContext(browser);
-    const page = await context.newPage();
+    suite.context = await desktopContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
-    await loginInBrowser(page, server.baseUrl, 'pingjia', TEST_PASSWORD);
-    await page.goto(`${server.baseUrl}/admin/stats/${setup.survey.id}`);
+    await loginInBrowser(page, suite.server.baseUrl, 'pingjia', TEST_PASSWORD);
+    await page.goto(`${suite.server.baseUrl}/admin/stats/${setup.survey.id}`);
     await page.waitForSelector('canvas[data-drawn="true"]');
     const painted = await page.evaluate(() => {
       const out: number[] = [];
@@ -71,7 +53,7 @@ describe('evaluator dashboard in a browser', () => {
     expect(summary).toBe('');
     expect(violations).toEqual([]);
 
-    await page.goto(`${server.baseUrl}/admin/stats/${setup.survey.id}/questions`);
+    await page.goto(`${suite.server.baseUrl}/admin/stats/${setup.survey.id}/questions`);
     await page.waitForSelector('canvas[data-drawn="true"]');
     expect(await page.locator('canvas[data-drawn="true"]').count()).toBeGreaterThan(8);
     expect((await axeCheck(page)).summary).toBe('');
@@ -80,10 +62,10 @@ describe('evaluator dashboard in a browser', () => {
 
   it('applies filters through the form and keeps them in the URL', async () => {
     const setup = await seed();
-    context = await desktopContext(browser);
-    const page = await context.newPage();
-    await loginInBrowser(page, server.baseUrl, 'pingjia', TEST_PASSWORD);
-    await page.goto(`${server.baseUrl}/admin/stats/${setup.survey.id}`);
+    suite.context = await desktopContext(suite.browser);
+    const page = await suite.context.newPage();
+    await loginInBrowser(page, suite.server.baseUrl, 'pingjia', TEST_PASSWORD);
+    await page.goto(`${suite.server.baseUrl}/admin/stats/${setup.survey.id}`);
     await page.locator('summary', { hasText: '筛选条件' }).click();
     await page.getByLabel(`JYG02 ${setup.sites[1]!.name}`).check();
     await page.getByRole('button', { name: '应用筛选' }).click();
@@ -94,11 +76,11 @@ describe('evaluator dashboard in a browser', () => {
 
   it('fits a phone screen', async () => {
     const setup = await seed();
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
-    await loginInBrowser(page, server.baseUrl, 'pingjia', TEST_PASSWORD);
-    await page.goto(`${server.baseUrl}/admin/stats/${setup.survey.id}`);
+    await loginInBrowser(page, suite.server.baseUrl, 'pingjia', TEST_PASSWORD);
+    await page.goto(`${suite.server.baseUrl}/admin/stats/${setup.survey.id}`);
     await page.waitForSelector('canvas[data-drawn="true"]');
     expect(await noHorizontalScroll(page)).toBe(true);
     expect((await axeCheck(page)).summary).toBe('');

@@ -1,10 +1,10 @@
 import request from 'supertest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { REFERENCE_FUNDING, REFERENCE_SCORES } from '../../server/services/demo-seed';
 import { createEvaluation, updateEvaluation } from '../../server/services/evaluations';
 import { addUser, TEST_PASSWORD } from '../helpers/app';
-import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, launchBrowser, loginInBrowser, startTestServer, type TestServer } from '../helpers/browser';
+import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, useBrowserSuite } from '../helpers/browser';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT);
@@ -15,28 +15,11 @@ async function expectAccessible(page: Page): Promise<void> {
 }
 
 describe('evaluation scorecard in a browser', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   /** The reference evaluation with 服务对象满意度 bound to a survey that has two responses. */
   async function seed() {
-    const t = server.t;
+    const t = suite.server.t;
     const setup = await openTemplateSurvey(t);
     for (const level of ['4', '5']) {
       const pub = setup.pubs[0]!;
@@ -58,27 +41,27 @@ describe('evaluation scorecard in a browser', () => {
 
   it('renders the scorecard, its editing pages and the print view without console errors or serious axe violations, and locks with a plain form', async () => {
     const id = await seed();
-    context = await desktopContext(browser);
-    const page = await context.newPage();
+    suite.context = await desktopContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
-    await loginInBrowser(page, server.baseUrl, 'pingjia', TEST_PASSWORD);
+    await loginInBrowser(page, suite.server.baseUrl, 'pingjia', TEST_PASSWORD);
 
-    await page.goto(`${server.baseUrl}/admin/evaluations/${id}`);
+    await page.goto(`${suite.server.baseUrl}/admin/evaluations/${id}`);
     expect(await page.locator('table.analysis').innerText()).toContain('得分率');
     expect(await page.locator('#grade').innerText()).toBe('良');
     expect(await page.locator('#evidence-satisfaction').innerText()).toContain('满意度指数 90（有效答卷 2 份），得 10 分（分值 10 分）');
     await expectAccessible(page);
 
     for (const path of ['tree', 'settings', 'indicators/satisfaction', 'indicators/budgeting', 'print']) {
-      await page.goto(`${server.baseUrl}/admin/evaluations/${id}/${path}`);
+      await page.goto(`${suite.server.baseUrl}/admin/evaluations/${id}/${path}`);
       await expectAccessible(page);
     }
-    await page.goto(`${server.baseUrl}/admin/evaluations`);
+    await page.goto(`${suite.server.baseUrl}/admin/evaluations`);
     await expectAccessible(page);
 
-    await page.goto(`${server.baseUrl}/admin/evaluations/${id}`);
+    await page.goto(`${suite.server.baseUrl}/admin/evaluations/${id}`);
     await page.locator('form[action$="/lock"] button[type="submit"]').click();
-    await page.waitForURL(`${server.baseUrl}/admin/evaluations/${id}`);
+    await page.waitForURL(`${suite.server.baseUrl}/admin/evaluations/${id}`);
     expect(await page.locator('#main').innerText()).toContain('已锁定评分。');
     await expectAccessible(page);
     expect(errors).toEqual([]);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AnswerValue } from '../../models/response';
 import type { Question } from '../../models/survey';
 import { SYSTEM_ACTOR } from '../../server/services/context';
@@ -12,14 +12,12 @@ import {
   BROWSER_TEST_TIMEOUT,
   collectConsoleErrors,
   desktopContext,
-  launchBrowser,
   loginInBrowser,
   noHorizontalScroll,
   phoneContext,
   scrollWidths,
   setTextSize,
-  startTestServer,
-  type TestServer,
+  useBrowserSuite,
 } from '../helpers/browser';
 import { openTemplateSurvey } from '../helpers/survey';
 
@@ -144,32 +142,16 @@ function compressedSize(url: string): Promise<{ bytes: number; encoding: string 
 }
 
 describe('the resident questionnaire on a phone', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let context: BrowserContext | undefined;
   let survey: Awaited<ReturnType<typeof openTemplateSurvey>>;
   let formUrl: string;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    server = await startTestServer();
-    survey = await openTemplateSurvey(server.t);
-    formUrl = `${server.baseUrl}/s/${survey.pubs[0]!.code}`;
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    await server?.close();
+  const suite = useBrowserSuite(async () => {
+    survey = await openTemplateSurvey(suite.server.t);
+    formUrl = `${suite.server.baseUrl}/s/${survey.pubs[0]!.code}`;
   });
 
   it('lets a resident answer every question by tapping, submit, and see 提交成功; the response is stored once', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     const requests = recordRequests(page);
 
@@ -187,17 +169,17 @@ describe('the resident questionnaire on a phone', () => {
     await expectNoSidewaysScroll(page, 'on the thank-you page');
     await expectLargeTouchTargets(page, 'on the thank-you page');
 
-    expect(await server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
-    const [stored] = await server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
+    expect(await suite.server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
+    const [stored] = await suite.server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
     expect(stored).toMatchObject({ siteId: survey.sites[0]!.id, channel: 'qr', segment: 'elderly', answers: expected });
     expect(expected).toMatchObject({ category: 'elderly', received: ['home', 'event'], environment: 'na' });
     expect(errors).toEqual([]);
-    expect(requests.filter((u) => !u.startsWith(`${server.baseUrl}/`))).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(`${suite.server.baseUrl}/`))).toEqual([]);
   });
 
   it('works the same with JavaScript turned off', async () => {
-    context = await phoneContext(browser, { javaScriptEnabled: false });
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser, { javaScriptEnabled: false });
+    const page = await suite.context.newPage();
     const requests = recordRequests(page);
 
     await page.goto(formUrl);
@@ -205,15 +187,15 @@ describe('the resident questionnaire on a phone', () => {
     expect(await submit(page)).toBe(303);
 
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain(THANKS);
-    expect(await server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
-    const [stored] = await server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
+    expect(await suite.server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
+    const [stored] = await suite.server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
     expect(stored!.answers).toEqual(expected);
-    expect(requests.filter((u) => !u.startsWith(`${server.baseUrl}/`))).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(`${suite.server.baseUrl}/`))).toEqual([]);
   });
 
   it('shows each problem next to its question after a failed submission, accessibly, keeping the answers', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     await page.goto(formUrl);
     // A browser without form validation (or one that ignores `required`) sends the form as it is.
@@ -232,19 +214,19 @@ describe('the resident questionnaire on a phone', () => {
     await expectAccessible(page, 'on the questionnaire showing errors');
     await expectNoSidewaysScroll(page, 'showing errors');
     await expectLargeTouchTargets(page, 'showing errors');
-    expect(await server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(0);
+    expect(await suite.server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(0);
 
     await page.locator('label[for="q_category-0"]').tap();
     await page.locator('label[for="q_overall-1"]').tap();
     expect(await submit(page)).toBe(303);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain(THANKS);
-    expect(await server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
+    expect(await suite.server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(1);
     expect(unexpectedErrors(errors, [400])).toEqual([]);
   });
 
   it('fits the screen and stays accessible at 200% text and in 大字模式', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     await page.goto(formUrl);
 
@@ -271,8 +253,8 @@ describe('the resident questionnaire on a phone', () => {
   });
 
   it('enlarges the title, the questions and the options in 大字模式, not only the options', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const sizes = async () =>
       (await page.evaluate(
         "['h1', 'legend', 'label.opt', 'button.submit'].map((s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))",
@@ -286,8 +268,8 @@ describe('the resident questionnaire on a phone', () => {
   });
 
   it('keeps a link visit a link visit through 大字模式 and English, and marks the Chinese questions as Chinese', async () => {
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     await page.goto(`${formUrl}?via=link`);
 
@@ -308,7 +290,7 @@ describe('the resident questionnaire on a phone', () => {
     await answerEverything(page, survey.survey.questions);
     expect(await submit(page)).toBe(303);
 
-    const [stored] = await server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
+    const [stored] = await suite.server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
     expect(stored!.channel).toBe('link');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Thank you, your answers were received!');
     // Switching language on the thank-you page stays on it rather than opening a new questionnaire.
@@ -320,10 +302,10 @@ describe('the resident questionnaire on a phone', () => {
   });
 
   it('keeps assisted entry (代填) when a station worker switches to 大字模式', async () => {
-    await addUser(server.t, 'zhan1', 'station', [survey.sites[0]!.id]);
-    context = await phoneContext(browser);
-    const page = await context.newPage();
-    await loginInBrowser(page, server.baseUrl, 'zhan1', TEST_PASSWORD);
+    await addUser(suite.server.t, 'zhan1', 'station', [survey.sites[0]!.id]);
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
+    await loginInBrowser(page, suite.server.baseUrl, 'zhan1', TEST_PASSWORD);
     await page.goto(`${formUrl}?assisted=1`);
     await expect(page.locator('.assisted').textContent()).resolves.toContain('代填模式');
 
@@ -333,15 +315,15 @@ describe('the resident questionnaire on a phone', () => {
     await expect(page.locator('.assisted').textContent()).resolves.toContain('代填模式');
     await answerEverything(page, survey.survey.questions);
     expect(await submit(page)).toBe(303);
-    const [stored] = await server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
+    const [stored] = await suite.server.t.store.responses.list({ surveyId: survey.survey.id }, { limit: 10 });
     expect(stored!.channel).toBe('assisted');
   });
 
   it("shows a survey that has not opened yet with its opening time on the station's clock", async () => {
     // 00:00 UTC is 08:00 in Asia/Shanghai, the survey's time zone.
-    await server.t.store.surveys.update(survey.survey.id, { settings: { ...survey.survey.settings, opensAt: '2099-11-01T00:00:00.000Z' } });
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    await suite.server.t.store.surveys.update(survey.survey.id, { settings: { ...survey.survey.settings, opensAt: '2099-11-01T00:00:00.000Z' } });
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
 
     const res = await page.goto(formUrl);
@@ -354,9 +336,9 @@ describe('the resident questionnaire on a phone', () => {
   });
 
   it('shows an accessible 410 page when the survey has ended', async () => {
-    await setSurveyStatus(server.t.deps, SYSTEM_ACTOR, survey.survey.id, { status: 'closed' });
-    context = await phoneContext(browser);
-    const page = await context.newPage();
+    await setSurveyStatus(suite.server.t.deps, SYSTEM_ACTOR, survey.survey.id, { status: 'closed' });
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
 
     const res = await page.goto(formUrl);
@@ -370,7 +352,7 @@ describe('the resident questionnaire on a phone', () => {
 
   it('weighs at most 20 KB of gzip-compressed HTML and CSS', async () => {
     const html = await compressedSize(formUrl);
-    const css = await compressedSize(`${server.baseUrl}/static/css/respond.css`);
+    const css = await compressedSize(`${suite.server.baseUrl}/static/css/respond.css`);
 
     console.log(`resident page weight (gzip): HTML ${html.bytes} B + CSS ${css.bytes} B = ${html.bytes + css.bytes} B (limit ${PAGE_WEIGHT_LIMIT} B)`);
     expect(html).toMatchObject({ status: 200, encoding: 'gzip' });
@@ -380,35 +362,18 @@ describe('the resident questionnaire on a phone', () => {
 });
 
 describe('QR posters in a browser', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   it('shows accessible posters for one station and for all, whose QR image decodes to PUBLIC_BASE_URL/s/<code>', async () => {
-    const { survey, pubs } = await openTemplateSurvey(server.t);
-    await addUser(server.t, 'wang', 'evaluator');
-    context = await desktopContext(browser);
-    const page = await context.newPage();
+    const { survey, pubs } = await openTemplateSurvey(suite.server.t);
+    await addUser(suite.server.t, 'wang', 'evaluator');
+    suite.context = await desktopContext(suite.browser);
+    const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     const requests = recordRequests(page);
-    await loginInBrowser(page, server.baseUrl, 'wang', TEST_PASSWORD);
+    await loginInBrowser(page, suite.server.baseUrl, 'wang', TEST_PASSWORD);
 
-    const one = await page.goto(`${server.baseUrl}/admin/publications/${pubs[0]!.id}/poster`);
+    const one = await page.goto(`${suite.server.baseUrl}/admin/publications/${pubs[0]!.id}/poster`);
     expect(one?.status()).toBe(200);
     await expect(page.locator('.poster-station').textContent()).resolves.toBe('雄关街道社工站');
     await expect(page.locator('.poster-link strong').textContent()).resolves.toBe(`http://manyi.test/s/${pubs[0]!.code}`);
@@ -419,17 +384,17 @@ describe('QR posters in a browser', () => {
     expect(qrShown).toBe(true);
     await expectAccessible(page, 'on the poster');
 
-    const all = await page.goto(`${server.baseUrl}/admin/surveys/${survey.id}/posters`);
+    const all = await page.goto(`${suite.server.baseUrl}/admin/surveys/${survey.id}/posters`);
     expect(all?.status()).toBe(200);
     expect(await page.locator('article.poster').count()).toBe(2);
     await expectAccessible(page, 'on the page of all posters');
 
     // Station staff may open the posters on a phone too.
-    const phone = await phoneContext(browser, { storageState: await context.storageState() });
+    const phone = await phoneContext(suite.browser, { storageState: await suite.context.storageState() });
     try {
       const phonePage = await phone.newPage();
       const phoneErrors = await collectConsoleErrors(phonePage);
-      await phonePage.goto(`${server.baseUrl}/admin/surveys/${survey.id}/posters`);
+      await phonePage.goto(`${suite.server.baseUrl}/admin/surveys/${survey.id}/posters`);
       await expectAccessible(phonePage, 'on the posters on a phone');
       await expectNoSidewaysScroll(phonePage, 'on the posters on a 390px phone');
       expect(phoneErrors).toEqual([]);
@@ -437,7 +402,7 @@ describe('QR posters in a browser', () => {
       await phone.close();
     }
 
-    const png = await context.request.get(`${server.baseUrl}/admin/publications/${pubs[0]!.id}/qr.png`);
+    const png = await suite.context.request.get(`${suite.server.baseUrl}/admin/publications/${pubs[0]!.id}/qr.png`);
     expect(png.status()).toBe(200);
     expect(png.headers()['content-type']).toBe('image/png');
     const image = PNG.sync.read(await png.body());
@@ -445,6 +410,6 @@ describe('QR posters in a browser', () => {
     expect(decoded?.data).toBe(`http://manyi.test/s/${pubs[0]!.code}`);
 
     expect(errors).toEqual([]);
-    expect(requests.filter((u) => !u.startsWith(`${server.baseUrl}/`))).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(`${suite.server.baseUrl}/`))).toEqual([]);
   });
 });

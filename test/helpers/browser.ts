@@ -201,3 +201,34 @@ export async function loginInBrowser(page: Page, baseUrl: string, username: stri
   }
   await page.waitForURL((url) => url.pathname !== '/login');
 }
+
+export interface BrowserSuite {
+  browser: Browser;
+  server: TestServer;
+  /** The context of the running test, closed after it. */
+  context: BrowserContext | undefined;
+}
+
+/**
+ * The usual hooks of a browser test file: one browser for the file, a fresh app and server for
+ * each test, and the test's context and server closed after it. `prepare` runs after each start.
+ */
+export function useBrowserSuite(prepare?: (server: TestServer) => Promise<void>): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    suite.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+  });
+  beforeEach(async () => {
+    suite.server = await startTestServer();
+    await prepare?.(suite.server);
+  });
+  afterEach(async () => {
+    await suite.context?.close();
+    suite.context = undefined;
+    await suite.server?.close();
+  });
+  return suite;
+}
