@@ -42,7 +42,7 @@ async function main() {
     survey = await createFromTemplate(deps, SYSTEM_ACTOR, { locale: 'zh-CN' });
     survey = (await store.surveys.update(survey.id, { settings: { ...survey.settings, duplicatePolicy: 'unlimited' } }))!;
     survey = await setSurveyStatus(deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
-    pubs = await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) });
+    pubs = (await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) })).created;
   }
   const app = createApp({ config, store, logger });
   const outer = express();

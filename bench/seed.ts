@@ -47,7 +47,7 @@ export async function seedBulk(n: number, options: { sites?: number; days?: numb
   await store.sites.createMany(sites);
   let survey = await createFromTemplate(deps, SYSTEM_ACTOR, { locale: 'zh-CN' });
   survey = await setSurveyStatus(deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
-  const pubs = await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) });
+  const pubs = (await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) })).created;
   const rand = prng(options.seed ?? 42);
   const moods = pubs.map(() => rand() * 0.3 - 0.1);
   const insert = responseInserter(store.db);

@@ -1,8 +1,14 @@
 import { Schema } from 'mongoose';
 import type { Id, IsoTime, LocalDay } from './common';
 
-export const CHANNELS = ['qr', 'link', 'assisted'] as const;
+/**
+ * How an answer arrived: scanned QR code, shared link, entered by station staff for a resident
+ * (assisted, 代填) or transcribed by station staff from a paper questionnaire (paper, 纸质录入).
+ */
+export const CHANNELS = ['qr', 'link', 'assisted', 'paper'] as const;
 export type Channel = (typeof CHANNELS)[number];
+/** Channels in which a station worker enters the answers: they name who entered them and answer time means nothing. */
+export const STAFF_CHANNELS: readonly Channel[] = ['assisted', 'paper'];
 
 /** An option id (single, likert5, 'na'), option ids (multi), a number (rating, nps, number) or text. */
 export type AnswerValue = string | string[] | number;
@@ -34,8 +40,10 @@ export interface SurveyResponse {
   ipHash: string;
   /** One-time token from the form; a retried POST with it stores nothing twice. */
   submissionToken: string;
-  /** The station worker who entered an assisted response. */
+  /** The station worker who entered an assisted or paper response. */
   enteredBy: Id | null;
+  /** Paper questionnaires: the date written on the paper (also the response's day); null otherwise. */
+  paperDate: LocalDay | null;
   isDemo: boolean;
 }
 
@@ -62,6 +70,7 @@ export const responseMongoSchema = new Schema(
     ipHash: { type: String, required: true },
     submissionToken: { type: String, required: true, unique: true },
     enteredBy: { type: String, default: null },
+    paperDate: { type: String, default: null },
     isDemo: { type: Boolean, default: false },
   },
   { versionKey: false, collection: 'responses', minimize: false },

@@ -1,6 +1,10 @@
 import type { MessageKey } from './i18n';
 
-export type FieldErrors = Record<string, { key: MessageKey; params?: Record<string, string | number> }>;
+export interface FieldError {
+  key: MessageKey;
+  params?: Record<string, string | number>;
+}
+export type FieldErrors = Record<string, FieldError>;
 
 /** An error that knows its HTTP status and the catalog message to show the user. */
 export class AppError extends Error {

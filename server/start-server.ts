@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import os from 'node:os';
+import { lanOrigins } from './services/public-address';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createLogger } from './logger';
@@ -58,10 +58,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       `  二维码地址 QR codes point to: ${config.publicBaseUrl}/s/<code>`,
     ];
     if (!options.publicBaseUrlGiven) {
-      const lan = Object.values(os.networkInterfaces())
-        .flat()
-        .filter((a) => a && a.family === 'IPv4' && !a.internal)
-        .map((a) => `http://${a!.address}:${config.port}`);
+      const lan = lanOrigins(config.port);
       lines.push(`  提示 Tip: phones cannot open localhost; set PUBLIC_BASE_URL${lan.length ? ` (e.g. ${lan[0]})` : ''} before printing QR posters.`);
     }
     lines.push(...prepared);

@@ -72,7 +72,10 @@ export function cleanText(s: string): string {
 export function validateAnswers(
   raw: Record<string, unknown>,
   questions: readonly Question[],
+  options: { requireAnswers?: boolean } = {},
 ): { answers: Record<string, AnswerValue>; errors: FieldErrors } {
+  // A paper questionnaire is transcribed as written: a question the resident left blank stays blank.
+  const requireAnswers = options.requireAnswers ?? true;
   // Maps, turned into objects with fromEntries at the end: ids such as "__proto__" are ordinary keys.
   const answers = new Map<string, AnswerValue>();
   const errors = new Map<string, FieldErrors[string]>();
@@ -87,7 +90,7 @@ export function validateAnswers(
       errors.set(q.id, params ? { key, params } : { key });
     };
     if (isBlank(v)) {
-      if (q.required) fail('answer.required');
+      if (q.required && requireAnswers) fail('answer.required');
       continue;
     }
     const single = (): string | null => {
@@ -173,7 +176,7 @@ export function validateAnswers(
         const length = [...text].length;
         if (length > max) fail('answer.tooLong', { max, length });
         else if (text === '') {
-          if (q.required) fail('answer.required');
+          if (q.required && requireAnswers) fail('answer.required');
         } else answers.set(q.id, text);
         break;
       }
@@ -187,4 +190,16 @@ export function segmentOf(answers: Record<string, AnswerValue>, segmentQuestionI
   if (!segmentQuestionId || !Object.hasOwn(answers, segmentQuestionId)) return '';
   const v = answers[segmentQuestionId];
   return typeof v === 'string' ? v : '';
+}
+
+/**
+ * A stored answer as people read it: option labels for choices (不了解/不适用 included), numbers
+ * and text as given; '' when the question was not answered.
+ */
+export function answerText(q: Question, value: AnswerValue | undefined, listSeparator: string): string {
+  if (value === undefined) return '';
+  const label = (id: string) => (id === NOT_APPLICABLE && q.type === 'likert5' ? q.notApplicableLabel || id : (q.options.find((o) => o.id === id)?.label ?? id));
+  if (Array.isArray(value)) return value.map(label).join(listSeparator);
+  if (q.type === 'likert5' || q.type === 'single') return label(String(value));
+  return String(value);
 }

@@ -1,4 +1,4 @@
-import type { AnswerValue, Channel } from '../../models/response';
+import { STAFF_CHANNELS, type AnswerValue, type Channel } from '../../models/response';
 import { LIKERT_LEVELS, type Question, type QualityRule } from '../../models/survey';
 
 /** Straight-lining needs at least this many satisfaction items answered with a level. */
@@ -23,14 +23,17 @@ export interface QualityInput {
  */
 export function qualityFlags(input: QualityInput): QualityRule[] {
   const flags: QualityRule[] = [];
-  if (input.minAnswerSeconds > 0 && input.durationMs < input.minAnswerSeconds * 1000) flags.push('speeder');
+  // Station staff entering an answer (assisted, or transcribing a paper questionnaire) are fast by
+  // design and say who they are: answer time says nothing about the resident, so timing rules do not apply.
+  const byStaff = STAFF_CHANNELS.includes(input.channel);
+  if (!byStaff && input.minAnswerSeconds > 0 && input.durationMs < input.minAnswerSeconds * 1000) flags.push('speeder');
   const levels = input.questions
     .filter((q) => q.type === 'likert5' && q.countsTowardSatisfaction)
     .map((q) => input.answers[q.id])
     .filter((a): a is string => typeof a === 'string' && (LIKERT_LEVELS as readonly string[]).includes(a));
   if (levels.length >= STRAIGHTLINE_MIN_ITEMS && levels.every((l) => l === levels[0])) flags.push('straightline');
-  // Assisted entry comes from one worker's device at a steady pace: burst and device rules do not apply.
-  if (input.channel !== 'assisted') {
+  // Staff entry comes from one worker's device at a steady pace: burst and device rules do not apply.
+  if (!byStaff) {
     if (input.recentSubmissions + 1 > input.burstPerMinute) flags.push('burst');
     if (input.deviceAtOtherSite) flags.push('multisite');
   }

@@ -31,3 +31,8 @@ export function localDateTime(instant: Date | string, timeZone: string): string 
   const parts = Object.fromEntries(f.formatToParts(typeof instant === 'string' ? new Date(instant) : instant).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
+
+/** A time zone as people name it: Asia/Shanghai (the default) is Beijing time, others keep their IANA name. */
+export function zoneName(timeZone: string, beijingTime: string): string {
+  return timeZone === 'Asia/Shanghai' ? beijingTime : timeZone;
+}

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { localDateTime, zoneName } from '../domain/time';
 
 /**
  * res.page(view, locals): renders the view, then its layout with the view's HTML as `body`.
@@ -11,6 +12,9 @@ export function renderHelpers(generateCsrfToken: (req: Request, res: Response) =
     res.locals.csrf = res.csrf;
     res.locals.currentPath = req.path;
     res.locals.user = req.user ?? null;
+    /** "2026-12-10 08:00（北京时间）": a time for people, in the zone it is read in, with the zone named. */
+    res.locals.zonedTime = (instant: Date | string, timeZone: string) =>
+      `${localDateTime(instant, timeZone).slice(0, 16)}${req.t('time.zoneSuffix', { zone: zoneName(timeZone, req.t('time.beijing')) })}`;
     res.page = (view, locals = {}, options = {}) => {
       const layout = options.layout ?? 'layouts/admin';
       // One-time messages after a redirect (saved, excluded…), shown once by the layout.

@@ -3,6 +3,7 @@ import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
+import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -20,6 +21,7 @@ export const zhCN = {
   ...evaluation.zh,
   ...evaluationUi.zh,
   ...exportsArea.zh,
+  ...lifecycle.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

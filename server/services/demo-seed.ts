@@ -104,7 +104,7 @@ export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promi
 
   let survey = await createFromTemplate(deps, actor, { locale: 'zh-CN', title: '社工站服务对象满意度调查（示例）' }, { isDemo: true });
   survey = await setSurveyStatus(deps, actor, survey.id, { status: 'open' });
-  const pubs = await publishAtSites(deps, actor, survey.id, { siteIds: sites.map((s) => s.id) });
+  const pubs = (await publishAtSites(deps, actor, survey.id, { siteIds: sites.map((s) => s.id) })).created;
 
   // Responses over the 60 days up to yesterday, so none is dated after the moment of seeding.
   const yesterday = localDay(new Date(now.getTime() - 86_400_000), deps.config.timeZone);

@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
+import { answerText } from '../domain/answers';
 import { isValidState } from '../domain/quality';
 import { tallyState } from '../domain/tally';
 import { localDateTime } from '../domain/time';
@@ -50,6 +51,7 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
     t('export.col.stationCode'),
     t('export.col.stationName'),
     t('export.col.channel'),
+    t('export.col.paperDate'),
     t('export.col.submitted', { zone: survey.timeZone }),
     t('export.col.seconds'),
     t('export.col.flags'),
@@ -61,13 +63,8 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
   const label = (q: Question, v: AnswerValue | undefined): Cell => {
     if (v === undefined) return null;
     if (typeof v === 'number') return v;
-    const one = (id: string) => {
-      if (options.codes) return id;
-      if (id === 'na' && q.type === 'likert5') return q.notApplicableLabel || id;
-      return q.options.find((o) => o.id === id)?.label ?? id;
-    };
-    if (Array.isArray(v)) return v.map(one).join(options.codes ? ',' : '；');
-    return q.type === 'text' ? v : one(v);
+    if (options.codes) return Array.isArray(v) ? v.join(',') : v;
+    return answerText(q, v, '；');
   };
   const row = (r: SurveyResponse): Cell[] => {
     const site = sites.get(r.siteId);
@@ -77,6 +74,7 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
       site?.code ?? r.siteId,
       site?.name ?? '',
       t(`channel.${r.channel}`),
+      r.paperDate,
       localDateTime(r.submittedAt, survey.timeZone),
       Math.round(r.durationMs / 1000),
       r.flags.map((f) => (options.codes ? f : t(`flag.${f}` as Parameters<typeof t>[0]))).join(options.codes ? ',' : '；'),

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Channel } from '../../models/response';
+import { CHANNELS, type Channel } from '../../models/response';
 import { newSecretToken } from '../ids';
 
 /**
@@ -9,14 +9,23 @@ import { newSecretToken } from '../ids';
  * HMAC-SHA256, so none of it can be forged or altered.
  */
 export interface FormToken {
+  /** The publication answered; in preview/test mode `preview:<surveyId>`. */
   publicationId: string;
   version: number;
   issuedAt: number;
-  channel: Channel;
+  channel: FormChannel;
   submissionToken: string;
 }
 
-export function newFormToken(publicationId: string, version: number, issuedAt: number, channel: Channel): FormToken {
+/** A response's channel, or 'test' for preview/test mode (试填), whose answers are never counted. */
+export type FormChannel = Channel | 'test';
+const FORM_CHANNELS: readonly unknown[] = [...CHANNELS, 'test'];
+
+export function previewTarget(surveyId: string): string {
+  return `preview:${surveyId}`;
+}
+
+export function newFormToken(publicationId: string, version: number, issuedAt: number, channel: FormChannel): FormToken {
   return { publicationId, version, issuedAt, channel, submissionToken: newSecretToken(18) };
 }
 
@@ -39,12 +48,12 @@ export function verifyFormToken(key: Buffer, value: unknown): FormToken | null {
       typeof publicationId !== 'string' ||
       typeof version !== 'number' ||
       typeof issuedAt !== 'number' ||
-      (channel !== 'qr' && channel !== 'link' && channel !== 'assisted') ||
+      !FORM_CHANNELS.includes(channel) ||
       typeof submissionToken !== 'string'
     ) {
       return null;
     }
-    return { publicationId, version, issuedAt, channel, submissionToken };
+    return { publicationId, version, issuedAt, channel: channel as FormChannel, submissionToken };
   } catch {
     return null;
   }

@@ -5,19 +5,22 @@ import { z } from 'zod';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
 import type { Survey } from '../../models/survey';
+import { POSTER_STAGES, publicationStage, type Stage } from '../domain/lifecycle';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId, newPublicCode } from '../ids';
 import { DuplicateKeyError } from '../store/store';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, visibleSiteIds } from './permissions';
-import { getSurvey } from './surveys';
+import { getSurvey, setSurveyStatus } from './surveys';
 import { parseInput } from './validate';
 
 export interface PublicationView {
   publication: Publication;
   site: Site;
   link: string;
+  /** Where it stands for residents now: draft, scheduled, open, paused or closed. */
+  stage: Stage;
 }
 
 /** The link a QR code encodes and a poster prints: PUBLIC_BASE_URL/s/<code>. */
@@ -25,13 +28,29 @@ export function publicLink(deps: Pick<Deps, 'config'>, code: string): string {
   return `${deps.config.publicBaseUrl}/s/${code}`;
 }
 
-const publishSchema = z.strictObject({ siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000) });
+const publishSchema = z.strictObject({
+  siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000),
+  /** Also open a draft survey, so residents can answer at once. */
+  open: z.boolean().default(false),
+});
 
-/** Publishes a survey at stations: one publication with a new unguessable code per station (existing ones are kept). */
-export async function publishAtSites(deps: Deps, actor: Actor, surveyId: string, input: unknown): Promise<Publication[]> {
+export interface PublishResult {
+  created: Publication[];
+  /** The survey after publishing (opened when asked to). */
+  survey: Survey;
+  /** Set when the survey is still a draft: residents who scan see "not started yet" until it is opened. */
+  stillDraft: boolean;
+}
+
+/**
+ * Publishes a survey at stations: one publication with a new unguessable code per station
+ * (existing ones are kept). A draft survey can be opened in the same step; otherwise the result
+ * says it is still a draft, so the caller can warn that residents cannot answer yet.
+ */
+export async function publishAtSites(deps: Deps, actor: Actor, surveyId: string, input: unknown): Promise<PublishResult> {
   assertCanManage(actor);
-  const { siteIds } = parseInput(publishSchema, input);
-  const survey = await getSurvey(deps, surveyId);
+  const { siteIds, open } = parseInput(publishSchema, input);
+  let survey = await getSurvey(deps, surveyId);
   if (survey.status === 'archived') throw new ConflictError('survey.archived');
   const sites = await deps.store.sites.list({ ids: [...new Set(siteIds)] });
   const missing = siteIds.filter((id) => !sites.some((s) => s.id === id));
@@ -57,7 +76,8 @@ export async function publishAtSites(deps: Deps, actor: Actor, surveyId: string,
   if (created.length) {
     await audit(deps, actor, 'survey.publish', { type: 'survey', id: surveyId }, { sites: created.map((p) => p.siteId) });
   }
-  return created;
+  if (open && survey.status === 'draft') survey = await setSurveyStatus(deps, actor, surveyId, { status: 'open' });
+  return { created, survey, stillDraft: survey.status === 'draft' };
 }
 
 /** A survey's publications with their sites and links, restricted to what the actor may see. */
@@ -65,10 +85,23 @@ export async function listPublications(deps: Deps, actor: Actor, survey: Survey)
   const pubs = await deps.store.publications.listBySurvey(survey.id);
   const visible = visibleSiteIds(actor);
   const sites = new Map((await deps.store.sites.list({ ids: pubs.map((p) => p.siteId) })).map((s) => [s.id, s]));
+  const now = deps.clock();
   return pubs
-    .filter((p) => !visible || visible.includes(p.siteId))
-    .map((p) => ({ publication: p, site: sites.get(p.siteId)!, link: publicLink(deps, p.code) }))
-    .filter((v) => v.site);
+    .filter((p) => (!visible || visible.includes(p.siteId)) && sites.has(p.siteId))
+    .map((p) => {
+      const site = sites.get(p.siteId)!;
+      return { publication: p, site, link: publicLink(deps, p.code), stage: publicationStage(survey, p, site, now) };
+    });
+}
+
+/**
+ * The publications whose posters and QR codes to hand out: by default only those residents can
+ * answer now or soon (open, scheduled); `all` includes paused, closed and draft ones too.
+ */
+export async function posterPublications(deps: Deps, actor: Actor, survey: Survey, all: boolean): Promise<{ included: PublicationView[]; leftOut: PublicationView[] }> {
+  const views = await listPublications(deps, actor, survey);
+  if (all) return { included: views, leftOut: [] };
+  return { included: views.filter((v) => POSTER_STAGES.includes(v.stage)), leftOut: views.filter((v) => !POSTER_STAGES.includes(v.stage)) };
 }
 
 export async function getPublicationView(deps: Deps, actor: Actor, publicationId: string): Promise<PublicationView & { survey: Survey }> {
@@ -78,7 +111,7 @@ export async function getPublicationView(deps: Deps, actor: Actor, publicationId
   if (visible && !visible.includes(publication.siteId)) throw new NotFoundError();
   const [site, survey] = await Promise.all([deps.store.sites.get(publication.siteId), getSurvey(deps, publication.surveyId)]);
   if (!site) throw new NotFoundError();
-  return { publication, site, survey, link: publicLink(deps, publication.code) };
+  return { publication, site, survey, link: publicLink(deps, publication.code), stage: publicationStage(survey, publication, site, deps.clock()) };
 }
 
 export async function setPublicationActive(deps: Deps, actor: Actor, publicationId: string, active: boolean): Promise<void> {

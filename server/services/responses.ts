@@ -1,13 +1,14 @@
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
-import type { AnswerValue, SurveyResponse } from '../../models/response';
+import { STAFF_CHANNELS, type AnswerValue, type Channel, type SurveyResponse } from '../../models/response';
 import type { Survey } from '../../models/survey';
 import { readFormAnswers, segmentOf, validateAnswers } from '../domain/answers';
+import { publicationStage, type Stage } from '../domain/lifecycle';
+import { checkPaperDate } from '../domain/paper-date';
 import { qualityFlags } from '../domain/quality';
-import { availability } from '../domain/survey-definition';
 import { tallyDeltas } from '../domain/tally';
 import { localDay } from '../domain/time';
-import { GoneError, NotFoundError, type FieldErrors } from '../errors';
+import { GoneError, type FieldErrors } from '../errors';
 import { newId, saltedHash } from '../ids';
 import { deriveKey } from '../secrets';
 import type { Deps } from './context';
@@ -23,9 +24,12 @@ export interface SubmitInput {
   /** The signed device cookie's id (null when the browser sent none). */
   deviceId: string | null;
   ipHash: string;
-  /** The station worker entering an assisted response. */
+  /** The station worker entering an assisted or paper response. */
   enteredBy: string | null;
 }
+
+/** The form field holding the date written on a paper questionnaire (channel paper). */
+export const PAPER_DATE_FIELD = 'paper_date';
 
 export type SubmitResult =
   | { kind: 'stored'; response: SurveyResponse }
@@ -38,13 +42,23 @@ export function deviceHashOf(deps: Pick<Deps, 'config'>, deviceId: string | null
   return deviceId ? saltedHash(deriveKey(deps.config.sessionSecret, 'device'), deviceId) : 'none';
 }
 
-/** Whether a publication takes answers now ('open'), and if not, why. The caller has read its site already. */
-export function publicationState(deps: Pick<Deps, 'clock'>, publication: Publication, survey: Survey, site: Site | null): 'open' | 'not-yet-open' | 'ended' | 'hidden' {
-  const state = availability(survey, deps.clock());
-  if (state === 'draft') return 'hidden';
-  if (state !== 'open') return state;
-  if (!publication.active || !site || !site.active) return 'ended';
-  return 'open';
+/** A publication by its public code, with its survey and station; null when any is missing. */
+export async function loadPublication(deps: Deps, code: string): Promise<{ publication: Publication; survey: Survey; site: Site } | null> {
+  const publication = await deps.store.publications.getByCode(code);
+  if (!publication) return null;
+  const [survey, site] = await Promise.all([deps.store.surveys.get(publication.surveyId), deps.store.sites.get(publication.siteId)]);
+  return survey && site ? { publication, survey, site } : null;
+}
+
+/** Whether this browser already answered a one-per-device survey (never for staff entry). */
+export async function alreadyAnswered(deps: Deps, survey: Survey, channel: Channel, deviceId: string | null): Promise<boolean> {
+  if (STAFF_CHANNELS.includes(channel) || survey.settings.duplicatePolicy !== 'one-per-device' || !deviceId) return false;
+  return deps.store.responses.existsForDevice(survey.id, deviceHashOf(deps, deviceId));
+}
+
+/** Where a publication stands now (draft, scheduled, open, paused, closed). The caller has read its site already. */
+export function stageOf(deps: Pick<Deps, 'clock'>, publication: Publication, survey: Survey, site: Site | null): Stage {
+  return publicationStage(survey, publication, site, deps.clock());
 }
 
 /**
@@ -53,30 +67,37 @@ export function publicationState(deps: Pick<Deps, 'clock'>, publication: Publica
  */
 export async function submitResponse(deps: Deps, input: SubmitInput): Promise<SubmitResult> {
   const { publication, survey, token } = input;
-  const state = publicationState(deps, publication, survey, input.site);
-  if (state === 'hidden') throw new NotFoundError();
-  if (state !== 'open') throw new GoneError('respond.ended');
+  if (token.channel === 'test') throw new GoneError('respond.ended');
+  const channel: Channel = token.channel;
+  if (stageOf(deps, publication, survey, input.site) !== 'open') throw new GoneError('respond.ended');
 
+  const now = deps.clock();
   const { questions, segmentQuestionId } = await versionQuestions(deps, survey, token.version);
   const { raw, unknown } = readFormAnswers(input.body, questions);
-  const { answers, errors } = validateAnswers(raw, questions);
+  const { answers, errors } = validateAnswers(raw, questions, { requireAnswers: channel !== 'paper' });
   for (const field of unknown) errors[field] = { key: 'answer.unknown' };
+  let paperDate: string | null = null;
+  if (channel === 'paper') {
+    const checked = checkPaperDate(input.body[PAPER_DATE_FIELD], localDay(now, survey.timeZone));
+    if ('error' in checked) errors[PAPER_DATE_FIELD] = checked.error;
+    else paperDate = checked.day;
+  }
   if (Object.keys(errors).length) return { kind: 'invalid', errors };
 
   const earlier = await deps.store.responses.findBySubmissionToken(token.submissionToken);
   if (earlier) return { kind: 'repeat', response: earlier };
 
   const deviceHash = deviceHashOf(deps, input.deviceId);
-  const assisted = token.channel === 'assisted';
-  if (!assisted && survey.settings.duplicatePolicy === 'one-per-device' && input.deviceId) {
+  // Station staff enter many residents' answers from one device: device rules do not apply to them.
+  const byStaff = STAFF_CHANNELS.includes(channel);
+  if (!byStaff && survey.settings.duplicatePolicy === 'one-per-device' && input.deviceId) {
     if (await deps.store.responses.existsForDevice(survey.id, deviceHash)) return { kind: 'already-answered' };
   }
 
-  const now = deps.clock();
   const durationMs = Math.max(0, now.getTime() - token.issuedAt);
   const [recent, deviceSites] = await Promise.all([
     deps.store.responses.countSince(publication.id, new Date(now.getTime() - 60_000).toISOString()),
-    input.deviceId && !assisted ? deps.store.responses.sitesForDevice(survey.id, deviceHash) : Promise.resolve([]),
+    input.deviceId && !byStaff ? deps.store.responses.sitesForDevice(survey.id, deviceHash) : Promise.resolve([]),
   ]);
   const flags = qualityFlags({
     durationMs,
@@ -86,7 +107,7 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     recentSubmissions: recent,
     burstPerMinute: survey.settings.burstPerMinute,
     deviceAtOtherSite: deviceSites.some((s) => s !== publication.siteId),
-    channel: token.channel,
+    channel,
   });
   const response: SurveyResponse = {
     id: newId(),
@@ -94,10 +115,11 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     version: token.version,
     siteId: publication.siteId,
     publicationId: publication.id,
-    channel: token.channel,
+    channel,
     startedAt: new Date(token.issuedAt).toISOString(),
     submittedAt: now.toISOString(),
-    day: localDay(now, survey.timeZone),
+    // A paper questionnaire counts on the day the resident filled it in, not the day it was typed in.
+    day: paperDate ?? localDay(now, survey.timeZone),
     durationMs,
     answers: answers as Record<string, AnswerValue>,
     segment: segmentOf(answers, segmentQuestionId),
@@ -109,8 +131,9 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     deviceHash,
     ipHash: input.ipHash,
     submissionToken: token.submissionToken,
-    enteredBy: assisted ? input.enteredBy : null,
+    enteredBy: byStaff ? input.enteredBy : null,
     isDemo: survey.isDemo,
+    paperDate,
   };
   const result = await deps.store.responses.insert(response, tallyDeltas(response, questions));
   return result.inserted ? { kind: 'stored', response: result.response } : { kind: 'repeat', response: result.response };

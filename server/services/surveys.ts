@@ -9,6 +9,7 @@ import {
   type Question,
   type Survey,
   type SurveySettings,
+  type SurveyVersion,
 } from '../../models/survey';
 import { canTransition, checkDefinition, duplicateQuestion, moveQuestion, newQuestion } from '../domain/survey-definition';
 import { stationSatisfactionTemplate } from '../domain/templates';
@@ -21,6 +22,16 @@ import { parseInput } from './validate';
 
 /** Short ids for questions and options: readable in exports, unique within a survey. */
 export const shortId = (prefix: string) => prefix + crypto.randomBytes(4).toString('hex');
+
+export async function listSurveys(deps: Deps): Promise<Survey[]> {
+  return deps.store.surveys.list();
+}
+
+/** Every version of a survey's questions, oldest first. */
+export async function listVersions(deps: Deps, surveyId: string): Promise<SurveyVersion[]> {
+  await getSurvey(deps, surveyId);
+  return deps.store.surveys.listVersions(surveyId);
+}
 
 export async function getSurvey(deps: Deps, id: string): Promise<Survey> {
   const survey = await deps.store.surveys.get(id);

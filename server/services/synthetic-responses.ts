@@ -91,6 +91,7 @@ export function syntheticResponse(rand: () => number, survey: Survey, pub: Publi
     ipHash: newSecretToken(12),
     submissionToken: newSecretToken(12),
     enteredBy: null,
+    paperDate: null,
     isDemo: o.isDemo ?? false,
   };
 }

@@ -8,6 +8,7 @@ import type { SessionRecord } from '../../models/session';
 import type { Site } from '../../models/site';
 import type { Survey, SurveyVersion } from '../../models/survey';
 import type { TallyDelta, TallyQuery, TallyRow } from '../../models/tally';
+import type { TestResponse } from '../../models/test-response';
 import type { User } from '../../models/user';
 
 /** The Store port: repositories that take and return plain domain objects. Both adapters implement it. */
@@ -21,6 +22,7 @@ export interface Store {
   surveys: SurveyRepo;
   publications: PublicationRepo;
   responses: ResponseRepo;
+  testResponses: TestResponseRepo;
   tallies: TallyRepo;
   evaluations: EvaluationRepo;
   rateLimits: RateLimitRepo;
@@ -177,6 +179,19 @@ export interface ResponseRepo {
   sitesForDevice(surveyId: string, deviceHash: string): Promise<string[]>;
   /** Submissions to this publication at or after `since`. */
   countSince(publicationId: string, since: string): Promise<number>;
+}
+
+/** Preview/test-mode answers, apart from responses: nothing here is ever counted. */
+export interface TestResponseRepo {
+  /** Stores it unless its submission token was stored before; returns whether it was new. */
+  insert(response: TestResponse): Promise<boolean>;
+  /** A survey's test answers, newest first. */
+  listBySurvey(surveyId: string): Promise<TestResponse[]>;
+  countBySurvey(surveyId: string): Promise<number>;
+  /** Deletes one (of this survey); false when there was none. */
+  delete(surveyId: string, id: string): Promise<boolean>;
+  /** Deletes all of a survey's test answers; returns how many. */
+  deleteForSurvey(surveyId: string): Promise<number>;
 }
 
 export interface TallyRepo {

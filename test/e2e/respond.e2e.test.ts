@@ -127,6 +127,18 @@ async function submit(page: Page): Promise<number | undefined> {
   return response?.status();
 }
 
+/**
+ * Taps one of the form's switches (大字模式, language): a submit button that posts the answers back
+ * and shows the same form; waits for that page.
+ */
+async function pressSwitch(page: Page, name: string): Promise<void> {
+  const posted = page.waitForRequest((r) => r.method() === 'POST');
+  const loaded = page.waitForEvent('load');
+  await page.getByRole('button', { name, exact: true }).tap();
+  expect((await (await posted).response())?.status()).toBe(200);
+  await loaded;
+}
+
 /** Bytes on the wire of a gzip-compressed response body (Node's http client does not decompress). */
 function compressedSize(url: string): Promise<{ bytes: number; encoding: string | undefined; status: number | undefined }> {
   return new Promise((resolve, reject) => {
@@ -234,8 +246,7 @@ describe('the resident questionnaire on a phone', () => {
     await expectNoSidewaysScroll(page, 'at 200% text');
     await expectAccessible(page, 'at 200% text');
 
-    await page.getByRole('link', { name: '大字模式' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('big') === '1');
+    await pressSwitch(page, '大字模式');
     expect(await page.locator('body').getAttribute('class')).toContain('big');
     await expectNoSidewaysScroll(page, 'in 大字模式');
     await expectAccessible(page, 'in 大字模式');
@@ -243,11 +254,10 @@ describe('the resident questionnaire on a phone', () => {
     await setTextSize(page, 200);
     await expectNoSidewaysScroll(page, 'in 大字模式 at 200% text');
 
-    // The choice is kept for the next visit, and the link switches it back.
+    // The choice is kept for the next visit, and the button switches it back.
     await page.goto(formUrl);
     expect(await page.locator('body').getAttribute('class')).toContain('big');
-    await page.getByRole('link', { name: '标准字号' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('big') === '0');
+    await pressSwitch(page, '标准字号');
     expect(await page.locator('body').getAttribute('class')).not.toContain('big');
     expect(errors).toEqual([]);
   });
@@ -261,22 +271,25 @@ describe('the resident questionnaire on a phone', () => {
       )) as number[];
     await page.goto(formUrl);
     const normal = await sizes();
-    await page.getByRole('link', { name: '大字模式' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('big') === '1');
+    await pressSwitch(page, '大字模式');
     const big = await sizes();
     normal.forEach((n, i) => expect(big[i]!).toBeGreaterThan(n * 1.25));
   });
 
-  it('keeps a link visit a link visit through 大字模式 and English, and marks the Chinese questions as Chinese', async () => {
+  it('keeps a link visit a link visit and the typed answers through 大字模式 and English, and marks the Chinese questions as Chinese', async () => {
     suite.context = await phoneContext(suite.browser);
     const page = await suite.context.newPage();
     const errors = await collectConsoleErrors(page);
     await page.goto(`${formUrl}?via=link`);
+    // Answers typed before a switch come back after it: the switches post the form, nothing is stored.
+    await page.locator('label[for="q_attitude-3"]').tap();
+    await page.locator('#q_suggestions').fill('门口台阶太高\n=希望加扶手');
 
-    await page.getByRole('link', { name: '大字模式' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('big') === '1');
-    await page.getByRole('link', { name: 'English' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('lang') === 'en');
+    await pressSwitch(page, '大字模式');
+    await pressSwitch(page, 'English');
+    expect(await page.locator('#q_attitude-3').isChecked()).toBe(true);
+    expect(await page.locator('#q_suggestions').inputValue()).toBe('门口台阶太高\n=希望加扶手');
+    expect(await suite.server.t.store.responses.count({ surveyId: survey.survey.id })).toBe(0);
 
     expect(new URL(page.url()).searchParams.get('via')).toBe('link');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
@@ -309,8 +322,8 @@ describe('the resident questionnaire on a phone', () => {
     await page.goto(`${formUrl}?assisted=1`);
     await expect(page.locator('.assisted').textContent()).resolves.toContain('代填模式');
 
-    await page.getByRole('link', { name: '大字模式' }).tap();
-    await page.waitForURL((url) => url.searchParams.get('big') === '1');
+    await pressSwitch(page, '大字模式');
+    expect(await page.locator('body').getAttribute('class')).toContain('big');
 
     await expect(page.locator('.assisted').textContent()).resolves.toContain('代填模式');
     await answerEverything(page, survey.survey.questions);
@@ -329,8 +342,8 @@ describe('the resident questionnaire on a phone', () => {
     const res = await page.goto(formUrl);
 
     expect(res?.status()).toBe(403);
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('问卷还没有开始');
-    await expect(page.locator('.done p').first().textContent()).resolves.toBe('这份问卷将于 2099-11-01 08:00 开始，请到时再来填写。');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('尚未开始');
+    await expect(page.locator('.done p').first().textContent()).resolves.toBe('这份问卷尚未开始，将于 2099-11-01 08:00（北京时间） 开放，请到时再来填写。');
     await expectAccessible(page, 'on the not-yet-open page');
     expect(unexpectedErrors(errors, [403])).toEqual([]);
   });
@@ -344,7 +357,7 @@ describe('the resident questionnaire on a phone', () => {
     const res = await page.goto(formUrl);
 
     expect(res?.status()).toBe(410);
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('问卷已结束');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('调查已结束，感谢参与');
     await expectAccessible(page, 'on the ended page');
     await expectNoSidewaysScroll(page, 'on the ended page');
     expect(unexpectedErrors(errors, [410])).toEqual([]);

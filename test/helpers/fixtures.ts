@@ -114,6 +114,7 @@ export function responseFixture(p: Publication, over: Partial<SurveyResponse> = 
     ipHash: 'ip-1',
     submissionToken: newSecretToken(12),
     enteredBy: null,
+    paperDate: null,
     isDemo: false,
     ...over,
   };

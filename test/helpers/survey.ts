@@ -15,7 +15,7 @@ export async function openTemplateSurvey(t: TestApp, settings: Partial<Survey['s
   let survey = await createFromTemplate(t.deps, SYSTEM_ACTOR, { locale: 'zh-CN' });
   if (Object.keys(settings).length) survey = (await t.store.surveys.update(survey.id, { settings: { ...survey.settings, ...settings } }))!;
   survey = await setSurveyStatus(t.deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
-  const pubs: Publication[] = await publishAtSites(t.deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) });
+  const pubs: Publication[] = (await publishAtSites(t.deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) })).created;
   const pubFor = (site: Site) => pubs.find((p) => p.siteId === site.id)!;
   return { survey, sites, pubs, pubFor };
 }

@@ -226,7 +226,7 @@ describe('performance evaluations (绩效评价)', () => {
   it('pools several surveys: index from the summed answers, rate with a Wilson interval, adequacy only when each is adequate', async () => {
     let other = await createFromTemplate(t.deps, SYSTEM_ACTOR, { locale: 'zh-CN', title: '第二轮调查' });
     other = await setSurveyStatus(t.deps, SYSTEM_ACTOR, other.id, { status: 'open' });
-    const [otherPub] = await publishAtSites(t.deps, SYSTEM_ACTOR, other.id, { siteIds: [setup.sites[0]!.id] });
+    const [otherPub] = (await publishAtSites(t.deps, SYSTEM_ACTOR, other.id, { siteIds: [setup.sites[0]!.id] })).created;
     const second = { survey: other, pubs: [otherPub!] };
     const e = await createViaApi();
     await api('put', `/evaluations/${e.id}/bindings/satisfaction`).send({ updatedAt: e.updatedAt, surveyIds: [setup.survey.id, second.survey.id], measure: 'index', rule: { kind: 'ratio', target: 90 } }).expect(200);

@@ -75,7 +75,7 @@ describe('exports', () => {
     const c = header.findIndex((h) => String(h).includes('意见或建议')) + 1;
     expect(sheet.getRow(2).getCell(c).value).toBe('=HYPERLINK("http://evil.example","点我")');
     expect(sheet.getRow(2).getCell(c).type).toBe(ExcelJS.ValueType.String);
-    expect(sheet.getRow(2).getCell(7).value).toBe(90);
+    expect(sheet.getRow(2).getCell(8).value).toBe(90);
   });
 
   it('exports NDJSON without device or IP hashes', async () => {

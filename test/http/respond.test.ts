@@ -138,7 +138,7 @@ describe('resident questionnaire /s/:code', () => {
     expect(res.text).toContain('提交的内容太大。');
   });
 
-  it('answers an unknown code with a 404 page and a closed survey with 410 已结束', async () => {
+  it('answers an unknown code with a 404 page and a closed survey with 410 调查已结束', async () => {
     const { survey, pubs } = await openTemplateSurvey(t);
     const unknown = await request(t.app).get('/s/abcdefghjk').expect(404);
     expect(unknown.text).toContain('找不到这份问卷');
@@ -146,7 +146,7 @@ describe('resident questionnaire /s/:code', () => {
     const { agent, fields } = await openForm(t, pubs[0]!.code);
     await setSurveyStatus(t.deps, SYSTEM_ACTOR, survey.id, { status: 'closed' });
     const closed = await request(t.app).get(`/s/${pubs[0]!.code}`).expect(410);
-    expect(closed.text).toContain('问卷已结束');
+    expect(closed.text).toContain('调查已结束，感谢参与');
     const late = await agent.post(`/s/${pubs[0]!.code}`).type('form').send(formBody({ ...fields!, ...templateAnswers() }));
     expect(late.status).toBe(410);
     await setSurveyStatus(t.deps, SYSTEM_ACTOR, survey.id, { status: 'archived' });

@@ -169,7 +169,14 @@ describe('survey builder, publication and QR', () => {
     const [survey] = await t.store.surveys.list();
     const csrf = csrfFrom((await agent.get(`/admin/surveys/${survey!.id}`)).text);
     await agent.post(`/admin/surveys/${survey!.id}/publish`).type('form').send(formBody({ _csrf: csrf, siteIds: sites.map((s) => s.id) })).expect(303);
+    // Published while still a draft: the page warns, and by default posters leave those stations out.
+    const page = await agent.get(`/admin/surveys/${survey!.id}`).expect(200);
+    expect(page.text).toContain('已为 2 个站点生成二维码。问卷仍是草稿');
+    expect(page.text).toContain('id="draft-warning"');
     await agent.post(`/admin/surveys/${survey!.id}/publish`).type('form').send(formBody({ _csrf: csrf, siteIds: [sites[0]!.id] })).expect(303);
+    expect((await agent.get(`/admin/surveys/${survey!.id}/posters`).expect(200)).text.match(/class="poster"/g)).toBeNull();
+    expect((await agent.get(`/admin/surveys/${survey!.id}/posters?all=1`).expect(200)).text.match(/class="poster"/g)).toHaveLength(2);
+    await agent.post(`/admin/surveys/${survey!.id}/status`).type('form').send({ _csrf: csrf, status: 'open' }).expect(303);
     const pubs = await t.store.publications.listBySurvey(survey!.id);
     expect(pubs).toHaveLength(2);
     for (const p of pubs) expect(p.code).toMatch(/^[a-hjkmnp-z2-9]{10}$/);

@@ -35,7 +35,7 @@ const FORM_POSTS = ROUTES.filter((r) => !r.path.startsWith('/api/') && r.method 
 const VIEWER_KNOWN_FAILING = new Set<string>();
 
 /** Pages that only those who manage (or administrators) may open, even to read. */
-const VIEWER_FORBIDDEN_GETS = new Set(['/admin/users', '/admin/audit', '/admin/sites/new', '/admin/sites/import', '/admin/sites/import/template.csv', '/admin/sites/:id/edit']);
+const VIEWER_FORBIDDEN_GETS = new Set(['/admin/surveys/:id/preview', '/admin/surveys/:id/tests', '/admin/users', '/admin/audit', '/admin/sites/new', '/admin/sites/import', '/admin/sites/import/template.csv', '/admin/sites/:id/edit']);
 
 const binary = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
   const stream = res as unknown as NodeJS.ReadableStream;

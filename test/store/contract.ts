@@ -336,6 +336,61 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
     });
   });
 
+  describe('paper entries', () => {
+    it('stores a paper response with its date and who entered it, and filters by the paper channel', async () => {
+      const { pubA, survey } = await seedSurvey();
+      const paper = responseFixture(pubA, { channel: 'paper', paperDate: '2026-11-20', day: '2026-11-20', enteredBy: 'worker-1' });
+      await submit(paper);
+      await submit(responseFixture(pubA));
+      expect(await store.responses.get(paper.id)).toEqual(paper);
+      expect((await store.responses.list({ surveyId: survey.id, channels: ['paper'] }, { limit: 10 })).map((r) => r.id)).toEqual([paper.id]);
+    });
+  });
+
+  describe('test responses (preview)', () => {
+    const testResponse = (surveyId: string, over: Partial<import('../../models/test-response').TestResponse> = {}) => ({
+      id: newId(),
+      surveyId,
+      version: 1,
+      siteId: null,
+      answers: { q1: '5', note: '第一行\n=第二行' },
+      durationMs: 4000,
+      submittedAt: '2026-12-07T02:00:00.000Z',
+      enteredBy: 'evaluator-1',
+      submissionToken: newId(),
+      ...over,
+    });
+
+    it('keeps test answers apart from responses: listed newest first, counted, never in responses', async () => {
+      const { survey, siteA } = await seedSurvey();
+      const a = testResponse(survey.id);
+      const b = testResponse(survey.id, { siteId: siteA.id });
+      expect(await store.testResponses.insert(a)).toBe(true);
+      expect(await store.testResponses.insert(b)).toBe(true);
+      expect(await store.testResponses.insert({ ...b, id: newId() })).toBe(false);
+      expect(await store.testResponses.listBySurvey(survey.id)).toEqual([b, a]);
+      expect(await store.testResponses.countBySurvey(survey.id)).toBe(2);
+      expect(await store.responses.count({ surveyId: survey.id })).toBe(0);
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(0);
+      expect(await store.tallies.dump(survey.id)).toEqual([]);
+    });
+
+    it('deletes one or all of a survey’s test answers, and only that survey’s', async () => {
+      const { survey } = await seedSurvey();
+      const other = surveyFixture();
+      await store.surveys.create(other.survey, other.version);
+      const a = testResponse(survey.id);
+      const b = testResponse(survey.id);
+      const c = testResponse(other.survey.id);
+      for (const x of [a, b, c]) await store.testResponses.insert(x);
+      expect(await store.testResponses.delete(other.survey.id, a.id)).toBe(false);
+      expect(await store.testResponses.delete(survey.id, a.id)).toBe(true);
+      expect(await store.testResponses.deleteForSurvey(survey.id)).toBe(1);
+      expect(await store.testResponses.countBySurvey(survey.id)).toBe(0);
+      expect(await store.testResponses.listBySurvey(other.survey.id)).toEqual([c]);
+    });
+  });
+
   describe('evaluations', () => {
     it('saves only over the version it read (optimistic concurrency)', async () => {
       const e = { id: newId(), name: '绩效评价', locked: false, isDemo: false, data: { tree: [{ a: 1 }] }, createdBy: null, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z' };

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
 import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import Database from 'better-sqlite3';
+import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
 import { storeContract } from './contract';
 
 describe('SQLite store', () => {
@@ -31,6 +33,36 @@ describe('SQLite store', () => {
     const again = openDatabase(path.join(dir, 'x.db'));
     expect(again.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     again.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migrates a version-1 database to the paper channel without losing a response', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    old.exec(MIGRATIONS[0]!.sql);
+    old.pragma('user_version = 1');
+    const site = siteFixture({ code: 'OLD1' });
+    const { survey } = surveyFixture();
+    const pub = publicationFixture(survey.id, site.id);
+    const r = responseFixture(pub, { channel: 'assisted', enteredBy: 'w1' });
+    // Rows written the way version 1 of the app wrote them.
+    old.prepare('INSERT INTO sites (id, code, name, township, kind, recipients, active, is_demo, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)').run(site.id, site.code, site.name, site.township, site.kind, site.recipients, 1, 0, site.createdAt, site.updatedAt);
+    old.prepare(`INSERT INTO surveys (id, title, description, status, version, questions, segment_question_id, settings, locale, time_zone, response_count, is_demo, created_by, created_at, updated_at)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`).run(survey.id, survey.title, '', survey.status, 1, JSON.stringify(survey.questions), null, JSON.stringify(survey.settings), 'zh-CN', 'Asia/Shanghai', 1, 0, null, survey.createdAt, survey.updatedAt);
+    old.prepare('INSERT INTO publications (id, survey_id, site_id, code, active, created_at) VALUES (?,?,?,?,?,?)').run(pub.id, pub.surveyId, pub.siteId, pub.code, 1, pub.createdAt);
+    old.prepare(`INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms, answers, segment, flags, excluded, device_hash, ip_hash, submission_token, entered_by, is_demo)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`).run(r.id, r.surveyId, 1, r.siteId, r.publicationId, r.channel, r.startedAt, r.submittedAt, r.day, r.durationMs, JSON.stringify(r.answers), r.segment, JSON.stringify(r.flags), 0, r.deviceHash, r.ipHash, r.submissionToken, r.enteredBy, 0);
+    expect(() => old.prepare("UPDATE responses SET channel = 'paper'").run()).toThrow(/CHECK constraint/);
+    old.close();
+
+    const store = openSqliteStore(file);
+    expect(await store.responses.get(r.id)).toEqual({ ...r, paperDate: null });
+    const paper = responseFixture(pub, { channel: 'paper', paperDate: '2026-11-20', day: '2026-11-20' });
+    await store.responses.insert(paper, []);
+    expect((await store.responses.get(paper.id))!.paperDate).toBe('2026-11-20');
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

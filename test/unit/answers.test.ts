@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { AnswerValue } from '../../models/response';
 import { LIKERT_LEVELS, type Question } from '../../models/survey';
-import { cleanText, DEFAULT_TEXT_MAX, readFormAnswers, segmentOf, validateAnswers } from '../../server/domain/answers';
+import { answerText, cleanText, DEFAULT_TEXT_MAX, readFormAnswers, segmentOf, validateAnswers } from '../../server/domain/answers';
 import { question } from '../helpers/fixtures';
 
 /** Validates one answer to one question; the answer is absent from `raw` when undefined. */
@@ -555,5 +555,17 @@ describe('validateAnswers properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('answerText', () => {
+  const likert = { id: 'a', type: 'likert5', text: '态度', help: '', required: true, options: [{ id: '5', label: '非常满意' }, { id: '4', label: '满意' }, { id: '3', label: '基本满意' }, { id: '2', label: '不满意' }, { id: '1', label: '非常不满意' }], dimension: null, countsTowardSatisfaction: true, allowNotApplicable: true, notApplicableLabel: '不了解', min: null, max: null, maxLength: null } as const;
+  it('shows choices by their labels, 不了解 included, several joined, numbers and text as given', () => {
+    expect(answerText({ ...likert, options: [...likert.options] }, '4', '、')).toBe('满意');
+    expect(answerText({ ...likert, options: [...likert.options] }, 'na', '、')).toBe('不了解');
+    expect(answerText({ ...likert, type: 'multi', options: [{ id: 'x', label: '上门' }, { id: 'y', label: '电话' }] }, ['x', 'y'], '、')).toBe('上门、电话');
+    expect(answerText({ ...likert, type: 'rating', options: [] }, 4, '、')).toBe('4');
+    expect(answerText({ ...likert, type: 'text', options: [] }, '第一行\n=第二行', '、')).toBe('第一行\n=第二行');
+    expect(answerText({ ...likert, options: [...likert.options] }, undefined, '、')).toBe('');
   });
 });

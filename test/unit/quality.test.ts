@@ -89,16 +89,17 @@ describe('qualityFlags', () => {
     });
   });
 
-  describe('assisted entry (代填)', () => {
+  describe.each(['assisted', 'paper'] as const)('staff entry (%s: 代填, 纸质录入)', (channel) => {
     it('skips burst and multisite, which describe one worker entering many answers', () => {
-      expect(qualityFlags(input({ channel: 'assisted', recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual([]);
+      expect(qualityFlags(input({ channel, recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual([]);
     });
 
-    it('still flags speeders and straight-lining', () => {
-      expect(qualityFlags(input({ channel: 'assisted', durationMs: 1000, answers: same('3'), recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual([
-        'speeder',
-        'straightline',
-      ]);
+    it('is exempt from the timing rule: an entry of 5 s is not a speeder', () => {
+      expect(qualityFlags(input({ channel, durationMs: 5000, minAnswerSeconds: 20 }))).toEqual([]);
+    });
+
+    it('still flags straight-lining, which describes the answers themselves', () => {
+      expect(qualityFlags(input({ channel, durationMs: 1000, answers: same('3'), recentSubmissions: 50, deviceAtOtherSite: true }))).toEqual(['straightline']);
     });
   });
 

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import { requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
+import { checkPublicAddress } from '../../services/public-address';
 import { auditRouter } from './audit';
 import { evaluationsRouter } from './evaluations';
 import { exportsRouter } from './exports';
 import { homeRouter } from './home';
 import { sitesRouter } from './sites';
+import { previewRouter } from './preview';
 import { publicationsRouter } from './publications';
 import { statsRouter, reviewRouter } from './stats';
 import { surveysRouter } from './surveys';
@@ -15,11 +17,14 @@ import { usersRouter } from './users';
 export function adminRouter(deps: Deps): Router {
   const router = Router();
   router.use(requireUser);
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');
+    // Pages that make QR codes or posters include views/partials/public-address (computed only there).
+    res.locals.publicAddress = () => checkPublicAddress(deps, `${req.protocol}://${req.get('host') ?? ''}`);
     next();
   });
   router.use(homeRouter(deps));
+  router.use('/surveys', previewRouter(deps));
   router.use('/surveys', surveysRouter(deps));
   router.use(publicationsRouter(deps));
   router.use('/stats', statsRouter(deps));

@@ -1,6 +1,6 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Deps } from '../../services/context';
-import { getPublicationView, listPublications, qrPng, qrSvg, setPublicationActive, writeQrZip } from '../../services/publications';
+import { getPublicationView, posterPublications, qrPng, qrSvg, setPublicationActive, writeQrZip } from '../../services/publications';
 import { getSurvey } from '../../services/surveys';
 
 /** QR codes, printable posters and the ZIP of all QR images. */
@@ -20,7 +20,7 @@ export function publicationsRouter(deps: Deps): Router {
 
   router.get('/publications/:pid/poster', async (req, res) => {
     const v = await getPublicationView(deps, req.actor, req.params.pid);
-    res.page('admin/posters', { title: req.t('poster.title'), survey: v.survey, posters: [v] }, { layout: 'layouts/print' });
+    res.page('admin/posters', { title: req.t('poster.title'), survey: v.survey, posters: [v], leftOut: [] }, { layout: 'layouts/print' });
   });
 
   router.post('/publications/:pid/active', async (req, res) => {
@@ -29,17 +29,21 @@ export function publicationsRouter(deps: Deps): Router {
     res.redirect(303, `/admin/surveys/${v.survey.id}#publications`);
   });
 
+  /** ?all=1 includes stations residents cannot answer at now (paused, closed, draft); by default they are left out. */
+  const all = (req: Request) => req.query.all === '1';
+
   router.get('/surveys/:id/posters', async (req, res) => {
     const survey = await getSurvey(deps, req.params.id);
-    const posters = (await listPublications(deps, req.actor, survey)).map((p) => ({ ...p, survey }));
-    res.page('admin/posters', { title: req.t('poster.allTitle'), survey, posters }, { layout: 'layouts/print' });
+    const { included, leftOut } = await posterPublications(deps, req.actor, survey, all(req));
+    const posters = included.map((p) => ({ ...p, survey }));
+    res.page('admin/posters', { title: req.t('poster.allTitle'), survey, posters, leftOut }, { layout: 'layouts/print' });
   });
 
   router.get('/surveys/:id/qr.zip', async (req, res) => {
     const survey = await getSurvey(deps, req.params.id);
-    const views = await listPublications(deps, req.actor, survey);
+    const { included } = await posterPublications(deps, req.actor, survey, all(req));
     res.type('application/zip').set('Content-Disposition', `attachment; filename="qr-${survey.id}.zip"`);
-    await writeQrZip(views, res);
+    await writeQrZip(included, res);
   });
 
   return router;

@@ -1,18 +1,23 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { DIMENSIONS, QUESTION_TYPES, type Question, type Survey } from '../../../models/survey';
+import { POSTER_STAGES, surveyStage } from '../../domain/lifecycle';
 import { nextStatuses } from '../../domain/survey-definition';
 import { localDateTime } from '../../domain/time';
 import { AppError, NotFoundError } from '../../errors';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { listPublications, publishAtSites } from '../../services/publications';
+import { listSites } from '../../services/sites';
+import { countTestResponses } from '../../services/test-responses';
 import {
   createFromTemplate,
   createSurvey,
   deleteSurvey,
   editQuestions,
   getSurvey,
+  listSurveys,
+  listVersions,
   setSurveyStatus,
   shortId,
   updateSurveyMeta,
@@ -52,8 +57,8 @@ export function surveysRouter(deps: Deps): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const surveys = await deps.store.surveys.list();
-    res.page('admin/surveys/list', { title: req.t('nav.surveys'), surveys, canManage: canManage(req.actor) });
+    const surveys = await listSurveys(deps);
+    res.page('admin/surveys/list', { title: req.t('nav.surveys'), surveys, canManage: canManage(req.actor), stageOf: (s: Survey) => surveyStage(s, deps.clock()) });
   });
 
   router.post('/from-template', async (req, res) => {
@@ -68,18 +73,24 @@ export function surveysRouter(deps: Deps): Router {
       res.redirect(303, `/admin/surveys/${survey.id}`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
-      const surveys = await deps.store.surveys.list();
-      res.page('admin/surveys/list', { title: req.t('nav.surveys'), surveys, canManage: canManage(req.actor), errors: translateErrors(req, err), newTitle: str(body.title) }, { status: err.status });
+      const surveys = await listSurveys(deps);
+      res.page(
+        'admin/surveys/list',
+        { title: req.t('nav.surveys'), surveys, canManage: canManage(req.actor), stageOf: (s: Survey) => surveyStage(s, deps.clock()), errors: translateErrors(req, err), newTitle: str(body.title) },
+        { status: err.status },
+      );
     }
   });
 
   async function showSurvey(req: Request, res: Response, survey: Survey, extra: Record<string, unknown> = {}, status = 200) {
-    const [publications, sites, versions] = await Promise.all([
+    const [publications, sites, versions, testCount] = await Promise.all([
       listPublications(deps, req.actor, survey),
-      deps.store.sites.list({ active: true }),
-      deps.store.surveys.listVersions(survey.id),
+      listSites(deps, req.actor, { active: true }),
+      listVersions(deps, survey.id),
+      canManage(req.actor) ? countTestResponses(deps, survey.id) : Promise.resolve(0),
     ]);
     const published = new Set(publications.map((p) => p.site.id));
+    const forPosters = publications.filter((p) => POSTER_STAGES.includes(p.stage));
     res.page(
       'admin/surveys/show',
       {
@@ -89,6 +100,10 @@ export function surveysRouter(deps: Deps): Router {
         unpublishedSites: sites.filter((s) => !published.has(s.id)),
         versions,
         next: nextStatuses(survey.status),
+        stage: surveyStage(survey, deps.clock()),
+        testCount,
+        posterCount: forPosters.length,
+        leftOut: publications.filter((p) => !POSTER_STAGES.includes(p.stage)),
         canManage: canManage(req.actor),
         questionTypes: QUESTION_TYPES,
         errors: {},
@@ -119,7 +134,12 @@ export function surveysRouter(deps: Deps): Router {
 
   router.post('/:id/delete', (req, res) => act(req, res, () => deleteSurvey(deps, req.actor, req.params.id), '/admin/surveys'));
 
-  router.post('/:id/publish', (req, res) => act(req, res, () => publishAtSites(deps, req.actor, req.params.id, { siteIds: list((req.body as Body).siteIds) })));
+  router.post('/:id/publish', (req, res) =>
+    act(req, res, async () => {
+      const result = await publishAtSites(deps, req.actor, req.params.id, { siteIds: list((req.body as Body).siteIds), open: (req.body as Body).open === '1' });
+      if (result.stillDraft && result.created.length) req.session.flash = [{ kind: 'error', text: req.t('publish.publishedDraft', { count: result.created.length }) }];
+    }, `/admin/surveys/${req.params.id}#publications`),
+  );
 
   router.post('/:id/questions', (req, res) => {
     const body = req.body as Body;

@@ -107,13 +107,22 @@ export function openApiDocument(publicBaseUrl: string) {
           },
           ['title'],
         ),
-        Publication: obj({ id: { type: 'string' }, surveyId: { type: 'string' }, siteId: { type: 'string' }, code: { type: 'string' }, link: { type: 'string', format: 'uri' }, active: { type: 'boolean' } }),
+        Publication: obj({
+          id: { type: 'string' },
+          surveyId: { type: 'string' },
+          siteId: { type: 'string' },
+          code: { type: 'string' },
+          link: { type: 'string', format: 'uri' },
+          active: { type: 'boolean', description: 'false while collection at this station is paused' },
+          stage: { type: 'string', enum: ['draft', 'scheduled', 'open', 'paused', 'closed'], description: 'what residents get at the link now (listing only)' },
+        }),
         Response: obj({
           id: { type: 'string' },
           surveyId: { type: 'string' },
           version: { type: 'integer' },
           siteId: { type: 'string' },
-          channel: { type: 'string', enum: ['qr', 'link', 'assisted'] },
+          channel: { type: 'string', enum: ['qr', 'link', 'assisted', 'paper'] },
+          paperDate: { type: ['string', 'null'], format: 'date', description: 'paper questionnaires: the date written on the paper (also the day)' },
           submittedAt: { type: 'string', format: 'date-time' },
           day: { type: 'string', format: 'date' },
           durationMs: { type: 'integer' },
@@ -166,7 +175,19 @@ export function openApiDocument(publicBaseUrl: string) {
       '/surveys/{id}/versions': { get: op('surveys', 'Every version of the questions', { params: [idParam()] }) },
       '/surveys/{id}/publications': {
         get: op('publications', 'Stations where the survey is published, with links', { params: [idParam()], ok: { schema: obj({ publications: { type: 'array', items: ref('Publication') } }) } }),
-        post: op('publications', 'Publish at stations', { params: [idParam()], body: obj({ siteIds: { type: 'array', items: { type: 'string' } } }, ['siteIds']), write: true, ok: { status: '201' } }),
+        post: op('publications', 'Publish at stations; `open: true` also opens a draft survey. A draft left closed comes back with a `survey-draft` warning', {
+          params: [idParam()],
+          body: obj({ siteIds: { type: 'array', items: { type: 'string' } }, open: { type: 'boolean' } }, ['siteIds']),
+          write: true,
+          ok: {
+            status: '201',
+            schema: obj({
+              publications: { type: 'array', items: ref('Publication') },
+              survey: obj({ id: { type: 'string' }, status: { type: 'string' } }),
+              warnings: { type: 'array', items: obj({ code: { type: 'string' }, message: { type: 'string' } }) },
+            }),
+          },
+        }),
       },
       '/surveys/{id}/stats': { get: op('statistics', 'Dashboard statistics with the dashboard filters', { params: [idParam(), ...FILTER_PARAMS], ok: { schema: ref('Stats') } }) },
       '/surveys/{id}/stats/export': {

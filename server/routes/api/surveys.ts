@@ -41,11 +41,15 @@ export function surveysApi(deps: Deps): Router {
   router.get('/:id/publications', async (req, res) => {
     const survey = await getSurvey(deps, req.params.id);
     const views = await listPublications(deps, req.actor, survey);
-    res.json({ publications: views.map((v) => ({ ...v.publication, link: v.link, site: { id: v.site.id, code: v.site.code, name: v.site.name } })) });
+    res.json({ publications: views.map((v) => ({ ...v.publication, link: v.link, stage: v.stage, site: { id: v.site.id, code: v.site.code, name: v.site.name } })) });
   });
   router.post('/:id/publications', async (req, res) => {
-    const created = await publishAtSites(deps, req.actor, req.params.id, req.body);
-    res.status(201).json({ publications: created.map((p) => ({ ...p, link: publicLink(deps, p.code) })) });
+    const result = await publishAtSites(deps, req.actor, req.params.id, req.body);
+    res.status(201).json({
+      publications: result.created.map((p) => ({ ...p, link: publicLink(deps, p.code) })),
+      survey: { id: result.survey.id, status: result.survey.status },
+      warnings: result.stillDraft ? [{ code: 'survey-draft', message: req.t('publish.draftWarning') }] : [],
+    });
   });
   return router;
 }

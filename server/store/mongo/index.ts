@@ -9,6 +9,7 @@ import { sessionMongoSchema } from '../../../models/session';
 import { siteMongoSchema, type Site } from '../../../models/site';
 import { surveyMongoSchema, surveyVersionMongoSchema, type Survey, type SurveyVersion } from '../../../models/survey';
 import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../models/tally';
+import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
 import { responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
@@ -56,6 +57,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
     versions: conn.model('SurveyVersion', surveyVersionMongoSchema),
     publications: conn.model('Publication', publicationMongoSchema),
     responses: conn.model('Response', responseMongoSchema),
+    testResponses: conn.model('TestResponse', testResponseMongoSchema),
     tallies: conn.model('Tally', tallyMongoSchema),
     evaluations: conn.model('Evaluation', evaluationMongoSchema),
     rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
@@ -245,6 +247,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
         await conn.transaction(async (session) => {
           await M.tallies.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.responses.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.testResponses.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.publications.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.versions.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.surveys.deleteOne({ _id: { $eq: id } }, { session });
@@ -273,6 +276,29 @@ export async function openMongoStore(uri: string): Promise<Store> {
       },
       async setActive(id, active) {
         await M.publications.updateOne({ _id: { $eq: id } }, { $set: { active } });
+      },
+    },
+    testResponses: {
+      async insert(t) {
+        try {
+          await M.testResponses.create(toDoc(t));
+          return true;
+        } catch (err) {
+          if ((err as { code?: number }).code === 11000) return false;
+          throw err;
+        }
+      },
+      async listBySurvey(surveyId) {
+        return many<TestResponse>(await M.testResponses.find({ surveyId: { $eq: surveyId } }).sort({ _id: -1 }).lean());
+      },
+      async countBySurvey(surveyId) {
+        return M.testResponses.countDocuments({ surveyId: { $eq: surveyId } });
+      },
+      async delete(surveyId, id) {
+        return (await M.testResponses.deleteOne({ _id: { $eq: id }, surveyId: { $eq: surveyId } })).deletedCount === 1;
+      },
+      async deleteForSurvey(surveyId) {
+        return (await M.testResponses.deleteMany({ surveyId: { $eq: surveyId } })).deletedCount;
       },
     },
     responses: {

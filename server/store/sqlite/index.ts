@@ -4,6 +4,7 @@ import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSession
 import { openDatabase, type Db } from './db';
 import { sqliteResponseRepo } from './response-repo';
 import { sqliteTallyRepo } from './tally-repo';
+import { sqliteTestResponseRepo } from './test-response-repo';
 import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurveyRepo } from './survey-repos';
 
 /** The embedded store: one SQLite file (WAL) under DATA_DIR. */
@@ -27,6 +28,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
     surveys: sqliteSurveyRepo(db),
     publications: sqlitePublicationRepo(db),
     responses: sqliteResponseRepo(db),
+    testResponses: sqliteTestResponseRepo(db),
     tallies: sqliteTallyRepo(db),
     evaluations: sqliteEvaluationRepo(db),
     rateLimits: sqliteRateLimitRepo(counters),

@@ -167,4 +167,62 @@ CREATE TABLE rate_limits (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'paper channel, paper date, test responses',
+    // SQLite cannot change a CHECK constraint in place: the responses table is rebuilt (nothing
+    // references it) with 'paper' allowed and the paper date added; indexes are recreated.
+    sql: `
+CREATE TABLE responses_new (
+  id TEXT PRIMARY KEY,
+  survey_id TEXT NOT NULL REFERENCES surveys (id),
+  version INTEGER NOT NULL,
+  site_id TEXT NOT NULL REFERENCES sites (id),
+  publication_id TEXT NOT NULL REFERENCES publications (id),
+  channel TEXT NOT NULL CHECK (channel IN ('qr','link','assisted','paper')),
+  started_at TEXT NOT NULL,
+  submitted_at TEXT NOT NULL,
+  day TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  answers TEXT NOT NULL,
+  segment TEXT NOT NULL DEFAULT '',
+  flags TEXT NOT NULL DEFAULT '[]',
+  excluded INTEGER NOT NULL DEFAULT 0,
+  excluded_reason TEXT,
+  excluded_by TEXT,
+  excluded_at TEXT,
+  device_hash TEXT NOT NULL,
+  ip_hash TEXT NOT NULL,
+  submission_token TEXT NOT NULL UNIQUE,
+  entered_by TEXT,
+  is_demo INTEGER NOT NULL DEFAULT 0,
+  paper_date TEXT
+);
+INSERT INTO responses_new (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
+  answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo)
+SELECT id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
+  answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo
+FROM responses;
+DROP TABLE responses;
+ALTER TABLE responses_new RENAME TO responses;
+CREATE INDEX responses_survey ON responses (survey_id, id);
+CREATE INDEX responses_device ON responses (survey_id, device_hash);
+CREATE INDEX responses_publication ON responses (publication_id, submitted_at);
+
+-- Answers given in preview/test mode: kept apart from responses so that no count, tally,
+-- statistic or export can ever include them.
+CREATE TABLE test_responses (
+  id TEXT PRIMARY KEY,
+  survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  site_id TEXT,
+  answers TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  submitted_at TEXT NOT NULL,
+  entered_by TEXT NOT NULL,
+  submission_token TEXT NOT NULL UNIQUE
+);
+CREATE INDEX test_responses_survey ON test_responses (survey_id, id);
+`,
+  },
 ];

@@ -29,6 +29,7 @@ const toResponse = (r: Row): SurveyResponse => ({
   submissionToken: r.submission_token as string,
   enteredBy: (r.entered_by as string | null) ?? null,
   isDemo: bool(r.is_demo),
+  paperDate: (r.paper_date as string | null) ?? null,
 });
 
 /** Escapes LIKE wildcards so user text is matched literally (with ESCAPE '\'). */
@@ -70,9 +71,9 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
 export function responseInserter(db: Db): (r: SurveyResponse) => number {
   const insert = db.prepare(
     `INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
-       answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo)
+       answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo, paper_date)
      VALUES (@id, @surveyId, @version, @siteId, @publicationId, @channel, @startedAt, @submittedAt, @day, @durationMs,
-       @answers, @segment, @flags, @excluded, @excludedReason, @excludedBy, @excludedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo)
+       @answers, @segment, @flags, @excluded, @excludedReason, @excludedBy, @excludedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo, @paperDate)
      ON CONFLICT (submission_token) DO NOTHING`,
   );
   return (r) =>
@@ -82,6 +83,7 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
       flags: JSON.stringify(r.flags),
       excluded: int(r.excluded),
       isDemo: int(r.isDemo),
+      paperDate: r.paperDate ?? null,
     }).changes;
 }
 

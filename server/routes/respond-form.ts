@@ -1,0 +1,131 @@
+import type { Request, Response } from 'express';
+import type { Question, Survey } from '../../models/survey';
+import type { Site } from '../../models/site';
+import { answerField } from '../domain/answers';
+import { isLocale } from '../i18n';
+import { setLocale } from '../http/locale';
+import { deriveKey } from '../secrets';
+import type { Deps } from '../services/context';
+import { signFormToken, type FormToken } from '../services/form-token';
+import { PAPER_DATE_FIELD } from '../services/responses';
+import { versionQuestions } from '../services/surveys';
+
+export const BIG_COOKIE = 'manyi.big';
+/** The form's switch buttons (大字模式, language) post the answers back under this name; nothing is stored. */
+export const SWITCH_FIELD = '_switch';
+
+export interface FormPage {
+  survey: Survey;
+  /** The station named on the form (null in a preview without one). */
+  site: Site | null;
+  token: FormToken;
+  /** Where the form posts (the resident URL, or the preview URL). */
+  action: string;
+}
+
+export interface FormOptions {
+  status?: number;
+  /** The posted body, to show the answers again. */
+  values?: Record<string, unknown>;
+  errors?: Record<string, string>;
+  notice?: string | null;
+}
+
+/** 大字模式 (large text) is remembered in a cookie; read once per request into res.locals.big. */
+export function readBigMode(req: Request, res: Response): boolean {
+  if (typeof res.locals.big !== 'boolean') res.locals.big = req.cookies?.[BIG_COOKIE] === '1';
+  return res.locals.big as boolean;
+}
+
+/** Which switch a posted form asked for, if any. */
+export function switchOf(body: unknown): 'big' | 'lang' | null {
+  const v = (body as Record<string, unknown> | undefined)?.[SWITCH_FIELD];
+  return v === 'big' || v === 'lang' ? v : null;
+}
+
+/** Rendering of the questionnaire, shared by the resident page (/s/:code) and the evaluators' preview. */
+export function questionnaireRenderer(deps: Deps) {
+  /**
+   * The questions' HTML of an unanswered form depends only on the survey version and the page
+   * language, so it is rendered once and reused; a form shown again with answers or errors is
+   * rendered afresh. Keyed by updatedAt too, because a version without responses is edited in place.
+   */
+  const blankQuestions = new Map<string, string>();
+  function renderQuestions(req: Request, res: Response, survey: Survey, questions: Question[], values: Record<string, unknown>, errors: Record<string, string>): Promise<string> {
+    const blank = Object.keys(errors).length === 0 && Object.values(values).every((v) => v === undefined);
+    const key = `${survey.id}|${survey.version}|${survey.updatedAt}|${req.locale}|${questions.length}`;
+    const cached = blank ? blankQuestions.get(key) : undefined;
+    if (cached !== undefined) return Promise.resolve(cached);
+    return new Promise((resolve, reject) => {
+      res.render('respond/questions', { survey, questions, values, errors }, (err, html) => {
+        if (err) return reject(err);
+        if (blank) {
+          if (blankQuestions.size >= 500) blankQuestions.delete(blankQuestions.keys().next().value!);
+          blankQuestions.set(key, html);
+        }
+        resolve(html);
+      });
+    });
+  }
+
+  async function renderForm(req: Request, res: Response, page: FormPage, options: FormOptions = {}): Promise<void> {
+    readBigMode(req, res);
+    const { questions } = await versionQuestions(deps, page.survey, page.token.version);
+    const values: Record<string, unknown> = {};
+    for (const q of questions) values[q.id] = options.values?.[answerField(q.id)];
+    const questionsHtml = await renderQuestions(req, res, page.survey, questions, values, options.errors ?? {});
+    const paperDate = options.values?.[PAPER_DATE_FIELD];
+    res.page(
+      'respond/form',
+      {
+        title: page.survey.title,
+        survey: page.survey,
+        site: page.site,
+        questions,
+        questionsHtml,
+        errors: options.errors ?? {},
+        notice: options.notice ?? null,
+        formToken: signFormToken(page.token.channel === 'test' ? previewKey(deps) : formKey(deps), page.token),
+        channel: page.token.channel,
+        action: page.action,
+        paperDate: typeof paperDate === 'string' ? paperDate.slice(0, 10) : '',
+        // The switches are buttons of this form, so they carry what was typed (no JavaScript needed).
+        formSwitches: true,
+      },
+      { layout: 'layouts/respond', status: options.status ?? 200 },
+    );
+  }
+
+  /**
+   * 大字模式 or the language switch, pressed on a filled-in form: remember the choice and show the
+   * same form (same token, so answer time still runs from when it was first issued) with the answers kept.
+   */
+  async function applySwitch(req: Request, res: Response, which: 'big' | 'lang', page: FormPage): Promise<void> {
+    if (which === 'big') {
+      const big = !readBigMode(req, res);
+      res.cookie(BIG_COOKIE, big ? '1' : '0', { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, maxAge: 365 * 24 * 3600_000 });
+      res.locals.big = big;
+    } else {
+      const next = req.locale === 'zh-CN' ? 'en' : 'zh-CN';
+      if (isLocale(next)) setLocale(req, res, next, deps.config);
+    }
+    await renderForm(req, res, page, { values: req.body as Record<string, unknown> });
+  }
+
+  return { renderForm, applySwitch };
+}
+
+
+const keys = new WeakMap<Deps['config'], { form: Buffer; preview: Buffer }>();
+function keysOf(deps: Deps) {
+  let k = keys.get(deps.config);
+  if (!k) {
+    k = { form: deriveKey(deps.config.sessionSecret, 'form-token'), preview: deriveKey(deps.config.sessionSecret, 'preview-token') };
+    keys.set(deps.config, k);
+  }
+  return k;
+}
+/** The key that signs residents' form tokens. */
+export const formKey = (deps: Deps) => keysOf(deps).form;
+/** Preview tokens have a key of their own: a preview token can never pass as a resident's. */
+export const previewKey = (deps: Deps) => keysOf(deps).preview;
