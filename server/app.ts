@@ -16,6 +16,7 @@ import { renderHelpers } from './http/render';
 import { securityHeaders } from './http/security';
 import { sessionMiddleware } from './http/session';
 import './http/types';
+import { keepNumbersWhole } from './domain/typography';
 import { newId, saltedHash } from './ids';
 import { createLogger } from './logger';
 import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
@@ -49,6 +50,8 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.locals.deps = deps;
   app.locals.ipHash = ipHash;
+  // Every view may glue the ranges in text it does not mark up itself ("18–59 岁") so a line never breaks inside them.
+  app.locals.keepNumbersWhole = keepNumbersWhole;
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('views', VIEWS_DIR);
