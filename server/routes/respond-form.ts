@@ -51,13 +51,21 @@ export function questionnaireRenderer(deps: Deps) {
    * rendered afresh. Keyed by updatedAt too, because a version without responses is edited in place.
    */
   const blankQuestions = new Map<string, string>();
-  function renderQuestions(req: Request, res: Response, survey: Survey, questions: Question[], values: Record<string, unknown>, errors: Record<string, string>): Promise<string> {
+  function renderQuestions(
+    req: Request,
+    res: Response,
+    survey: Survey,
+    questions: Question[],
+    values: Record<string, unknown>,
+    errors: Record<string, string>,
+    transcribing: boolean,
+  ): Promise<string> {
     const blank = Object.keys(errors).length === 0 && Object.values(values).every((v) => v === undefined);
-    const key = `${survey.id}|${survey.version}|${survey.updatedAt}|${req.locale}|${questions.length}`;
+    const key = `${survey.id}|${survey.version}|${survey.updatedAt}|${req.locale}|${questions.length}|${transcribing}`;
     const cached = blank ? blankQuestions.get(key) : undefined;
     if (cached !== undefined) return Promise.resolve(cached);
     return new Promise((resolve, reject) => {
-      res.render('respond/questions', { survey, questions, values, errors }, (err, html) => {
+      res.render('respond/questions', { survey, questions, values, errors, transcribing }, (err, html) => {
         if (err) return reject(err);
         if (blank) {
           if (blankQuestions.size >= 500) blankQuestions.delete(blankQuestions.keys().next().value!);
@@ -73,7 +81,8 @@ export function questionnaireRenderer(deps: Deps) {
     const { questions } = await versionQuestions(deps, page.survey, page.token.version);
     const values: Record<string, unknown> = {};
     for (const q of questions) values[q.id] = options.values?.[answerField(q.id)];
-    const questionsHtml = await renderQuestions(req, res, page.survey, questions, values, options.errors ?? {});
+    // A paper questionnaire is typed in as written: questions the resident left blank may stay blank.
+    const questionsHtml = await renderQuestions(req, res, page.survey, questions, values, options.errors ?? {}, page.token.channel === 'paper');
     const paperDate = options.values?.[PAPER_DATE_FIELD];
     res.page(
       'respond/form',
