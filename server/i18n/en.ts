@@ -4,6 +4,7 @@ import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
+import * as review from './areas/review';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
@@ -14,6 +15,7 @@ export const en: Record<MessageKey, string> = {
   ...respond.en,
   ...surveys.en,
   ...stats.en,
+  ...review.en,
   ...evaluation.en,
   ...evaluationUi.en,
   ...exportsArea.en,

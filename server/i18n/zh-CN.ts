@@ -4,6 +4,7 @@ import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
+import * as review from './areas/review';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 
@@ -17,6 +18,7 @@ export const zhCN = {
   ...respond.zh,
   ...surveys.zh,
   ...stats.zh,
+  ...review.zh,
   ...evaluation.zh,
   ...evaluationUi.zh,
   ...exportsArea.zh,
