@@ -57,7 +57,7 @@ describe('data-quality review: counting status, exclude / keep / restore, bulk, 
     expect(validOnPage((await admin.get(quality()).expect(200)).text)).toBe(3);
     const res = await review(ids.a1, 'exclude', '重复填写').expect(303);
     expect(res.headers.location).toBe(`/admin/responses/${ids.a1}`);
-    const viewer = await admin.get(res.headers.location).expect(200);
+    const viewer = await admin.get(String(res.headers.location)).expect(200);
     expect(flashes(viewer.text)).toEqual([['notice', '已剔除该答卷。有效数 3 → 2。']]);
     expect(validOnPage((await admin.get(quality()).expect(200)).text)).toBe(2);
     expect(validOnPage((await admin.get(overview()).expect(200)).text)).toBe(2);
@@ -174,7 +174,7 @@ describe('data-quality review: counting status, exclude / keep / restore, bulk, 
       .send(formBody({ _csrf: csrf, ids: [ids.a1, ids.a2, ids.speeder, 'no-such-id'], action: 'exclude', reason: '批量核查：同一人多次填写' }))
       .expect(303);
     expect(res.headers.location).toBe(`/admin/stats/${setup.survey.id}/quality?show=all`);
-    const page = await admin.get(res.headers.location).expect(200);
+    const page = await admin.get(String(res.headers.location)).expect(200);
     expect(flashes(page.text)).toEqual([
       ['notice', '剔除（不计入）：已更改 2 份答卷，有效数 2 → 1。'],
       ['error-box', '跳过 2 份：1 份已是该状态、1 份不存在、不属于本问卷或无权查看。'],
@@ -186,7 +186,7 @@ describe('data-quality review: counting status, exclude / keep / restore, bulk, 
     expect(await verifyTallies(t.deps, setup.survey.id)).toEqual({ same: true });
 
     const keep = await admin.post(`/admin/stats/${setup.survey.id}/quality/review`).type('form').send(formBody({ _csrf: csrf, ids: ids.speeder, action: 'keep', reason: '核实' })).expect(303);
-    expect(flashes((await admin.get(keep.headers.location).expect(200)).text)).toEqual([['notice', '确认有效（计入）：已更改 1 份答卷，有效数 1 → 2。']]);
+    expect(flashes((await admin.get(String(keep.headers.location)).expect(200)).text)).toEqual([['notice', '确认有效（计入）：已更改 1 份答卷，有效数 1 → 2。']]);
   });
 
   it('refuses a bad bulk request with 400 naming the field and keeping the input, 403 for those who may not review', async () => {
