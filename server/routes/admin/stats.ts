@@ -141,8 +141,8 @@ export function statsRouter(deps: Deps): Router {
       }
       throw err;
     }
-    const back = new URLSearchParams(req.query as Record<string, string>);
-    res.redirect(303, `/admin/stats/${encodeURIComponent(String(req.params.id))}/quality?${back.toString()}`);
+    const back = new URLSearchParams(req.query as Record<string, string>).toString();
+    res.redirect(303, `/admin/stats/${encodeURIComponent(String(req.params.id))}/quality${back ? `?${back}` : ''}`);
   });
 
   return router;
