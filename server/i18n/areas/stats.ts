@@ -66,7 +66,6 @@ export const zh = {
   'stats.searchComments': '搜索意见建议',
   'stats.search': '搜索',
   'stats.commentCount': '共 {n} 份答卷有文字意见。',
-  'stats.invalidResponse': '无效答卷',
   'stats.leftOut': '{n} 份不计入，原因见“数据质量”',
 } as const;
 
@@ -137,6 +136,5 @@ export const en: Record<keyof typeof zh, string> = {
   'stats.searchComments': 'Search comments',
   'stats.search': 'Search',
   'stats.commentCount': '{n} responses have written comments.',
-  'stats.invalidResponse': 'invalid response',
   'stats.leftOut': '{n} left out: see Data quality',
 };
