@@ -10,10 +10,17 @@ export type Channel = (typeof CHANNELS)[number];
 /** Channels in which a station worker enters the answers: they name who entered them and answer time means nothing. */
 export const STAFF_CHANNELS: readonly Channel[] = ['assisted', 'paper'];
 
+/**
+ * A person's decision on a response, beside the automatic one (the survey's quality rules):
+ * excluded (剔除: never counts) or kept (确认有效: counts whatever its flags). null = automatic.
+ */
+export const REVIEWS = ['excluded', 'kept'] as const;
+export type Review = (typeof REVIEWS)[number];
+
 /** An option id (single, likert5, 'na'), option ids (multi), a number (rating, nps, number) or text. */
 export type AnswerValue = string | string[] | number;
 
-/** One submitted questionnaire. Never edited after submission except exclusion, which is audited. */
+/** One submitted questionnaire. Never edited after submission except its review (exclude/keep/restore), which is audited. */
 export interface SurveyResponse {
   id: Id;
   surveyId: Id;
@@ -31,10 +38,11 @@ export interface SurveyResponse {
   segment: string;
   /** Quality flags computed at submit: speeder, straightline, burst, multisite. */
   flags: string[];
-  excluded: boolean;
-  excludedReason: string | null;
-  excludedBy: Id | null;
-  excludedAt: IsoTime | null;
+  /** The current decision by a person, with its reason, who (user id) and when; all null when automatic. */
+  review: Review | null;
+  reviewReason: string | null;
+  reviewedBy: Id | null;
+  reviewedAt: IsoTime | null;
   /** Salted hashes; raw device tokens and IPs are never stored. */
   deviceHash: string;
   ipHash: string;
@@ -62,10 +70,10 @@ export const responseMongoSchema = new Schema(
     answers: { type: Schema.Types.Mixed, default: {} },
     segment: { type: String, default: '' },
     flags: { type: [String], default: [] },
-    excluded: { type: Boolean, default: false },
-    excludedReason: { type: String, default: null },
-    excludedBy: { type: String, default: null },
-    excludedAt: { type: Date, default: null },
+    review: { type: String, enum: [...REVIEWS, null], default: null },
+    reviewReason: { type: String, default: null },
+    reviewedBy: { type: String, default: null },
+    reviewedAt: { type: Date, default: null },
     deviceHash: { type: String, required: true },
     ipHash: { type: String, required: true },
     submissionToken: { type: String, required: true, unique: true },

@@ -6,7 +6,7 @@ import type { Id } from './common';
  * one channel, one segment value and one quality state. Its cells hold counts per
  * question option and sum / sum of squares per numeric question.
  *
- * state: 'excluded', or the response's quality flags sorted and joined by ',' ('' when clean).
+ * state: 'excluded' or 'kept' (a person's review), or the response's quality flags sorted and joined by ',' ('' when clean).
  */
 export interface TallyKey {
   surveyId: Id;

@@ -1,4 +1,4 @@
-import { STAFF_CHANNELS, type AnswerValue, type Channel } from '../../models/response';
+import { STAFF_CHANNELS, type AnswerValue, type Channel, type SurveyResponse } from '../../models/response';
 import { LIKERT_LEVELS, type Question, type QualityRule } from '../../models/survey';
 
 /** Straight-lining needs at least this many satisfaction items answered with a level. */
@@ -43,6 +43,62 @@ export function qualityFlags(input: QualityInput): QualityRule[] {
 /** Whether a response in this tally state counts as valid under the survey's enabled rules. */
 export function isValidState(state: string, enabledRules: readonly string[]): boolean {
   if (state === 'excluded') return false;
-  if (state === '') return true;
+  if (state === 'kept' || state === '') return true;
   return !state.split(',').some((flag) => enabledRules.includes(flag));
+}
+
+/**
+ * Why a response counts or not (计入状态), in five cases a reviewer can act on:
+ * - counted: no quality flag;
+ * - countedFlagged: flagged, but the survey has every one of its rules off;
+ * - notCounted: a flag whose rule is on (`invalidating`) leaves it out;
+ * - excluded: a person excluded it (剔除), whatever its flags;
+ * - kept: a person judged it genuine (确认有效), so it counts whatever its flags.
+ * Agrees with isValidState(tallyState(r), rules), which the dashboards count with.
+ */
+export type CountingKind = 'counted' | 'countedFlagged' | 'notCounted' | 'excluded' | 'kept';
+
+export interface CountingStatus {
+  kind: CountingKind;
+  counts: boolean;
+  /** Flags whose rule is on (they leave the response out unless a person kept it). */
+  invalidating: string[];
+  /** Flags whose rule is off. */
+  tolerated: string[];
+  /** The person's decision, for excluded and kept. */
+  decision: { reason: string | null; by: string | null; at: string | null } | null;
+}
+
+export function countingStatus(r: Pick<SurveyResponse, 'flags' | 'review' | 'reviewReason' | 'reviewedBy' | 'reviewedAt'>, enabledRules: readonly string[]): CountingStatus {
+  const flags = [...r.flags].sort();
+  const invalidating = flags.filter((f) => enabledRules.includes(f));
+  const tolerated = flags.filter((f) => !enabledRules.includes(f));
+  const decision = r.review ? { reason: r.reviewReason, by: r.reviewedBy, at: r.reviewedAt } : null;
+  if (r.review === 'excluded') return { kind: 'excluded', counts: false, invalidating, tolerated, decision };
+  if (r.review === 'kept') return { kind: 'kept', counts: true, invalidating, tolerated, decision };
+  if (invalidating.length) return { kind: 'notCounted', counts: false, invalidating, tolerated, decision };
+  return { kind: flags.length ? 'countedFlagged' : 'counted', counts: true, invalidating, tolerated, decision };
+}
+
+/** What a reviewer may do to a response: exclude it, keep it despite flags, or restore the automatic rules. */
+export const REVIEW_ACTIONS = ['exclude', 'keep', 'restore'] as const;
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
+
+/** Why an action changes nothing, or null when it applies. */
+export type ReviewSkip = 'alreadyExcluded' | 'alreadyKept' | 'alreadyAuto' | 'nothingToKeep';
+
+/**
+ * The review a response gets from an action, or why the action does not apply: keeping is for a
+ * flagged response (an unflagged one counts by itself), and an action to the current state is a no-op.
+ */
+export function applyReviewAction(r: Pick<SurveyResponse, 'flags' | 'review'>, action: ReviewAction): { to: SurveyResponse['review'] } | { skip: ReviewSkip } {
+  switch (action) {
+    case 'exclude':
+      return r.review === 'excluded' ? { skip: 'alreadyExcluded' } : { to: 'excluded' };
+    case 'keep':
+      if (r.review === 'kept') return { skip: 'alreadyKept' };
+      return r.flags.length ? { to: 'kept' } : { skip: 'nothingToKeep' };
+    case 'restore':
+      return r.review === null ? { skip: 'alreadyAuto' } : { to: null };
+  }
 }

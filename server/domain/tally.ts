@@ -9,9 +9,12 @@ export const SATISFACTION_CELLS = '_sat';
 
 export const cellKey = (questionId: string, key: string) => `${questionId}~${key}`;
 
-/** 'excluded', or the quality flags sorted and joined ('' when clean). */
-export function tallyState(r: Pick<SurveyResponse, 'excluded' | 'flags'>): string {
-  return r.excluded ? 'excluded' : [...r.flags].sort().join(',');
+/**
+ * 'excluded' or 'kept' when a person decided, else the quality flags sorted and joined ('' when
+ * clean): which flags invalidate is the survey's setting, read when counting, never stored here.
+ */
+export function tallyState(r: Pick<SurveyResponse, 'review' | 'flags'>): string {
+  return r.review ?? [...r.flags].sort().join(',');
 }
 
 /** The cells one response adds, from the questions of the version it answered. */
@@ -97,7 +100,7 @@ export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], s
   return tallyKeys(r).map(({ level, key }) => ({ key, cells: signed(level === 'trend' ? trendCells(cells, questions) : cells) }));
 }
 
-/** Moving a response from one state to another (exclusion): remove from the old groups, add to the new. */
+/** Moving a response from one state to another (a review): remove from the old groups, add to the new. */
 export function moveDeltas(before: SurveyResponse, after: SurveyResponse, questions: readonly Question[]): TallyDelta[] {
   return [...tallyDeltas(before, questions, -1), ...tallyDeltas(after, questions, 1)];
 }

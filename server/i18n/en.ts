@@ -5,6 +5,7 @@ import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
+import * as review from './areas/review';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
@@ -15,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   ...respond.en,
   ...surveys.en,
   ...stats.en,
+  ...review.en,
   ...evaluation.en,
   ...evaluationUi.en,
   ...exportsArea.en,

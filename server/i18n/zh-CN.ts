@@ -5,6 +5,7 @@ import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
+import * as review from './areas/review';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 
@@ -18,6 +19,7 @@ export const zhCN = {
   ...respond.zh,
   ...surveys.zh,
   ...stats.zh,
+  ...review.zh,
   ...evaluation.zh,
   ...evaluationUi.zh,
   ...exportsArea.zh,

@@ -5,13 +5,13 @@ import ExcelJS from 'exceljs';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
 import { answerText } from '../domain/answers';
-import { isValidState } from '../domain/quality';
-import { tallyState } from '../domain/tally';
+import { countingStatus } from '../domain/quality';
 import { localDateTime } from '../domain/time';
 import { translator, type Locale } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { responseFilter } from './responses-view';
+import { statusText } from './review-words';
 import { allQuestions, filtersQuery, type Filters } from './statistics';
 import { getSurvey } from './surveys';
 
@@ -42,8 +42,11 @@ export interface ExportOptions {
 
 type Cell = string | number | null;
 
-/** Header and row builder for the raw-responses export: one row per response, one column per question. */
-export function responseTable(survey: Survey, questions: Question[], sites: Map<string, { code: string; name: string }>, options: ExportOptions) {
+/**
+ * Header and row builder for the raw-responses export: one row per response, one column per
+ * question. `names` maps user ids to usernames for the counting status in words.
+ */
+export function responseTable(survey: Survey, questions: Question[], sites: Map<string, { code: string; name: string }>, options: ExportOptions, names: ReadonlyMap<string, string> = new Map()) {
   const t = translator(options.locale);
   const fixed = [
     t('export.col.id'),
@@ -56,8 +59,8 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
     t('export.col.seconds'),
     t('export.col.flags'),
     t('export.col.valid'),
-    t('export.col.excluded'),
-    t('export.col.reason'),
+    t('export.col.status'),
+    t('export.col.reviewReason'),
   ];
   const header = [...fixed, ...questions.map((q, i) => `${i + 1}. ${q.text}${options.codes ? ` [${q.id}]` : ''}`)];
   const label = (q: Question, v: AnswerValue | undefined): Cell => {
@@ -68,6 +71,7 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
   };
   const row = (r: SurveyResponse): Cell[] => {
     const site = sites.get(r.siteId);
+    const status = countingStatus(r, survey.settings.qualityRules);
     return [
       r.id,
       r.version,
@@ -78,9 +82,9 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
       localDateTime(r.submittedAt, survey.timeZone),
       Math.round(r.durationMs / 1000),
       r.flags.map((f) => (options.codes ? f : t(`flag.${f}` as Parameters<typeof t>[0]))).join(options.codes ? ',' : '；'),
-      isValidState(tallyState(r), survey.settings.qualityRules) ? t('common.yes') : t('common.no'),
-      r.excluded ? t('common.yes') : t('common.no'),
-      r.excludedReason,
+      status.counts ? t('common.yes') : t('common.no'),
+      options.codes ? status.kind : statusText(t, status, names, survey.timeZone),
+      r.reviewReason,
       ...questions.map((q) => label(q, r.answers[q.id])),
     ];
   };
@@ -131,8 +135,10 @@ export async function exportResponses(deps: Deps, actor: Actor, req: ExportReque
   const questions = await allQuestions(deps, survey);
   const sites = new Map((await deps.store.sites.list()).map((s) => [s.id, { code: s.code, name: s.name }]));
   const filter = responseFilter(actor, survey.id, req.filters);
-  const valid = (r: SurveyResponse) => req.filters.mode === 'raw' || isValidState(tallyState(r), survey.settings.qualityRules);
-  const { header, row } = responseTable(survey, questions, sites, req.options);
+  const rules = survey.settings.qualityRules;
+  const valid = (r: SurveyResponse) => req.filters.mode === 'raw' || countingStatus(r, rules).counts;
+  const names = new Map((await deps.store.users.list()).map((u) => [u.id, u.username]));
+  const { header, row } = responseTable(survey, questions, sites, req.options, names);
   let rows = 0;
 
   if (req.format === 'csv') {
@@ -153,7 +159,8 @@ export async function exportResponses(deps: Deps, actor: Actor, req: ExportReque
     for await (const r of deps.store.responses.stream(filter)) {
       if (!valid(r)) continue;
       const { deviceHash: _d, ipHash: _i, submissionToken: _s, ...safe } = r;
-      await write(out, JSON.stringify({ ...safe, siteCode: sites.get(r.siteId)?.code ?? null, valid: isValidState(tallyState(r), survey.settings.qualityRules) }) + '\n');
+      const status = countingStatus(r, rules);
+      await write(out, JSON.stringify({ ...safe, siteCode: sites.get(r.siteId)?.code ?? null, valid: status.counts, status: status.kind }) + '\n');
       rows++;
     }
     out.end();

@@ -1,12 +1,13 @@
 import type { SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
-import { isValidState } from '../domain/quality';
+import { countingStatus, isValidState, type CountingStatus } from '../domain/quality';
 import { tallyState } from '../domain/tally';
 import { NotFoundError, ValidationError } from '../errors';
 import type { ResponseFilter } from '../store/store';
 import type { Actor, Deps } from './context';
 import { restrictSites } from './permissions';
-import { allQuestions, type Filters } from './statistics';
+import { userNames } from './response-detail';
+import { allQuestions, computeDashboard, type Filters } from './statistics';
 import { getSurvey } from './surveys';
 
 /** The store filter for dashboard filters, narrowed to the stations the actor may see. */
@@ -26,6 +27,7 @@ export interface CommentRow {
   question: Question;
   text: string;
   valid: boolean;
+  status: CountingStatus;
 }
 
 /** 意见建议: responses with text answers (containing `search`, if given), newest first, paged. */
@@ -42,10 +44,49 @@ export async function listComments(deps: Deps, actor: Actor, surveyId: string, f
   for (const r of responses) {
     for (const q of textQuestions) {
       const text = r.answers[q.id];
-      if (typeof text === 'string' && text !== '') rows.push({ response: r, question: q, text, valid: isValidState(tallyState(r), rules) });
+      if (typeof text === 'string' && text !== '') {
+        const status = countingStatus(r, rules);
+        rows.push({ response: r, question: q, text, valid: status.counts, status });
+      }
     }
   }
-  return { survey, total, rows, pages: Math.max(1, Math.ceil(total / options.pageSize)) };
+  const names = await userNames(deps, responses.map((r) => r.reviewedBy));
+  return { survey, total, rows, names, pages: Math.max(1, Math.ceil(total / options.pageSize)) };
+}
+
+/** The data-quality page's lists: flagged and left to the rules (to review), excluded, kept, or all. */
+export const REVIEW_TABS = ['review', 'excluded', 'kept', 'all'] as const;
+export type ReviewTab = (typeof REVIEW_TABS)[number];
+
+export function reviewTab(value: unknown): ReviewTab {
+  // 'flagged' is what the first version of the page called the review list.
+  if (value === 'flagged') return 'review';
+  return (REVIEW_TABS as readonly unknown[]).includes(value) ? (value as ReviewTab) : 'review';
+}
+
+const TAB_FILTER: Record<ReviewTab, Pick<ResponseFilter, 'flagged' | 'review'>> = {
+  review: { flagged: true, review: 'auto' },
+  excluded: { review: 'excluded' },
+  kept: { review: 'kept' },
+  all: {},
+};
+
+/**
+ * One page of the data-quality list with each response's counting status, and the counts at the
+ * top from computeDashboard (the same numbers as the overview).
+ */
+export async function listForReview(deps: Deps, actor: Actor, surveyId: string, f: Filters, options: { tab: ReviewTab; page: number; pageSize: number }) {
+  const survey = await getSurvey(deps, surveyId);
+  const filter: ResponseFilter = { ...responseFilter(actor, surveyId, f), ...TAB_FILTER[options.tab] };
+  const [total, responses, stats] = await Promise.all([
+    deps.store.responses.count(filter),
+    deps.store.responses.list(filter, { limit: options.pageSize, offset: (options.page - 1) * options.pageSize, newestFirst: true }),
+    computeDashboard(deps, actor, surveyId, { ...f, mode: 'valid' }),
+  ]);
+  const rules = survey.settings.qualityRules;
+  const rows = responses.map((response) => ({ response, status: countingStatus(response, rules) }));
+  const names = await userNames(deps, responses.map((r) => r.reviewedBy));
+  return { survey, total, rows, names, quality: stats.quality, pages: Math.max(1, Math.ceil(total / options.pageSize)) };
 }
 
 /** A cross-tab that tallies cannot answer (question × question): streams the chosen responses. */
@@ -84,4 +125,27 @@ export async function crossTab(deps: Deps, actor: Actor, surveyId: string, f: Fi
     cells: rows.map((r) => cols.map((c) => counts.get(`${r.id}\u0001${c.id}`) ?? 0)),
     responses,
   };
+}
+
+/** What the statistics pages' filter form offers: the survey's stations this actor may see, and the segment options. */
+export async function filterChoices(deps: Deps, actor: Actor, surveyId: string) {
+  const survey = await getSurvey(deps, surveyId);
+  const pubs = await deps.store.publications.listBySurvey(survey.id);
+  const visible = restrictSites(actor, undefined);
+  const sites = (await deps.store.sites.list({ ids: pubs.map((p) => p.siteId) })).filter((s) => !visible || visible.includes(s.id));
+  const segmentQ = survey.questions.find((q) => q.id === survey.segmentQuestionId);
+  return { survey, sites, segmentOptions: segmentQ?.options ?? [] };
+}
+
+/** Every survey, for the statistics index. */
+export async function listSurveysForStats(deps: Deps) {
+  return deps.store.surveys.list();
+}
+
+/** One page of responses (the API), oldest first, each with its counting status. */
+export async function listResponses(deps: Deps, actor: Actor, surveyId: string, f: Filters, page: { limit: number; offset: number }) {
+  const survey = await getSurvey(deps, surveyId);
+  const filter = responseFilter(actor, survey.id, f);
+  const [total, responses] = await Promise.all([deps.store.responses.count(filter), deps.store.responses.list(filter, page)]);
+  return { total, rows: responses.map((response) => ({ response, status: countingStatus(response, survey.settings.qualityRules) })) };
 }

@@ -95,7 +95,8 @@ export interface DashboardStats {
   dimensions: { dimension: string; satisfaction: Satisfaction }[];
   questions: QuestionSummary[];
   trend: { bucket: string; received: number; valid: number; index: number | null; rate: number | null }[];
-  quality: { received: number; valid: number; excluded: number; flags: Record<string, number>; clean: number };
+  /** By tally state: excluded and kept by a person; flags and clean among the responses left to the rules. */
+  quality: { received: number; valid: number; excluded: number; kept: number; flags: Record<string, number>; clean: number };
   computedAt: string;
 }
 
@@ -164,7 +165,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
   const overall = newAcc();
   const bySite = new Map<string, Acc>();
   const bySegment = new Map<string, Acc>();
-  const quality = { received: 0, valid: 0, excluded: 0, flags: {} as Record<string, number>, clean: 0 };
+  const quality = { received: 0, valid: 0, excluded: 0, kept: 0, flags: {} as Record<string, number>, clean: 0 };
   const add = (accs: Acc[], row: TallyRow) => {
     const include = counts(row.state ?? '');
     if (row.questionId === '_n') {
@@ -182,6 +183,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
     quality.received += row.count;
     if (isValidState(state, rules)) quality.valid += row.count;
     if (state === 'excluded') quality.excluded += row.count;
+    else if (state === 'kept') quality.kept += row.count;
     else if (state === '') quality.clean += row.count;
     else for (const flag of state.split(',')) quality.flags[flag] = (quality.flags[flag] ?? 0) + row.count;
   }

@@ -102,6 +102,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
       [t('stats.received'), stats.quality.received, null],
       [t('stats.valid'), stats.quality.valid, null],
       [t('review.excludedCount'), stats.quality.excluded, null],
+      [t('review.keptCount'), stats.quality.kept, null],
       ...Object.entries(stats.quality.flags).map(([flag, n]) => [t(`flag.${flag}` as Parameters<Translate>[0]), n, stats.survey.qualityRules.includes(flag) ? t('review.ruleOn') : t('review.ruleOff')]),
     ],
   });

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../models/audit-event';
 import type { EvaluationRecord } from '../../models/evaluation';
 import type { Publication } from '../../models/publication';
 import type { RateLimitHit } from '../../models/rate-limit';
-import type { Channel, SurveyResponse } from '../../models/response';
+import type { Channel, Review, SurveyResponse } from '../../models/response';
 import type { SessionRecord } from '../../models/session';
 import type { Site } from '../../models/site';
 import type { Survey, SurveyVersion } from '../../models/survey';
@@ -135,9 +135,10 @@ export interface ResponseFilter {
   dayTo?: string;
   channels?: Channel[];
   segments?: string[];
-  /** Only responses with at least one flag, or only excluded ones. */
+  /** Only responses with (or without) a flag. */
   flagged?: boolean;
-  excluded?: boolean;
+  /** Only responses a person excluded or kept, or only those left to the automatic rules ('auto'). */
+  review?: Review | 'auto';
   /** Only responses with a text answer to one of these questions containing textContains ('' = any text). */
   textQuestionIds?: string[];
   /** Case-insensitive for Latin letters; wildcards in it are matched literally. */
@@ -151,8 +152,10 @@ export interface ResponsePage {
   newestFirst?: boolean;
 }
 
-export interface ExclusionChange {
-  excluded: boolean;
+export interface ReviewChange {
+  /** The review the change was computed from: the write happens only if it is still the stored one. */
+  from: Review | null;
+  to: Review | null;
   reason: string | null;
   by: string | null;
   at: string | null;
@@ -171,8 +174,11 @@ export interface ResponseRepo {
   list(filter: ResponseFilter, page: ResponsePage): Promise<SurveyResponse[]>;
   /** All matching responses in submission order, read in batches (bounded memory). */
   stream(filter: ResponseFilter): AsyncIterable<SurveyResponse>;
-  /** Changes exclusion and moves the response's tallies in one transaction; null if unchanged/absent. */
-  setExclusion(id: string, change: ExclusionChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
+  /**
+   * Changes the review (excluded / kept / automatic) and moves the response's tallies in one
+   * transaction, only if the stored review is still `change.from`; null if it is not, or absent.
+   */
+  setReview(id: string, change: ReviewChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
   /** Whether this device already answered this survey. */
   existsForDevice(surveyId: string, deviceHash: string): Promise<boolean>;
   /** Sites at which this device answered this survey. */

@@ -102,12 +102,12 @@ describe('statistics dashboard and API', () => {
   it('changes the numbers when a response is excluded or re-included, audited, with tallies still consistent', async () => {
     const { agent } = await loginAs(t, 'evaluator');
     const [, r2] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });
-    const page = await agent.get(`/admin/stats/${setup.survey.id}/quality?show=all`).expect(200);
+    const page = await agent.get(`/admin/responses/${r2!.id}`).expect(200);
     const csrf = csrfFrom(page.text);
-    const noReason = await agent.post(`/admin/responses/${r2!.id}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: ' ', back: `/admin/stats/${setup.survey.id}/quality` });
-    expect(noReason.status).toBe(303);
-    expect((await t.store.responses.get(r2!.id))!.excluded).toBe(false);
-    await agent.post(`/admin/responses/${r2!.id}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: '重复填写', back: `/admin/stats/${setup.survey.id}/quality` }).expect(303);
+    const noReason = await agent.post(`/admin/responses/${r2!.id}/review`).type('form').send({ _csrf: csrf, action: 'exclude', reason: ' ' });
+    expect(noReason.status).toBe(400);
+    expect((await t.store.responses.get(r2!.id))!.review).toBeNull();
+    await agent.post(`/admin/responses/${r2!.id}/review`).type('form').send({ _csrf: csrf, action: 'exclude', reason: '重复填写' }).expect(303);
     let s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
     expect(s.overall).toMatchObject({ received: 4, valid: 2 });
     expect(s.overall.satisfaction).toMatchObject({ n: 11, index: 81.82 });
@@ -142,11 +142,11 @@ describe('statistics dashboard and API', () => {
     await staff.agent.post(`/api/v1/responses/${other!.id}/exclusion`).set('X-CSRF-Token', csrfFrom(page.text)).send({ excluded: true, reason: 'x' }).expect(403);
     const viewer = await loginAs(t, 'viewer');
     const vpage = await viewer.agent.get(`/admin/stats/${setup.survey.id}/quality`).expect(200);
-    expect(vpage.text).not.toContain('/exclusion');
+    expect(vpage.text).not.toContain('/review');
     const user = await addUser(t, 'reader', 'evaluator');
     const { token } = await createApiToken(t.deps, user, { scope: 'read' });
     await request(t.app).post(`/api/v1/responses/${other!.id}/exclusion`).set('Authorization', `Bearer ${token}`).send({ excluded: true, reason: 'x' }).expect(403);
-    expect((await t.store.responses.get(other!.id))!.excluded).toBe(false);
+    expect((await t.store.responses.get(other!.id))!.review).toBeNull();
   });
 
   it('cross-tabulates two questions by streaming responses', async () => {

@@ -269,7 +269,9 @@ describe('access', () => {
       ['GET', '/admin/publications/:pid/qr.svg', [404]],
       ['GET', '/admin/publications/:pid/poster', [404]],
       ['POST', '/admin/publications/:pid/active', [403, 404]],
-      ['POST', '/admin/responses/:rid/exclusion', [403, 404]],
+      ['GET', '/admin/responses/:rid', [404]],
+      ['POST', '/admin/responses/:rid/review', [403, 404]],
+      ['POST', '/admin/stats/:id/quality/review', [403, 404]],
       ['GET', '/admin/sites/:id/edit', [403, 404]],
       ['POST', '/admin/sites/:id', [403, 404]],
       ['POST', '/admin/sites/:id/active', [403, 404]],
@@ -278,7 +280,7 @@ describe('access', () => {
       const b = who.stationB;
       const before = await snapshot(t);
       const req = call(b.agent, { method, path });
-      const res = method === 'GET' ? await req : await req.type('form').send({ _csrf: b.csrf, excluded: 'true', reason: '越权', active: 'false', code: 'X', name: 'X', kind: 'township' });
+      const res = method === 'GET' ? await req : await req.type('form').send({ _csrf: b.csrf, excluded: 'true', action: 'exclude', ids: responseA, reason: '越权', active: 'false', code: 'X', name: 'X', kind: 'township' });
       expect(statuses).toContain(res.status);
       expect(await snapshot(t)).toBe(before);
     });
@@ -286,12 +288,14 @@ describe('access', () => {
     const API_REFUSED: [string, string, number[]][] = [
       ['GET', '/api/v1/responses/:id', [404]],
       ['POST', '/api/v1/responses/:id/exclusion', [403, 404]],
+      ['POST', '/api/v1/responses/:id/review', [403, 404]],
+      ['POST', '/api/v1/surveys/:id/responses/review', [403, 404]],
       ['GET', '/api/v1/sites/:id', [404]],
       ['PATCH', '/api/v1/sites/:id', [403, 404]],
     ];
     it.each(API_REFUSED)("%s %s of another station is refused to the station's token", async (method, path, statuses) => {
       const before = await snapshot(t);
-      const res = await bearer({ method, path }, tokens.stationB).send(method === 'GET' ? undefined : { excluded: true, reason: '越权', name: '改名' });
+      const res = await bearer({ method, path }, tokens.stationB).send(method === 'GET' ? undefined : path.endsWith('/responses/review') ? { ids: [responseA], action: 'exclude', reason: '越权' } : { excluded: true, action: 'exclude', reason: '越权', name: '改名' });
       expectJsonRefusal(res, statuses, `${method} ${path}`);
       expect(await snapshot(t)).toBe(before);
     });

@@ -272,9 +272,9 @@ describe('hostile input', () => {
       expect(rows).toHaveLength(3);
       expect(rows.flat()).toContain(p);
       const nd = await admin.get(`/admin/exports/${fx.surveyId}/responses.ndjson?mode=raw`).buffer(true).parse(binary).expect(200);
-      const lines = (nd.body as Buffer).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { answers: { c: string }; excludedReason: string | null });
+      const lines = (nd.body as Buffer).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { answers: { c: string }; reviewReason: string | null });
       expect(lines.map((l) => l.answers.c)).toEqual([p, p]);
-      expect(lines.some((l) => l.excludedReason === p)).toBe(true);
+      expect(lines.some((l) => l.reviewReason === p)).toBe(true);
       const xlsx = await admin.get(`/admin/exports/${fx.surveyId}/responses.xlsx?mode=raw`).buffer(true).parse(binary).expect(200);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(xlsx.body as unknown as ExcelJS.Buffer);
@@ -381,6 +381,12 @@ describe('hostile input', () => {
       'DELETE /api/v1/surveys/:id': { path: () => `/api/v1/surveys/${target.draftId}`, body: async () => (await draft(), {}), field: 'confirm' },
       'POST /api/v1/surveys/:id/publications': { path: () => `/api/v1/surveys/${target.draftId}/publications`, body: async () => (await draft(), { siteIds: [target.siteId] }), field: 'siteIds' },
       'POST /api/v1/responses/:id/exclusion': { path: () => `/api/v1/responses/${target.responseId}/exclusion`, body: async () => ({ excluded: true, reason: '重复提交' }), field: 'reason' },
+      'POST /api/v1/responses/:id/review': { path: () => `/api/v1/responses/${target.responseId}/review`, body: async () => ({ action: 'exclude', reason: '重复提交' }), field: 'reason' },
+      'POST /api/v1/surveys/:id/responses/review': {
+        path: () => `/api/v1/surveys/${target.surveyId}/responses/review`,
+        body: async () => ({ ids: [target.responseId], action: 'exclude', reason: '重复提交' }),
+        field: 'ids',
+      },
       'POST /api/v1/evaluations': { path: () => '/api/v1/evaluations', body: async () => ({ name: '新评价' }), field: 'name' },
       'PATCH /api/v1/evaluations/:id': { path: () => `/api/v1/evaluations/${target.evaluationId}`, body: async () => ({ updatedAt: await stamp(), project: { name: '改名' } }), field: 'project' },
       'PUT /api/v1/evaluations/:id/indicators': {
@@ -558,6 +564,11 @@ describe('hostile input', () => {
         ['POST /api/v1/surveys/:id/publications', 'siteIds', ['id', [], [1], [{}], null, ['no-such-site'], ['x'.repeat(65)]]],
         ['POST /api/v1/responses/:id/exclusion', 'excluded', BOOL],
         ['POST /api/v1/responses/:id/exclusion', 'reason', [...STR(500), '', '   ']],
+        ['POST /api/v1/responses/:id/review', 'action', ENUM],
+        ['POST /api/v1/responses/:id/review', 'reason', [...STR(500), '', '   ']],
+        ['POST /api/v1/surveys/:id/responses/review', 'ids', ['id', [], [1], [{}], null, ['x'.repeat(65)], Array.from({ length: 501 }, (_, i) => `r${i}`)]],
+        ['POST /api/v1/surveys/:id/responses/review', 'action', ENUM],
+        ['POST /api/v1/surveys/:id/responses/review', 'reason', [...STR(500), '', '   ']],
         ['POST /api/v1/sites/import', 'csv', [123, null, ['a'], {}, '']],
         ['POST /api/v1/evaluations', 'name', [...STR(100), '']],
         ['POST /api/v1/evaluations', 'template', ENUM],
@@ -854,14 +865,20 @@ describe('hostile input', () => {
       expect(await snapshot(t)).toBe(before);
     });
 
-    it('turns an over-long exclusion reason into an error message on the page it came from, changing nothing', async () => {
+    it('turns an over-long review reason into an error message on the response page, changing nothing', async () => {
       const before = await snapshot(t);
-      const back = `/admin/stats/${fx.surveyId}/quality?show=all`;
-      const res = await admin.post(`/admin/responses/${fx.responseId}/exclusion`).type('form').send({ _csrf: csrf, excluded: 'true', reason: 'x'.repeat(10_001), back });
-      expect(res.status).toBe(303);
-      expect(res.headers.location).toBe(back);
-      const page = await admin.get(back).expect(200);
-      expect(page.text).toMatch(/role="alert">[^<]*原因/);
+      const res = await admin.post(`/admin/responses/${fx.responseId}/review`).type('form').send({ _csrf: csrf, action: 'exclude', reason: 'x'.repeat(10_001) });
+      expectHtmlRefusal(res, [400], 'over-long review reason');
+      expect(res.text).toMatch(/id="review-reason-error">[^<]*500/);
+      expect(await snapshot(t)).toBe(before);
+    });
+
+    it('turns an over-long bulk reason into an error message on the data-quality page, keeping the ticked rows, changing nothing', async () => {
+      const before = await snapshot(t);
+      const res = await admin.post(`/admin/stats/${fx.surveyId}/quality/review?show=all`).type('form').send(formBody({ _csrf: csrf, ids: fx.responseId, action: 'exclude', reason: 'x'.repeat(10_001) }));
+      expectHtmlRefusal(res, [400], 'over-long bulk reason');
+      expect(res.text).toMatch(/id="bulk-reason-error">[^<]*500/);
+      expect(res.text).toContain(`value="${fx.responseId}" checked`);
       expect(await snapshot(t)).toBe(before);
     });
 

@@ -57,7 +57,7 @@ export async function snapshot(t: TestApp): Promise<string> {
   const responses: Record<string, unknown> = {};
   for (const s of surveys) {
     const rows = await t.store.responses.list({ surveyId: s.id }, { limit: 100_000 });
-    responses[s.id] = rows.map((r) => [r.id, r.excluded, r.excludedReason]);
+    responses[s.id] = rows.map((r) => [r.id, r.review, r.reviewReason]);
     responses[`${s.id}:versions`] = (await t.store.surveys.listVersions(s.id)).length;
     responses[`${s.id}:publications`] = (await t.store.publications.listBySurvey(s.id)).map((p) => [p.id, p.active]);
   }

@@ -229,23 +229,28 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       const rs = [
         responseFixture(pubA, { day: '2026-11-01', segment: 'a', answers: { c: '服务很好' } }),
         responseFixture(pubB, { day: '2026-11-02', segment: 'b', channel: 'assisted', flags: ['speeder'], answers: { c: '态度 100%_好' } }),
-        responseFixture(pubA, { day: '2026-11-03', segment: 'b', excluded: true, excludedReason: 'x', answers: { c: '一般' } }),
+        responseFixture(pubA, { day: '2026-11-03', segment: 'b', review: 'excluded', reviewReason: 'x', answers: { c: '一般' } }),
+        responseFixture(pubB, { day: '2026-11-04', segment: 'a', flags: ['burst'], review: 'kept', reviewReason: 'y', answers: { c: '还行' } }),
       ];
       for (const r of rs) await submit(r);
       const ids = (list: SurveyResponse[]) => list.map((r) => r.id);
-      expect(await store.responses.count({ surveyId: survey.id })).toBe(3);
+      expect(await store.responses.count({ surveyId: survey.id })).toBe(4);
       expect(await store.responses.count({ surveyId: survey.id, siteIds: [siteA.id] })).toBe(2);
       expect(await store.responses.count({ surveyId: survey.id, siteIds: [] })).toBe(0);
       expect(await store.responses.count({ surveyId: survey.id, dayFrom: '2026-11-02', dayTo: '2026-11-02' })).toBe(1);
       expect(await store.responses.count({ surveyId: survey.id, channels: ['assisted'] })).toBe(1);
       expect(await store.responses.count({ surveyId: survey.id, segments: ['b'] })).toBe(2);
-      expect(await store.responses.count({ surveyId: survey.id, flagged: true })).toBe(1);
-      expect(await store.responses.count({ surveyId: survey.id, excluded: true })).toBe(1);
+      expect(await store.responses.count({ surveyId: survey.id, flagged: true })).toBe(2);
+      expect(ids(await store.responses.list({ surveyId: survey.id, review: 'excluded' }, { limit: 10 }))).toEqual([rs[2]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id, review: 'kept' }, { limit: 10 }))).toEqual([rs[3]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id, review: 'auto' }, { limit: 10 }))).toEqual([rs[0]!.id, rs[1]!.id]);
+      // The data-quality page's "to review" list: flagged, and nobody has decided yet.
+      expect(ids(await store.responses.list({ surveyId: survey.id, flagged: true, review: 'auto' }, { limit: 10 }))).toEqual([rs[1]!.id]);
       expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '很好', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[0]!.id]);
       expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '100%_', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[1]!.id]);
       expect(await store.responses.count({ surveyId: survey.id, textContains: '%', textQuestionIds: ['c'] })).toBe(1);
       expect(ids(await store.responses.list({ surveyId: survey.id }, { limit: 2, offset: 1 }))).toEqual([rs[1]!.id, rs[2]!.id]);
-      expect(ids(await store.responses.list({ surveyId: survey.id }, { limit: 1, newestFirst: true }))).toEqual([rs[2]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id }, { limit: 1, newestFirst: true }))).toEqual([rs[3]!.id]);
       const streamed: SurveyResponse[] = [];
       for await (const r of store.responses.stream({ surveyId: survey.id })) streamed.push(r);
       expect(streamed).toEqual(rs);
@@ -271,17 +276,27 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.responses.countSince(pubA.id, '2026-11-01T02:00:01.000Z')).toBe(0);
     });
 
-    it('moves tallies when a response is excluded and back when re-included', async () => {
+    it('moves tallies when a response is excluded, kept or restored, only from the review it was computed from', async () => {
       const { survey, pubA } = await seedSurvey();
-      const r = responseFixture(pubA);
+      const r = responseFixture(pubA, { flags: ['speeder'] });
       await submit(r);
-      const excluded = { ...r, excluded: true, excludedReason: '重复', excludedBy: 'u1', excludedAt: '2026-11-05T00:00:00.000Z' };
-      const after = await store.responses.setExclusion(r.id, { excluded: true, reason: '重复', by: 'u1', at: excluded.excludedAt }, moveDeltas(r, excluded, survey.questions));
+      const excluded: SurveyResponse = { ...r, review: 'excluded', reviewReason: '重复', reviewedBy: 'u1', reviewedAt: '2026-11-05T00:00:00.000Z' };
+      const after = await store.responses.setReview(r.id, { from: null, to: 'excluded', reason: '重复', by: 'u1', at: excluded.reviewedAt }, moveDeltas(r, excluded, survey.questions));
       expect(after).toEqual(excluded);
+      expect(await store.responses.get(r.id)).toEqual(excluded);
       expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(excluded, survey.questions)).same).toBe(true);
-      // Excluding twice changes nothing.
-      expect(await store.responses.setExclusion(r.id, { excluded: true, reason: 'y', by: 'u1', at: null }, moveDeltas(r, excluded, survey.questions))).toBeNull();
-      await store.responses.setExclusion(r.id, { excluded: false, reason: null, by: null, at: null }, moveDeltas(excluded, r, survey.questions));
+      // A change computed from a review that is no longer stored changes nothing.
+      expect(await store.responses.setReview(r.id, { from: null, to: 'excluded', reason: 'y', by: 'u1', at: null }, moveDeltas(r, excluded, survey.questions))).toBeNull();
+      expect(await store.responses.setReview(r.id, { from: 'kept', to: null, reason: null, by: null, at: null }, moveDeltas(r, excluded, survey.questions))).toBeNull();
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(excluded, survey.questions)).same).toBe(true);
+
+      const kept: SurveyResponse = { ...r, review: 'kept', reviewReason: '核实为本人作答', reviewedBy: 'u2', reviewedAt: '2026-11-06T00:00:00.000Z' };
+      expect(await store.responses.setReview(r.id, { from: 'excluded', to: 'kept', reason: kept.reviewReason, by: 'u2', at: kept.reviewedAt }, moveDeltas(excluded, kept, survey.questions))).toEqual(kept);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(kept, survey.questions)).same).toBe(true);
+      expect((await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: ['state'], questionIds: ['_n'] })).map((row) => [row.state, row.count])).toEqual([['kept', 1]]);
+
+      expect(await store.responses.setReview(r.id, { from: 'kept', to: null, reason: null, by: null, at: null }, moveDeltas(kept, r, survey.questions))).toEqual(r);
+      expect(await store.responses.get(r.id)).toEqual(r);
       expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(r, survey.questions)).same).toBe(true);
     });
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
 import { MIGRATIONS } from '../../server/store/sqlite/migrations';
-import Database from 'better-sqlite3';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
 import { storeContract } from './contract';
 
@@ -63,6 +63,29 @@ describe('SQLite store', () => {
     await store.responses.insert(paper, []);
     expect((await store.responses.get(paper.id))!.paperDate).toBe('2026-11-20');
     await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migration 4 turns an excluded response into review "excluded", keeping reason, who and when', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
+    const db = new Database(path.join(dir, 'old.db'));
+    db.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
+    db.pragma('user_version = 1');
+    db.exec(`INSERT INTO sites (id, code, name, kind, created_at, updated_at) VALUES ('s', 'S', '站', 'township', 'x', 'x');
+      INSERT INTO surveys (id, title, status, version, questions, settings, locale, time_zone, created_at, updated_at) VALUES ('v', 't', 'open', 1, '[]', '{}', 'zh-CN', 'Asia/Shanghai', 'x', 'x');
+      INSERT INTO publications (id, survey_id, site_id, code, created_at) VALUES ('p', 'v', 's', 'c', 'x');`);
+    const insert = db.prepare(`INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms, answers, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token)
+      VALUES (?, 'v', 1, 's', 'p', 'qr', 'a', 'b', '2026-11-01', 1000, '{}', ?, ?, ?, ?, 'd', 'i', ?)`);
+    insert.run('r1', 1, '重复', 'u1', '2026-11-05T00:00:00.000Z', 't1');
+    insert.run('r2', 0, null, null, null, 't2');
+    db.close();
+    const migrated = openDatabase(path.join(dir, 'old.db'));
+    expect(migrated.prepare('SELECT id, review, review_reason, reviewed_by, reviewed_at FROM responses ORDER BY id').all()).toEqual([
+      { id: 'r1', review: 'excluded', review_reason: '重复', reviewed_by: 'u1', reviewed_at: '2026-11-05T00:00:00.000Z' },
+      { id: 'r2', review: null, review_reason: null, reviewed_by: null, reviewed_at: null },
+    ]);
+    expect(() => migrated.prepare("UPDATE responses SET review = 'maybe' WHERE id = 'r2'").run()).toThrow(/CHECK/);
+    migrated.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

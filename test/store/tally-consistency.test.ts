@@ -1,11 +1,13 @@
 /**
- * Property: whatever sequence of submissions, retries and exclusions happens, the stored tallies
- * equal a recomputation from the stored responses (what rebuild-tallies would write).
+ * Property: whatever sequence of submissions, retries and reviews (exclude, keep, restore; one by
+ * one or in bulk) happens, the stored tallies equal a recomputation from the stored responses
+ * (what rebuild-tallies would write), and the valid count the review reports is the dashboard's.
  */
 import fc from 'fast-check';
 import { tallyDeltas } from '../../server/domain/tally';
 import { SYSTEM_ACTOR } from '../../server/services/context';
-import { setExclusion } from '../../server/services/review';
+import { ConflictError } from '../../server/errors';
+import { reviewMany, reviewResponse, validCount } from '../../server/services/review';
 import { rebuildTallies, verifyTallies } from '../../server/services/tallies';
 import type { SurveyResponse } from '../../models/response';
 import { makeTestApp } from '../helpers/app';
@@ -35,11 +37,12 @@ const op = fc.oneof(
     answers,
     retry: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant('toggle' as const), which: fc.nat() }),
+  fc.record({ kind: fc.constant('review' as const), which: fc.nat(), action: fc.constantFrom('exclude', 'keep', 'restore') }),
+  fc.record({ kind: fc.constant('bulk' as const), which: fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), action: fc.constantFrom('exclude', 'keep', 'restore') }),
 );
 
 describe('tallies stay equal to a recomputation from responses', () => {
-  it('holds for random submissions, retries and exclusions', async () => {
+  it('holds for random submissions, retries and reviews', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         const t = await makeTestApp();
@@ -63,10 +66,22 @@ describe('tallies stay equal to a recomputation from responses', () => {
               const first = await t.store.responses.insert(r, tallyDeltas(r, survey.questions));
               if (first.inserted) stored.push(r);
               if (o.retry) expect((await t.store.responses.insert({ ...r }, tallyDeltas(r, survey.questions))).inserted).toBe(false);
-            } else if (stored.length) {
+            } else if (o.kind === 'review' && stored.length) {
               const target = stored[o.which % stored.length]!;
-              const current = (await t.store.responses.get(target.id))!;
-              await setExclusion(t.deps, SYSTEM_ACTOR, target.id, { excluded: !current.excluded, reason: 'property test' });
+              const validBefore = await validCount(t.deps, SYSTEM_ACTOR, survey);
+              try {
+                const outcome = await reviewResponse(t.deps, SYSTEM_ACTOR, target.id, { action: o.action, reason: 'property test' });
+                expect(outcome.valid).toEqual({ before: validBefore, after: await validCount(t.deps, SYSTEM_ACTOR, survey) });
+              } catch (err) {
+                // Already in that state, or nothing to keep: refused, and nothing moved.
+                expect(err).toBeInstanceOf(ConflictError);
+              }
+            } else if (o.kind === 'bulk' && stored.length) {
+              const ids = o.which.map((i) => stored[i % stored.length]!.id);
+              const validBefore = await validCount(t.deps, SYSTEM_ACTOR, survey);
+              const outcome = await reviewMany(t.deps, SYSTEM_ACTOR, survey.id, { ids, action: o.action, reason: 'property test' });
+              expect(outcome.changed.length + outcome.skipped.length).toBe(new Set(ids).size);
+              expect(outcome.valid).toEqual({ before: validBefore, after: await validCount(t.deps, SYSTEM_ACTOR, survey) });
             }
           }
           expect(await verifyTallies(t.deps, survey.id)).toEqual({ same: true });

@@ -10,7 +10,7 @@ import { update } from 'mingo/updater';
 import type { SurveyResponse } from '../../models/response';
 import type { TallyQuery, TallyRow } from '../../models/tally';
 import { sameTallies, tallyDeltas } from '../../server/domain/tally';
-import { responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from '../../server/store/mongo/pipelines';
+import { LEGACY_EXCLUSION_FILTER, legacyExclusionStages, responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from '../../server/store/mongo/pipelines';
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { ResponseFilter, Store } from '../../server/store/store';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
@@ -52,7 +52,7 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
         segment: segs[i % 3]!,
         channel: channels[i % 3 === 0 ? 0 : i % 7 === 0 ? 2 : 1],
         flags: flagSets[i % 4]!,
-        excluded: i % 11 === 0,
+        review: i % 11 === 0 ? 'excluded' : i % 4 === 2 && i % 3 === 0 ? 'kept' : null,
         answers: {
           q1: levels[i % 6]!,
           q2: levels[(i * 7) % 6]!,
@@ -118,7 +118,9 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ['channels and segments', { channels: ['link', 'assisted'], segments: ['b'] }],
     ['flagged', { flagged: true }],
     ['not flagged', { flagged: false }],
-    ['excluded', { excluded: true }],
+    ['excluded', { review: 'excluded' }],
+    ['kept', { review: 'kept' }],
+    ['flagged and left to the rules (to review)', { flagged: true, review: 'auto' }],
     ['comment search', { textContains: '服务', textQuestionIds: ['c'] }],
     ['any comment', { textContains: '', textQuestionIds: ['c'] }],
     ['comment search with regex characters', { textContains: '意见 4 (', textQuestionIds: ['c'] }],
@@ -133,5 +135,23 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
       .map((d) => (d as Doc)._id as string)
       .sort();
     expect(mingoIds).toEqual([...ids].sort());
+  });
+
+  it('moves documents written before reviews (excluded: true/false) to the review fields, and leaves new ones alone', () => {
+    const at = new Date('2026-11-05T00:00:00.000Z');
+    const docs: Doc[] = [
+      { _id: 'old-excluded', excluded: true, excludedReason: '重复', excludedBy: 'u1', excludedAt: at },
+      { _id: 'old-counted', excluded: false, excludedReason: null, excludedBy: null, excludedAt: null },
+      { _id: 'new-kept', review: 'kept', reviewReason: '核实', reviewedBy: 'u2', reviewedAt: at },
+    ];
+    const legacy = find(docs, LEGACY_EXCLUSION_FILTER).all() as Doc[];
+    expect(legacy.map((d) => d._id)).toEqual(['old-excluded', 'old-counted']);
+    const migrated = aggregate(legacy, legacyExclusionStages as never[]) as Doc[];
+    expect(migrated).toEqual([
+      { _id: 'old-excluded', review: 'excluded', reviewReason: '重复', reviewedBy: 'u1', reviewedAt: at },
+      { _id: 'old-counted', review: null, reviewReason: null, reviewedBy: null, reviewedAt: null },
+    ]);
+    // Run again (another instance starting): nothing matches any more.
+    expect(find(migrated, LEGACY_EXCLUSION_FILTER).all()).toEqual([]);
   });
 });

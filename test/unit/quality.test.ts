@@ -1,6 +1,7 @@
-import type { AnswerValue } from '../../models/response';
+import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
-import { isValidState, qualityFlags, STRAIGHTLINE_MIN_ITEMS, type QualityInput } from '../../server/domain/quality';
+import { applyReviewAction, countingStatus, isValidState, qualityFlags, STRAIGHTLINE_MIN_ITEMS, type QualityInput } from '../../server/domain/quality';
+import { tallyState } from '../../server/domain/tally';
 import { question } from '../helpers/fixtures';
 
 /** Five satisfaction items, one Likert item that does not count, and a choice. */
@@ -123,6 +124,10 @@ describe('isValidState', () => {
     expect(isValidState('excluded', [])).toBe(false);
   });
 
+  it('always counts a response a person kept', () => {
+    expect(isValidState('kept', ['speeder', 'straightline', 'burst', 'multisite'])).toBe(true);
+  });
+
   it('counts a flagged response as valid unless one of its flags is an enabled rule', () => {
     expect(isValidState('speeder', [])).toBe(true);
     expect(isValidState('speeder', ['speeder'])).toBe(false);
@@ -134,5 +139,74 @@ describe('isValidState', () => {
   it('matches whole flags, not parts of them', () => {
     expect(isValidState('speeder', ['speed'])).toBe(true);
     expect(isValidState('multisite', ['site'])).toBe(true);
+  });
+});
+
+describe('countingStatus', () => {
+  const RULES = ['speeder', 'straightline', 'burst', 'multisite'] as const;
+  const decision = { reviewReason: '核实', reviewedBy: 'u1', reviewedAt: '2026-11-05T00:00:00.000Z' };
+  const none = { reviewReason: null, reviewedBy: null, reviewedAt: null };
+  const r = (flags: string[], review: SurveyResponse['review'] = null) => ({ flags, review, ...(review ? decision : none) });
+
+  it('says counted for an unflagged response left to the rules', () => {
+    expect(countingStatus(r([]), ['speeder'])).toEqual({ kind: 'counted', counts: true, invalidating: [], tolerated: [], decision: null });
+  });
+
+  it('says not counted because of the flags whose rule is on, naming them', () => {
+    expect(countingStatus(r(['straightline', 'speeder']), ['speeder'])).toEqual({ kind: 'notCounted', counts: false, invalidating: ['speeder'], tolerated: ['straightline'], decision: null });
+  });
+
+  it('says counted although flagged when every one of its rules is off', () => {
+    expect(countingStatus(r(['speeder']), [])).toEqual({ kind: 'countedFlagged', counts: true, invalidating: [], tolerated: ['speeder'], decision: null });
+  });
+
+  it('says excluded by a person, with reason, who and when, whatever the flags and rules', () => {
+    for (const flags of [[], ['speeder']]) {
+      expect(countingStatus(r(flags, 'excluded'), ['speeder'])).toMatchObject({ kind: 'excluded', counts: false, decision: { reason: '核实', by: 'u1', at: '2026-11-05T00:00:00.000Z' } });
+    }
+  });
+
+  it('says kept by a person despite flags, and counts it even when its rule is on', () => {
+    expect(countingStatus(r(['speeder'], 'kept'), ['speeder'])).toEqual({ kind: 'kept', counts: true, invalidating: ['speeder'], tolerated: [], decision: { reason: '核实', by: 'u1', at: '2026-11-05T00:00:00.000Z' } });
+  });
+
+  it('agrees with isValidState over the tally state for every combination of flags, rules and review', () => {
+    const subsets = <T,>(xs: readonly T[]): T[][] => xs.reduce<T[][]>((acc, x) => acc.concat(acc.map((s) => [...s, x])), [[]]);
+    let cases = 0;
+    for (const flags of subsets(RULES)) {
+      for (const rules of subsets(RULES)) {
+        for (const review of [null, 'excluded', 'kept'] as const) {
+          const response = r(flags, review);
+          const status = countingStatus(response, rules);
+          expect(status.counts).toBe(isValidState(tallyState(response), rules));
+          expect([...status.invalidating, ...status.tolerated].sort()).toEqual([...flags].sort());
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(16 * 16 * 3);
+  });
+});
+
+describe('applyReviewAction', () => {
+  const r = (flags: string[], review: SurveyResponse['review']) => ({ flags, review });
+
+  it('excludes anything not yet excluded', () => {
+    expect(applyReviewAction(r([], null), 'exclude')).toEqual({ to: 'excluded' });
+    expect(applyReviewAction(r(['speeder'], 'kept'), 'exclude')).toEqual({ to: 'excluded' });
+    expect(applyReviewAction(r([], 'excluded'), 'exclude')).toEqual({ skip: 'alreadyExcluded' });
+  });
+
+  it('keeps only a flagged response, from automatic or excluded', () => {
+    expect(applyReviewAction(r(['speeder'], null), 'keep')).toEqual({ to: 'kept' });
+    expect(applyReviewAction(r(['speeder'], 'excluded'), 'keep')).toEqual({ to: 'kept' });
+    expect(applyReviewAction(r(['speeder'], 'kept'), 'keep')).toEqual({ skip: 'alreadyKept' });
+    expect(applyReviewAction(r([], null), 'keep')).toEqual({ skip: 'nothingToKeep' });
+  });
+
+  it('restores the automatic rules from a person\'s decision only', () => {
+    expect(applyReviewAction(r([], 'excluded'), 'restore')).toEqual({ to: null });
+    expect(applyReviewAction(r(['speeder'], 'kept'), 'restore')).toEqual({ to: null });
+    expect(applyReviewAction(r(['speeder'], null), 'restore')).toEqual({ skip: 'alreadyAuto' });
   });
 });

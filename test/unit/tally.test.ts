@@ -68,10 +68,11 @@ describe('responseCells', () => {
 });
 
 describe('tallyState and tallyKeys', () => {
-  it('is empty for a clean response, the sorted flags otherwise, and "excluded" above all', () => {
-    expect(tallyState({ excluded: false, flags: [] })).toBe('');
-    expect(tallyState({ excluded: false, flags: ['straightline', 'burst', 'speeder'] })).toBe('burst,speeder,straightline');
-    expect(tallyState({ excluded: true, flags: ['speeder'] })).toBe('excluded');
+  it('is empty for a clean response, the sorted flags otherwise, and a person\'s review ("excluded", "kept") above all', () => {
+    expect(tallyState({ review: null, flags: [] })).toBe('');
+    expect(tallyState({ review: null, flags: ['straightline', 'burst', 'speeder'] })).toBe('burst,speeder,straightline');
+    expect(tallyState({ review: 'excluded', flags: ['speeder'] })).toBe('excluded');
+    expect(tallyState({ review: 'kept', flags: ['speeder', 'burst'] })).toBe('kept');
   });
 
   it('puts a response in its fine group, the all-days station rollup and the all-stations trend', () => {
@@ -98,7 +99,7 @@ describe('tallyDeltas', () => {
   });
 
   it('removes with sign -1: negative counts and sums, and 0 rather than -0', () => {
-    const r = response({ answers: { q1: '4', n: 2 }, durationMs: 30_000, excluded: true });
+    const r = response({ answers: { q1: '4', n: 2 }, durationMs: 30_000, review: 'excluded' });
     const [day, all] = tallyDeltas(r, questions, -1);
     const cells = { '_n~': cell(-1, -30_000, 0), 'q1~4': cell(-1, 0, 0), 'n~': cell(-1, -2, -4) };
     expect(day!.cells).toEqual(cells);
@@ -117,7 +118,7 @@ describe('tallyDeltas', () => {
 describe('moveDeltas', () => {
   it('takes a response out of its old state and puts it in the new one, on its day and in *', () => {
     const before = response({ answers: { q1: '3' }, durationMs: 1000, flags: ['speeder'] });
-    const after = { ...before, excluded: true, excludedReason: '重复', excludedBy: 'u1', excludedAt: '2026-11-02T00:00:00.000Z' };
+    const after = { ...before, review: 'excluded' as const, reviewReason: '重复', reviewedBy: 'u1', reviewedAt: '2026-11-02T00:00:00.000Z' };
     const merged = mergeDeltas(moveDeltas(before, after, questions));
     expect(merged.map((d) => [d.key.day, d.key.siteId, d.key.state, d.cells])).toEqual([
       ['*', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
@@ -230,7 +231,7 @@ const responseArb: fc.Arbitrary<SurveyResponse> = fc
     day: fc.constantFrom('2026-11-01', '2026-11-02', '2026-11-03'),
     channel: fc.constantFrom<SurveyResponse['channel']>('qr', 'link', 'assisted'),
     flags: fc.subarray(['speeder', 'straightline', 'burst', 'multisite']),
-    excluded: fc.boolean(),
+    review: fc.constantFrom<SurveyResponse['review']>(null, 'excluded', 'kept'),
     durationMs: fc.integer({ min: 0, max: 3_600_000 }),
   })
   .map((o) => response({ ...o, segment: typeof o.answers.seg === 'string' ? o.answers.seg : '' }));
@@ -271,8 +272,8 @@ describe('tally properties', () => {
 
   it('moving a response to another state equals tallying it in that state from the start', () => {
     fc.assert(
-      fc.property(responseArb, fc.array(responseArb, { maxLength: 10 }), fc.boolean(), (r, others, excluded) => {
-        const after = { ...r, excluded };
+      fc.property(responseArb, fc.array(responseArb, { maxLength: 10 }), fc.constantFrom<SurveyResponse['review']>(null, 'excluded', 'kept'), (r, others, review) => {
+        const after = { ...r, review };
         const moved = [...others, r].flatMap((o) => tallyDeltas(o, questions)).concat(moveDeltas(r, after, questions));
         const fresh = [...others, after].flatMap((o) => tallyDeltas(o, questions));
         expect(sameTallies(moved, fresh)).toEqual({ same: true });

@@ -1,36 +1,36 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
 import { localDateTime } from '../../domain/time';
-import { AppError, NotFoundError } from '../../errors';
+import { AppError, ConflictError } from '../../errors';
+import type { MessageKey } from '../../i18n';
 import type { Deps } from '../../services/context';
-import { canManage, restrictSites } from '../../services/permissions';
-import { crossTab, listComments, responseFilter } from '../../services/responses-view';
-import { setExclusion } from '../../services/review';
+import { canManage } from '../../services/permissions';
+import { findVisibleResponse, responseDetail } from '../../services/response-detail';
+import { crossTab, filterChoices, listComments, listForReview, listSurveysForStats, REVIEW_TABS, reviewTab } from '../../services/responses-view';
+import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../services/review';
+import { bulkOutcomeText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
 import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
-import { getSurvey } from '../../services/surveys';
 import { stationChart, trendChart, dimensionChart, likertChart, optionChart } from './stats-charts';
 
 const CHART_SCRIPTS = ['/static/vendor/chart.js/chart.umd.min.js', '/static/js/charts.js'];
 const pageSchema = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+const PAGE_SIZE = 50;
 
 /** Evaluator dashboards: overview, questions, comments, data quality. Filters live in the URL. */
 export function statsRouter(deps: Deps): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.page('admin/stats/index', { title: req.t('nav.stats'), surveys: await deps.store.surveys.list() });
+    res.page('admin/stats/index', { title: req.t('nav.stats'), surveys: await listSurveysForStats(deps) });
   });
 
   /** Loads the survey, the filters and what the filter form needs to show. */
   async function context(req: Request) {
-    const survey = await getSurvey(deps, String(req.params.id));
+    const { survey, sites, segmentOptions } = await filterChoices(deps, req.actor, String(req.params.id));
     const filters = parseFilters(req.query);
-    const pubs = await deps.store.publications.listBySurvey(survey.id);
-    const visible = restrictSites(req.actor, undefined);
-    const sites = (await deps.store.sites.list({ ids: pubs.map((p) => p.siteId) })).filter((s) => !visible || visible.includes(s.id));
-    const segmentQ = survey.questions.find((q) => q.id === survey.segmentQuestionId);
     const query = filtersQuery(filters);
-    return { survey, filters, sites, segmentOptions: segmentQ?.options ?? [], query, qs: query ? `?${query}` : '' };
+    return { survey, filters, sites, segmentOptions, query, qs: query ? `?${query}` : '' };
   }
 
   function renderWithFilters(req: Request, res: Response, view: string, ctx: Awaited<ReturnType<typeof context>>, locals: Record<string, unknown>) {
@@ -79,58 +79,135 @@ export function statsRouter(deps: Deps): Router {
     const page = pageSchema.parse(req.query.page);
     const result = await listComments(deps, req.actor, ctx.survey.id, ctx.filters, { search, page, pageSize: 50 });
     const base = `/admin/stats/${ctx.survey.id}/comments?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(ctx.query)), ...(search ? { q: search } : {}) }).toString()}&`;
-    renderWithFilters(req, res, 'admin/stats/comments', ctx, { title: `${req.t('stats.comments')} · ${ctx.survey.title}`, ...result, search, page, base });
+    const statusOf = (row: (typeof result.rows)[number]) => statusText(req.t, row.status, result.names, ctx.survey.timeZone);
+    renderWithFilters(req, res, 'admin/stats/comments', ctx, { title: `${req.t('stats.comments')} · ${ctx.survey.title}`, ...result, search, page, base, statusOf });
   });
 
-  router.get('/:id/quality', async (req, res) => {
+  /** The data-quality page; `extra` carries the bulk form's errors and input when it is shown again. */
+  async function showQuality(req: Request, res: Response, extra: { bulk?: BulkForm; findError?: string; find?: string } = {}, status = 200) {
     const ctx = await context(req);
-    const show = req.query.show === 'excluded' ? 'excluded' : req.query.show === 'all' ? 'all' : 'flagged';
+    const tab = reviewTab(req.query.show);
     const page = pageSchema.parse(req.query.page);
-    const filter = { ...responseFilter(req.actor, ctx.survey.id, ctx.filters), ...(show === 'flagged' ? { flagged: true, excluded: false } : show === 'excluded' ? { excluded: true } : {}) };
-    const [total, responses, stats] = await Promise.all([
-      deps.store.responses.count(filter),
-      deps.store.responses.list(filter, { limit: 50, offset: (page - 1) * 50, newestFirst: true }),
-      computeDashboard(deps, req.actor, ctx.survey.id, { ...ctx.filters, mode: 'valid' }),
-    ]);
-    const sites = new Map(ctx.sites.map((s) => [s.id, s]));
-    const base = `/admin/stats/${ctx.survey.id}/quality?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(ctx.query)), show }).toString()}&`;
+    const result = await listForReview(deps, req.actor, ctx.survey.id, ctx.filters, { tab, page, pageSize: PAGE_SIZE });
+    const listQuery = new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(ctx.query)), show: tab });
+    const sitesById = new Map(ctx.sites.map((s) => [s.id, s]));
+    const tz = ctx.survey.timeZone;
+    res.status(status);
     renderWithFilters(req, res, 'admin/stats/quality', ctx, {
       title: `${req.t('stats.quality')} · ${ctx.survey.title}`,
-      responses,
-      total,
+      rows: result.rows.map(({ response, status: st }) => ({ response, status: st, statusText: statusText(req.t, st, result.names, tz) })),
+      total: result.total,
       page,
-      pages: Math.max(1, Math.ceil(total / 50)),
-      show,
-      sitesById: sites,
-      quality: stats.quality,
-      base,
-      back: req.originalUrl,
-      localTime: (iso: string) => localDateTime(iso, ctx.survey.timeZone),
+      pages: result.pages,
+      show: tab,
+      tabs: REVIEW_TABS,
+      sitesById,
+      quality: result.quality,
+      base: `/admin/stats/${ctx.survey.id}/quality?${listQuery.toString()}&`,
+      bulkAction: `/admin/stats/${ctx.survey.id}/quality/review?${new URLSearchParams({ ...Object.fromEntries(listQuery), ...(page > 1 ? { page: String(page) } : {}) }).toString()}`,
+      actions: REVIEW_ACTIONS,
+      maxBulk: MAX_BULK_IDS,
+      bulk: extra.bulk ?? { ids: [], action: '', reason: '', errors: {} },
+      find: extra.find ?? '',
+      findError: extra.findError ?? null,
+      localTime: (iso: string) => localDateTime(iso, tz),
+      zone: tz,
+      flagNames: (flags: string[]) => flagNames(req.t, flags),
     });
+  }
+
+  router.get('/:id/quality', async (req, res) => {
+    const find = typeof req.query.rid === 'string' ? req.query.rid.trim() : '';
+    if (find) {
+      const id = await findVisibleResponse(deps, req.actor, find);
+      if (id) return res.redirect(303, `/admin/responses/${encodeURIComponent(id)}`);
+      return showQuality(req, res, { find, findError: req.t('review.notFoundId', { id: find.slice(0, 64) }) }, 404);
+    }
+    await showQuality(req, res);
+  });
+
+  /** Bulk exclude / keep / restore of the checked rows, with one reason; back to the same list. */
+  router.post('/:id/quality/review', async (req, res) => {
+    const input = bulkInput((req.body ?? {}) as Record<string, unknown>);
+    try {
+      const outcome = await reviewMany(deps, req.actor, String(req.params.id), input);
+      const text = bulkOutcomeText(req.t, outcome);
+      req.session.flash = [{ kind: 'ok', text: text.done }, ...(text.skipped ? [{ kind: 'error' as const, text: text.skipped }] : [])];
+    } catch (err) {
+      if (err instanceof AppError && err.status === 400 && err.fields) {
+        const ids = (Array.isArray(input.ids) ? input.ids : []).filter((x): x is string => typeof x === 'string');
+        const bulk = { ids, action: typeof input.action === 'string' ? input.action : '', reason: String(input.reason), errors: errorsOf(req, err) };
+        return showQuality(req, res, { bulk }, 400);
+      }
+      throw err;
+    }
+    const back = new URLSearchParams(req.query as Record<string, string>).toString();
+    res.redirect(303, `/admin/stats/${encodeURIComponent(String(req.params.id))}/quality${back ? `?${back}` : ''}`);
   });
 
   return router;
 }
 
-/** POST /admin/responses/:rid/exclusion: exclude or re-include one response, with a reason. */
+interface BulkForm {
+  ids: string[];
+  action: string;
+  reason: string;
+  errors: Record<string, string>;
+}
+
+/** Field errors in the reader's language. */
+function errorsOf(req: Request, err: AppError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err.fields ?? {})) out[k.split('.')[0]!] ??= req.t(v.key, v.params);
+  return out;
+}
+
+/** /admin/responses/:rid: one response, and its review (exclude / keep / restore) with a reason. */
 export function reviewRouter(deps: Deps): Router {
   const router = Router();
-  router.post('/responses/:rid/exclusion', async (req, res) => {
-    const body = req.body as Record<string, unknown>;
-    const back = typeof body.back === 'string' && body.back.startsWith('/admin/stats/') ? body.back : '/admin/stats';
+
+  async function showResponse(req: Request, res: Response, form: { action: string; reason: string; errors: Record<string, string> } | null = null, status = 200) {
+    const d = await responseDetail(deps, req.actor, String(req.params.rid));
+    const tz = d.survey.timeZone;
+    const at = (iso: string) => zonedTime(iso, tz);
+    const seconds = Math.round(d.response.durationMs / 1000);
+    res.status(status);
+    res.page('admin/responses/show', {
+      title: req.t('response.title', { id: d.response.id }),
+      d,
+      canManage: canManage(req.actor),
+      statusText: statusText(req.t, d.status, d.names, tz),
+      at,
+      duration: req.t('response.durationValue', { m: Math.floor(seconds / 60), s: seconds % 60 }),
+      flagHelp: (flag: string) => req.t(`flagHelp.${flag}` as MessageKey, { seconds: d.survey.minAnswerSeconds, n: d.survey.burstPerMinute }),
+      actions: REVIEW_ACTIONS.filter((a) => !('skip' in applyReviewAction(d.response, a))),
+      form: form ?? { action: '', reason: '', errors: {} },
+    });
+  }
+
+  router.get('/responses/:rid', async (req, res) => {
+    await showResponse(req, res);
+  });
+
+  router.post('/responses/:rid/review', async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const rid = String(req.params.rid);
+    const input = { action: body.action, reason: typeof body.reason === 'string' ? body.reason : '' };
+    const self = `/admin/responses/${encodeURIComponent(rid)}`;
     try {
-      await setExclusion(deps, req.actor, req.params.rid, { excluded: body.excluded === 'true', reason: typeof body.reason === 'string' ? body.reason : '' });
+      const outcome = await reviewResponse(deps, req.actor, rid, input);
+      req.session.flash = [{ kind: 'ok', text: outcomeText(req.t, outcome) }];
     } catch (err) {
-      if (err instanceof AppError && err.status === 400) {
-        const r = await deps.store.responses.get(req.params.rid);
-        if (!r) throw new NotFoundError();
-        req.session.flash = [{ kind: 'error', text: req.t('review.reasonRequired') }];
-        return res.redirect(303, back);
+      if (err instanceof AppError && err.status === 400 && err.fields) {
+        return showResponse(req, res, { action: typeof input.action === 'string' ? input.action : '', reason: input.reason, errors: errorsOf(req, err) }, 400);
+      }
+      if (err instanceof ConflictError) {
+        req.session.flash = [{ kind: 'error', text: req.t(err.messageKey, err.params) }];
+        return res.redirect(303, self);
       }
       throw err;
     }
-    req.session.flash = [{ kind: 'ok', text: req.t(body.excluded === 'true' ? 'review.excluded' : 'review.included') }];
-    res.redirect(303, back);
+    res.redirect(303, self);
   });
   return router;
 }

@@ -123,14 +123,39 @@ export function openApiDocument(publicBaseUrl: string) {
           siteId: { type: 'string' },
           channel: { type: 'string', enum: ['qr', 'link', 'assisted', 'paper'] },
           paperDate: { type: ['string', 'null'], format: 'date', description: 'paper questionnaires: the date written on the paper (also the day)' },
+          startedAt: { type: 'string', format: 'date-time' },
           submittedAt: { type: 'string', format: 'date-time' },
           day: { type: 'string', format: 'date' },
           durationMs: { type: 'integer' },
-          answers: { type: 'object' },
-          flags: { type: 'array', items: { type: 'string' } },
-          excluded: { type: 'boolean' },
-          valid: { type: 'boolean' },
+          answers: { type: 'object', description: 'question id → option id, option ids, number or text' },
+          flags: { type: 'array', items: { type: 'string', enum: ['speeder', 'straightline', 'burst', 'multisite'] } },
+          review: { type: ['string', 'null'], enum: ['excluded', 'kept', null], description: "a person's decision: excluded (never counts), kept (counts whatever its flags), null (the survey's quality rules decide)" },
+          reviewReason: { type: ['string', 'null'] },
+          reviewedBy: { type: ['string', 'null'], description: 'user id' },
+          reviewedAt: { type: ['string', 'null'], format: 'date-time' },
+          enteredBy: { type: ['string', 'null'], description: 'user id of the station worker who entered an assisted response' },
+          status: ref('CountingKind'),
+          valid: { type: 'boolean', description: 'whether it counts (有效)' },
+          excluded: { type: 'boolean', description: "review = 'excluded' (kept for older clients)" },
         }),
+        CountingKind: {
+          type: 'string',
+          enum: ['counted', 'countedFlagged', 'notCounted', 'excluded', 'kept'],
+          description: '计入状态: counted (no flag); countedFlagged (flagged, every rule of its flags off); notCounted (a flag whose rule is on); excluded or kept by a person',
+        },
+        CountingStatus: obj({
+          kind: ref('CountingKind'),
+          counts: { type: 'boolean' },
+          invalidating: { type: 'array', items: { type: 'string' }, description: 'flags whose rule is on' },
+          tolerated: { type: 'array', items: { type: 'string' }, description: 'flags whose rule is off' },
+          decision: { type: ['object', 'null'], properties: { reason: { type: ['string', 'null'] }, by: { type: ['string', 'null'] }, at: { type: ['string', 'null'], format: 'date-time' } } },
+        }),
+        ReviewInput: obj(
+          { action: { type: 'string', enum: ['exclude', 'keep', 'restore'] }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+          ['action', 'reason'],
+        ),
+        ValidChange: obj({ before: { type: 'integer' }, after: { type: 'integer' } }, ['before', 'after']),
+        Reviewed: obj({ response: ref('Response'), before: ref('CountingKind'), after: ref('CountingKind'), valid: ref('ValidChange') }),
         Stats: { type: 'object', description: 'received, valid, satisfaction index and rate with 95% intervals, by station, segment, dimension, question and period' },
         Evaluation: { type: 'object', description: 'project, funding, indicator tree, scores, bindings to survey results, lock' },
         Score: obj({ total: { type: 'number' }, grade: { type: 'string' }, complete: { type: 'boolean' }, dimensions: { type: 'array', items: { type: 'object' } } }),
@@ -213,12 +238,55 @@ export function openApiDocument(publicBaseUrl: string) {
           ok: { content: file(['application/x-ndjson', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']) },
         }),
       },
-      '/responses/{id}': { get: op('responses', 'One response', { params: [idParam()], ok: { schema: obj({ response: ref('Response') }) } }) },
+      '/surveys/{id}/responses/review': {
+        post: op('responses', 'Exclude, keep or restore many responses of the survey with one reason (at most 500; each its own transaction, audited); reports what changed and what was skipped', {
+          params: [idParam()],
+          body: obj({ ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 500 }, action: { type: 'string', enum: ['exclude', 'keep', 'restore'] }, reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['ids', 'action', 'reason']),
+          write: true,
+          ok: {
+            schema: obj({
+              action: { type: 'string' },
+              changed: { type: 'array', items: { type: 'string' } },
+              skipped: {
+                type: 'array',
+                items: obj({ id: { type: 'string' }, why: { type: 'string', enum: ['alreadyExcluded', 'alreadyKept', 'alreadyAuto', 'nothingToKeep', 'changed', 'notFound'] } }),
+              },
+              valid: ref('ValidChange'),
+            }),
+          },
+        }),
+      },
+      '/responses/{id}': {
+        get: op('responses', 'One response with its answers as labels, counting status and review history', {
+          params: [idParam()],
+          ok: {
+            schema: obj({
+              response: ref('Response'),
+              status: ref('CountingStatus'),
+              answers: { type: 'array', items: obj({ questionId: { type: 'string' }, question: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } } }) },
+              history: {
+                type: 'array',
+                items: obj({ at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, action: { type: 'string' }, reason: { type: ['string', 'null'] }, from: { type: ['string', 'null'] }, to: { type: ['string', 'null'] } }),
+              },
+            }),
+          },
+        }),
+      },
+      '/responses/{id}/review': {
+        post: op('responses', 'Exclude (never counts), keep (counts whatever its flags) or restore the automatic rules, with a reason (audited; moves its tallies)', {
+          params: [idParam()],
+          body: ref('ReviewInput'),
+          write: true,
+          ok: { schema: ref('Reviewed') },
+          conflict: true,
+        }),
+      },
       '/responses/{id}/exclusion': {
-        post: op('responses', 'Exclude or re-include a response, with a reason (audited; moves its tallies)', {
+        post: op('responses', 'Older form: excluded true excludes, false re-includes an excluded response (restores the automatic rules)', {
           params: [idParam()],
           body: obj({ excluded: { type: 'boolean' }, reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['excluded', 'reason']),
           write: true,
+          ok: { schema: ref('Reviewed') },
           conflict: true,
         }),
       },

@@ -1,24 +1,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { SurveyResponse } from '../../../models/response';
-import { isValidState } from '../../domain/quality';
-import { tallyState } from '../../domain/tally';
-import { NotFoundError } from '../../errors';
+import type { CountingStatus } from '../../domain/quality';
 import type { Deps } from '../../services/context';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
-import { assertCanSeeSite } from '../../services/permissions';
-import { responseFilter } from '../../services/responses-view';
+import { responseDetail } from '../../services/response-detail';
+import { listResponses } from '../../services/responses-view';
+import { reviewMany, reviewResponse, setExclusion, type ReviewOutcome } from '../../services/review';
 import { parseFilters } from '../../services/statistics';
 import { exportStatistics } from '../../services/stats-tables';
 import { getSurvey } from '../../services/surveys';
 import { parseInput } from '../../services/validate';
 
-
-/** A response as the API shows it: no device or IP hashes, no submission token. */
-export function publicResponse(r: SurveyResponse, valid: boolean) {
+/**
+ * A response as the API shows it: no device or IP hashes, no submission token; `status` is its
+ * counting status (counted, countedFlagged, notCounted, excluded, kept), `valid` whether it counts,
+ * `excluded` whether a person excluded it.
+ */
+export function publicResponse(r: SurveyResponse, status: CountingStatus) {
   const { deviceHash: _d, ipHash: _i, submissionToken: _s, ...rest } = r;
-  return { ...rest, valid };
+  return { ...rest, excluded: r.review === 'excluded', valid: status.counts, status: status.kind };
 }
+
+const reviewed = (o: ReviewOutcome) => ({ response: publicResponse(o.response, o.after), before: o.before.kind, after: o.after.kind, valid: o.valid });
 
 const pageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -30,13 +34,10 @@ export function responsesApi(deps: Deps): Router {
   const router = Router();
 
   router.get('/surveys/:id/responses', async (req, res) => {
-    const survey = await getSurvey(deps, req.params.id);
     const filters = parseFilters(req.query);
     const { limit, offset } = parseInput(pageSchema, { limit: req.query.limit, offset: req.query.offset });
-    const filter = responseFilter(req.actor, survey.id, filters);
-    const [total, rows] = await Promise.all([deps.store.responses.count(filter), deps.store.responses.list(filter, { limit, offset })]);
-    const rules = survey.settings.qualityRules;
-    res.json({ total, limit, offset, responses: rows.map((r) => publicResponse(r, isValidState(tallyState(r), rules))) });
+    const { total, rows } = await listResponses(deps, req.actor, req.params.id, filters, { limit, offset });
+    res.json({ total, limit, offset, responses: rows.map(({ response, status }) => publicResponse(response, status)) });
   });
 
   router.get('/surveys/:id/responses/export', async (req, res) => {
@@ -55,11 +56,25 @@ export function responsesApi(deps: Deps): Router {
   });
 
   router.get('/responses/:id', async (req, res) => {
-    const r = await deps.store.responses.get(req.params.id);
-    if (!r) throw new NotFoundError();
-    assertCanSeeSite(req.actor, r.siteId);
-    const survey = await getSurvey(deps, r.surveyId);
-    res.json({ response: publicResponse(r, isValidState(tallyState(r), survey.settings.qualityRules)) });
+    const d = await responseDetail(deps, req.actor, req.params.id);
+    res.json({
+      response: publicResponse(d.response, d.status),
+      status: d.status,
+      answers: d.answers.map((a) => ({ questionId: a.question.id, question: a.question.text, labels: a.labels })),
+      history: d.history,
+    });
+  });
+
+  router.post('/responses/:id/review', async (req, res) => {
+    res.json(reviewed(await reviewResponse(deps, req.actor, req.params.id, req.body)));
+  });
+
+  router.post('/responses/:id/exclusion', async (req, res) => {
+    res.json(reviewed(await setExclusion(deps, req.actor, req.params.id, req.body)));
+  });
+
+  router.post('/surveys/:id/responses/review', async (req, res) => {
+    res.json(await reviewMany(deps, req.actor, req.params.id, req.body));
   });
 
   return router;

@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../services/context';
 import { crossTab } from '../../services/responses-view';
-import { setExclusion } from '../../services/review';
 import { computeDashboard, parseFilters } from '../../services/statistics';
 import { parseInput } from '../../services/validate';
 
@@ -18,10 +17,6 @@ export function statsApi(deps: Deps): Router {
   router.get('/surveys/:id/crosstab', async (req, res) => {
     const { row, col } = parseInput(crossTabQuery, { row: req.query.row, col: req.query.col });
     res.json(await crossTab(deps, req.actor, req.params.id, parseFilters(req.query), row, col));
-  });
-  router.post('/responses/:id/exclusion', async (req, res) => {
-    const r = await setExclusion(deps, req.actor, req.params.id, req.body);
-    res.json({ response: { id: r.id, excluded: r.excluded, excludedReason: r.excludedReason, excludedAt: r.excludedAt } });
   });
   return router;
 }

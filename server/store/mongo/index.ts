@@ -12,7 +12,7 @@ import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../model
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
-import { responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
+import { LEGACY_EXCLUSION_FILTER, legacyExclusionStages, responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
 
 type Doc = Record<string, unknown>;
 
@@ -63,6 +63,8 @@ export async function openMongoStore(uri: string): Promise<Store> {
     rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
   };
   await Promise.all(Object.values(M).map((m) => (m as unknown as { init(): Promise<unknown> }).init()));
+  // The driver's collection, not the model: mongoose would drop the filter on a field the schema no longer has.
+  await conn.collection('responses').updateMany(LEGACY_EXCLUSION_FILTER, legacyExclusionStages);
 
   const applyTallies = async (deltas: TallyDelta[], session?: ClientSession) => {
     if (!deltas.length) return;
@@ -342,17 +344,18 @@ export async function openMongoStore(uri: string): Promise<Store> {
         const cursor = M.responses.find(responseMatch(filter)).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
         for await (const doc of cursor) yield toDomain<SurveyResponse>(doc as Doc)!;
       },
-      async setExclusion(id, change, deltas) {
+      async setReview(id, change, deltas) {
         return conn.transaction(async (session) => {
           const updated = await M.responses
             .findOneAndUpdate(
-              { _id: { $eq: id }, excluded: !change.excluded },
+              // review: null also matches a document without the field.
+              { _id: { $eq: id }, review: { $eq: change.from } },
               {
                 $set: {
-                  excluded: change.excluded,
-                  excludedReason: change.reason,
-                  excludedBy: change.by,
-                  excludedAt: change.at ? new Date(change.at) : null,
+                  review: change.to,
+                  reviewReason: change.reason,
+                  reviewedBy: change.by,
+                  reviewedAt: change.at ? new Date(change.at) : null,
                 },
               },
               { new: true, session },

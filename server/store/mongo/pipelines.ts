@@ -21,7 +21,7 @@ export function responseMatch(f: ResponseFilter): Doc {
     m.day = d;
   }
   if (f.flagged !== undefined) m['flags.0'] = { $exists: f.flagged };
-  if (f.excluded !== undefined) m.excluded = f.excluded;
+  if (f.review) m.review = f.review === 'auto' ? null : f.review;
   if (f.textQuestionIds) {
     const keys = f.textQuestionIds;
     const re = { $regex: escapeRegex(f.textContains ?? ''), $options: 'i' };
@@ -129,3 +129,21 @@ export function tallyDocsToDeltas(docs: Doc[]): TallyDelta[] {
   }
   return out;
 }
+
+/**
+ * Documents written before reviews had three states: `excluded: true` becomes review 'excluded',
+ * the reason, who and when move to the review fields (SQLite migration 4 does the same).
+ * The filter and update-pipeline stages of one updateMany, run at open; idempotent.
+ */
+export const LEGACY_EXCLUSION_FILTER: Doc = { excluded: { $exists: true } };
+export const legacyExclusionStages: Doc[] = [
+  {
+    $set: {
+      review: { $cond: [{ $eq: ['$excluded', true] }, 'excluded', null] },
+      reviewReason: { $ifNull: ['$excludedReason', null] },
+      reviewedBy: { $ifNull: ['$excludedBy', null] },
+      reviewedAt: { $ifNull: ['$excludedAt', null] },
+    },
+  },
+  { $unset: ['excluded', 'excludedReason', 'excludedBy', 'excludedAt'] },
+];

@@ -225,4 +225,19 @@ CREATE TABLE test_responses (
 CREATE INDEX test_responses_survey ON test_responses (survey_id, id);
 `,
   },
+  {
+    version: 4,
+    name: 'response review: excluded, kept or automatic',
+    // A person's decision is now one of two (excluded, kept) rather than a yes/no exclusion; the
+    // reason, who and when describe whichever decision stands. Tallies need no change: an excluded
+    // response keeps its 'excluded' state, and no response was kept before this migration.
+    sql: `
+ALTER TABLE responses ADD COLUMN review TEXT CHECK (review IN ('excluded','kept'));
+UPDATE responses SET review = 'excluded' WHERE excluded = 1;
+ALTER TABLE responses RENAME COLUMN excluded_reason TO review_reason;
+ALTER TABLE responses RENAME COLUMN excluded_by TO reviewed_by;
+ALTER TABLE responses RENAME COLUMN excluded_at TO reviewed_at;
+ALTER TABLE responses DROP COLUMN excluded;
+`,
+  },
 ];

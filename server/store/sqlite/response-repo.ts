@@ -1,6 +1,6 @@
 import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
-import type { ResponseFilter, ResponseRepo } from '../store';
+import type { ResponseFilter, ResponseRepo, ReviewChange } from '../store';
 import { applyTallyDeltas } from './tally-repo';
 import { addInList, bool, int, placeholders, type Db } from './db';
 
@@ -20,10 +20,10 @@ const toResponse = (r: Row): SurveyResponse => ({
   answers: JSON.parse(r.answers as string) as SurveyResponse['answers'],
   segment: r.segment as string,
   flags: JSON.parse(r.flags as string) as string[],
-  excluded: bool(r.excluded),
-  excludedReason: (r.excluded_reason as string | null) ?? null,
-  excludedBy: (r.excluded_by as string | null) ?? null,
-  excludedAt: (r.excluded_at as string | null) ?? null,
+  review: (r.review as SurveyResponse['review']) ?? null,
+  reviewReason: (r.review_reason as string | null) ?? null,
+  reviewedBy: (r.reviewed_by as string | null) ?? null,
+  reviewedAt: (r.reviewed_at as string | null) ?? null,
   deviceHash: r.device_hash as string,
   ipHash: r.ip_hash as string,
   submissionToken: r.submission_token as string,
@@ -50,9 +50,10 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
     values.push(f.dayTo);
   }
   if (f.flagged !== undefined) parts.push(f.flagged ? "flags <> '[]'" : "flags = '[]'");
-  if (f.excluded !== undefined) {
-    parts.push('excluded = ?');
-    values.push(int(f.excluded));
+  if (f.review === 'auto') parts.push('review IS NULL');
+  else if (f.review) {
+    parts.push('review = ?');
+    values.push(f.review);
   }
   if (f.textQuestionIds) {
     const keys = f.textQuestionIds;
@@ -71,9 +72,9 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
 export function responseInserter(db: Db): (r: SurveyResponse) => number {
   const insert = db.prepare(
     `INSERT INTO responses (id, survey_id, version, site_id, publication_id, channel, started_at, submitted_at, day, duration_ms,
-       answers, segment, flags, excluded, excluded_reason, excluded_by, excluded_at, device_hash, ip_hash, submission_token, entered_by, is_demo, paper_date)
+       answers, segment, flags, review, review_reason, reviewed_by, reviewed_at, device_hash, ip_hash, submission_token, entered_by, is_demo, paper_date)
      VALUES (@id, @surveyId, @version, @siteId, @publicationId, @channel, @startedAt, @submittedAt, @day, @durationMs,
-       @answers, @segment, @flags, @excluded, @excludedReason, @excludedBy, @excludedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo, @paperDate)
+       @answers, @segment, @flags, @review, @reviewReason, @reviewedBy, @reviewedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo, @paperDate)
      ON CONFLICT (submission_token) DO NOTHING`,
   );
   return (r) =>
@@ -81,7 +82,6 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
       ...r,
       answers: JSON.stringify(r.answers),
       flags: JSON.stringify(r.flags),
-      excluded: int(r.excluded),
       isDemo: int(r.isDemo),
       paperDate: r.paperDate ?? null,
     }).changes;
@@ -101,18 +101,15 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     return { inserted: true, response: r };
   });
 
-  const exclusionTx = db.transaction(
-    (id: string, c: { excluded: boolean; reason: string | null; by: string | null; at: string | null }, deltas: TallyDelta[]) => {
-      const changed = db
-        .prepare(
-          'UPDATE responses SET excluded = ?, excluded_reason = ?, excluded_by = ?, excluded_at = ? WHERE id = ? AND excluded = ?',
-        )
-        .run(int(c.excluded), c.reason, c.by, c.at, id, int(!c.excluded)).changes;
-      if (!changed) return null;
-      applyTallyDeltas(db, deltas);
-      return toResponse(byId.get(id) as Row);
-    },
-  );
+  const reviewTx = db.transaction((id: string, c: ReviewChange, deltas: TallyDelta[]) => {
+    // IS compares NULL with NULL as equal: the write happens only from the review it was computed from.
+    const changed = db
+      .prepare('UPDATE responses SET review = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ? AND review IS ?')
+      .run(c.to, c.reason, c.by, c.at, id, c.from).changes;
+    if (!changed) return null;
+    applyTallyDeltas(db, deltas);
+    return toResponse(byId.get(id) as Row);
+  });
 
   /**
    * Group commit: submissions that arrive while a commit is under way are written together in the
@@ -196,8 +193,8 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
-    async setExclusion(id, change, deltas) {
-      return exclusionTx(id, change, deltas);
+    async setReview(id, change, deltas) {
+      return reviewTx(id, change, deltas);
     },
     async existsForDevice(surveyId, deviceHash) {
       return !!db.prepare('SELECT 1 FROM responses WHERE survey_id = ? AND device_hash = ? LIMIT 1').get(surveyId, deviceHash);
