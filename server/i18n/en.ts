@@ -4,6 +4,7 @@ import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
+import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
@@ -17,4 +18,5 @@ export const en: Record<MessageKey, string> = {
   ...evaluation.en,
   ...evaluationUi.en,
   ...exportsArea.en,
+  ...stationHome.en,
 };

@@ -4,6 +4,7 @@ import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as respond from './areas/respond';
+import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 
@@ -20,6 +21,7 @@ export const zhCN = {
   ...evaluation.zh,
   ...evaluationUi.zh,
   ...exportsArea.zh,
+  ...stationHome.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -11,6 +11,8 @@ import { DuplicateKeyError } from '../store/store';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, visibleSiteIds } from './permissions';
+import type { QrMatrix } from '../domain/poster';
+import { publicationState } from './responses';
 import { getSurvey } from './surveys';
 import { parseInput } from './validate';
 
@@ -71,6 +73,22 @@ export async function listPublications(deps: Deps, actor: Actor, survey: Survey)
     .filter((v) => v.site);
 }
 
+/**
+ * The publications that get a poster in a survey's poster batch (the printable page and the PDF).
+ * Any filtering of the batch (e.g. to stations that take answers) belongs here, in this one place.
+ */
+export function posterPublications(deps: Deps, actor: Actor, survey: Survey): Promise<PublicationView[]> {
+  return listPublications(deps, actor, survey);
+}
+
+export type AnsweringState = ReturnType<typeof publicationState>;
+
+/** Whether residents can answer at this publication now: the one place pages other than the questionnaire ask. */
+export function answeringState(deps: Pick<Deps, 'clock'>, view: PublicationView, survey: Survey): { state: AnsweringState; open: boolean } {
+  const state = publicationState(deps, view.publication, survey, view.site);
+  return { state, open: state === 'open' };
+}
+
 export async function getPublicationView(deps: Deps, actor: Actor, publicationId: string): Promise<PublicationView & { survey: Survey }> {
   const publication = await deps.store.publications.get(publicationId);
   if (!publication) throw new NotFoundError();
@@ -96,6 +114,12 @@ const QR_OPTIONS = { errorCorrectionLevel: 'Q', margin: 4 } as const;
 export function qrPng(link: string, width = 1024): Promise<Buffer> {
   // One PNG filter ("up": QR rows repeat) instead of pngjs's adaptive search: same image, a fraction of the CPU.
   return QRCode.toBuffer(link, { ...QR_OPTIONS, type: 'png', width, rendererOpts: { filterType: 2 } as never });
+}
+
+/** The QR code's modules (no quiet zone), for renderers that draw it as shapes. */
+export function qrMatrix(link: string): QrMatrix {
+  const { modules } = QRCode.create(link, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel });
+  return { size: modules.size, modules: modules.data };
 }
 
 export function qrSvg(link: string): Promise<string> {
