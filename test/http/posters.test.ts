@@ -1,9 +1,8 @@
-import { PNG } from 'pngjs';
 import request from 'supertest';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { publishAtSites } from '../../server/services/publications';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
-import { decodeQrPng, readPdf } from '../helpers/documents';
+import { readPdf, readPng, type ImageFacts } from '../helpers/documents';
 import { siteFixture } from '../helpers/fixtures';
 import { openTemplateSurvey } from '../helpers/survey';
 
@@ -22,8 +21,14 @@ async function download(agent: Agent, url: string): Promise<request.Response & {
 
 /** The QR code on the PDF's first page, rendered to pixels as a printer would. */
 async function pdfQr(data: Buffer): Promise<string | null> {
-  const { screenshots } = await readPdf(data, [1]);
-  return decodeQrPng(screenshots[0]!);
+  return (await readPdf(data, [1])).rendered[0]!.qr;
+}
+
+/** Whether nothing is drawn within `mm` of the page's edges (the image spans an A4 page's 210 mm width). */
+function clearOfEdges(image: ImageFacts, mm: number): boolean {
+  const px = (image.width / 210) * mm;
+  const ink = image.ink!;
+  return ink.left >= px && ink.top >= px && ink.right <= image.width - 1 - px && ink.bottom <= image.height - 1 - px;
 }
 
 /** Text as extracted, without the line breaks a wrapped line gets. */
@@ -69,9 +74,9 @@ describe('posters as PDF and PNG', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['content-disposition']).toBe('attachment; filename="poster-JYG02.png"');
-    const png = PNG.sync.read(res.body);
+    const png = await readPng(res.body);
     expect([png.width, png.height]).toEqual([1240, 1754]);
-    expect(decodeQrPng(res.body)).toBe(`http://manyi.test/s/${pubB().code}`);
+    expect(png.qr).toBe(`http://manyi.test/s/${pubB().code}`);
   });
 
   it('writes the poster in the page language', async () => {
@@ -127,20 +132,15 @@ describe('posters as PDF and PNG', () => {
     const pdf = await download(evaluator, `/admin/publications/${pub!.id}/poster.pdf`);
     const png = await download(evaluator, `/admin/publications/${pub!.id}/poster.png`);
 
-    const { text, pages } = await readPdf(pdf.body);
-    expect(pages).toHaveLength(1);
-    expect(flat(text)).toContain(name);
-    expect(await pdfQr(pdf.body)).toBe(`http://manyi.test/s/${pub!.code}`);
-    expect(decodeQrPng(png.body)).toBe(`http://manyi.test/s/${pub!.code}`);
-    // Nothing is drawn in the page's outer 10 mm (59 px at 150 dpi): the name wrapped instead of running off.
-    const image = PNG.sync.read(png.body);
-    let inked = 0;
-    for (let y = 0; y < image.height; y++) {
-      for (const x of [...Array(59).keys(), ...Array.from({ length: 59 }, (_, i) => image.width - 1 - i)]) {
-        if (image.data[(y * image.width + x) * 4]! < 200) inked++;
-      }
-    }
-    expect(inked).toBe(0);
+    const read = await readPdf(pdf.body, [1]);
+    expect(read.pages).toHaveLength(1);
+    expect(flat(read.text)).toContain(name);
+    expect(read.rendered[0]!.qr).toBe(`http://manyi.test/s/${pub!.code}`);
+    const image = await readPng(png.body);
+    expect(image.qr).toBe(`http://manyi.test/s/${pub!.code}`);
+    // Nothing within 10 mm of the edges in either: the name wrapped instead of running off the page.
+    expect(clearOfEdges(read.rendered[0]!, 10)).toBe(true);
+    expect(clearOfEdges(image, 10)).toBe(true);
   });
 
   it('records each download in the audit log', async () => {
@@ -162,7 +162,7 @@ describe('posters as PDF and PNG', () => {
       const res = await download(stationB, `/admin/publications/${pubB().id}/poster.png`);
 
       expect(res.status).toBe(200);
-      expect(decodeQrPng(res.body)).toBe(`http://manyi.test/s/${pubB().code}`);
+      expect((await readPng(res.body)).qr).toBe(`http://manyi.test/s/${pubB().code}`);
     });
 
     it.each(['poster.pdf', 'poster.png'])('get 404 for another station\'s %s', async (file) => {
