@@ -125,13 +125,18 @@ describe('data-quality review: counting status, exclude / keep / restore, bulk, 
     expect(page.text).toContain('高龄/空巢/留守老人');
     expect(page.text).toContain('不了解/不适用');
     expect(page.text).toContain('代填的意见');
-    expect(page.text).toContain('<strong>答题过快</strong>：用时少于问卷设定的最短答题时间（20 秒）。');
+    // Staff entry is exempt from the timing rule: 8 seconds is not 答题过快.
+    expect(page.text).not.toContain('<strong>答题过快</strong>');
     expect(page.text).toMatch(/不计入：pingjia 于 [^，]+ 人工剔除，原因：家属代答，不符合要求/);
     expect(page.text).toMatch(/<td>pingjia<\/td><td>剔除<\/td><td class="free-text">家属代答，不符合要求<\/td>/);
-    // The actions that apply now: keep (it is flagged) and restore, not exclude again.
-    expect(page.text).toContain('value="keep"');
+    // The actions that apply now: restore, not exclude again, and not keep (it has no flag to overrule).
+    expect(page.text).not.toContain('value="keep"');
     expect(page.text).toContain('value="restore"');
     expect(page.text).not.toContain('value="exclude"');
+    // A resident's 5-second answer is explained as too fast.
+    const fast = await admin.get(`/admin/responses/${ids.speeder}`).expect(200);
+    expect(fast.text).toContain('<strong>答题过快</strong>：用时少于问卷设定的最短答题时间（20 秒）。');
+    expect(fast.text).toContain('value="keep"');
 
     // Read-only roles see it without actions; station staff see only their own stations.
     const viewer = await loginAs(t, 'viewer');
