@@ -141,7 +141,7 @@ describe('a station worker\'s home', () => {
       const closed = await agent.get('/admin').expect(200);
       expect(closed.text).not.toContain('?assisted=1');
       expect(closed.text).toContain('现在没有可以作答的问卷');
-      expect(closed.text).toContain('已结束或已暂停');
+      expect(closed.text).toContain('<span class="badge stage-closed">已结束</span>');
       expect(shown(closed.text, '累计答卷')).toEqual([1]);
 
       await setSurveyStatus(other.deps, SYSTEM_ACTOR, s.survey.id, { status: 'archived' });
