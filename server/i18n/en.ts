@@ -6,6 +6,7 @@ import * as exportsArea from './areas/exports';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 import type { MessageKey } from './zh-CN';
@@ -21,4 +22,5 @@ export const en: Record<MessageKey, string> = {
   ...evaluationUi.en,
   ...exportsArea.en,
   ...lifecycle.en,
+  ...stationHome.en,
 };

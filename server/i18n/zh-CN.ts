@@ -6,6 +6,7 @@ import * as exportsArea from './areas/exports';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
 
@@ -24,6 +25,7 @@ export const zhCN = {
   ...evaluationUi.zh,
   ...exportsArea.zh,
   ...lifecycle.zh,
+  ...stationHome.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -12,6 +12,7 @@ import { DuplicateKeyError } from '../store/store';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, visibleSiteIds } from './permissions';
+import type { QrMatrix } from '../domain/poster';
 import { getSurvey, setSurveyStatus } from './surveys';
 import { parseInput } from './validate';
 
@@ -129,6 +130,12 @@ const QR_OPTIONS = { errorCorrectionLevel: 'Q', margin: 4 } as const;
 export function qrPng(link: string, width = 1024): Promise<Buffer> {
   // One PNG filter ("up": QR rows repeat) instead of pngjs's adaptive search: same image, a fraction of the CPU.
   return QRCode.toBuffer(link, { ...QR_OPTIONS, type: 'png', width, rendererOpts: { filterType: 2 } as never });
+}
+
+/** The QR code's modules (no quiet zone), for renderers that draw it as shapes. */
+export function qrMatrix(link: string): QrMatrix {
+  const { modules } = QRCode.create(link, { errorCorrectionLevel: QR_OPTIONS.errorCorrectionLevel });
+  return { size: modules.size, modules: modules.data };
 }
 
 export function qrSvg(link: string): Promise<string> {

@@ -268,6 +268,8 @@ describe('access', () => {
       ['GET', '/admin/publications/:pid/qr.png', [404]],
       ['GET', '/admin/publications/:pid/qr.svg', [404]],
       ['GET', '/admin/publications/:pid/poster', [404]],
+      ['GET', '/admin/publications/:pid/poster.pdf', [404]],
+      ['GET', '/admin/publications/:pid/poster.png', [404]],
       ['POST', '/admin/publications/:pid/active', [403, 404]],
       ['GET', '/admin/responses/:rid', [404]],
       ['POST', '/admin/responses/:rid/review', [403, 404]],

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { Deps } from '../../services/context';
+import { getHome } from '../../services/home';
 
 export function homeRouter(deps: Deps): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const [sites, surveys] = await Promise.all([deps.store.sites.list(), deps.store.surveys.list()]);
-    const responses = surveys.reduce((n, s) => n + s.responseCount, 0);
-    res.page('admin/home', { title: req.t('home.title'), counts: { sites: sites.length, surveys: surveys.length, responses } });
+    const home = await getHome(deps, req.actor);
+    if (home.kind === 'station') res.page('admin/station-home', { title: req.t('home.title'), stations: home.stations, open: home.open });
+    else res.page('admin/home', { title: req.t('home.title'), counts: home.counts });
   });
   return router;
 }

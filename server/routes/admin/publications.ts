@@ -1,7 +1,12 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../services/context';
+import { getPoster, getSurveyPosters, posterFile, surveyPostersPdf, type PosterFile } from '../../services/posters';
 import { getPublicationView, posterPublications, qrPng, qrSvg, setPublicationActive, writeQrZip } from '../../services/publications';
 import { getSurvey } from '../../services/surveys';
+
+const sendFile = (res: Response, file: PosterFile) => res.type(file.contentType).set('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+/** Posters follow the page language, like the printable poster. */
+const languageOf = (req: Request) => ({ t: req.t, locale: req.locale });
 
 /** QR codes, printable posters and the ZIP of all QR images. */
 export function publicationsRouter(deps: Deps): Router {
@@ -19,8 +24,16 @@ export function publicationsRouter(deps: Deps): Router {
   });
 
   router.get('/publications/:pid/poster', async (req, res) => {
-    const v = await getPublicationView(deps, req.actor, req.params.pid);
-    res.page('admin/posters', { title: req.t('poster.title'), survey: v.survey, posters: [v], leftOut: [] }, { layout: 'layouts/print' });
+    const { survey, poster } = await getPoster(deps, req.actor, req.params.pid, req.t);
+    res.page('admin/posters', { title: req.t('poster.title'), survey, posters: [poster], leftOut: [], single: true }, { layout: 'layouts/print' });
+  });
+
+  router.get('/publications/:pid/poster.pdf', async (req, res) => {
+    sendFile(res, await posterFile(deps, req.actor, req.params.pid, 'pdf', languageOf(req)));
+  });
+
+  router.get('/publications/:pid/poster.png', async (req, res) => {
+    sendFile(res, await posterFile(deps, req.actor, req.params.pid, 'png', languageOf(req)));
   });
 
   router.post('/publications/:pid/active', async (req, res) => {
@@ -33,10 +46,12 @@ export function publicationsRouter(deps: Deps): Router {
   const all = (req: Request) => req.query.all === '1';
 
   router.get('/surveys/:id/posters', async (req, res) => {
-    const survey = await getSurvey(deps, req.params.id);
-    const { included, leftOut } = await posterPublications(deps, req.actor, survey, all(req));
-    const posters = included.map((p) => ({ ...p, survey }));
-    res.page('admin/posters', { title: req.t('poster.allTitle'), survey, posters, leftOut }, { layout: 'layouts/print' });
+    const { survey, posters, leftOut } = await getSurveyPosters(deps, req.actor, req.params.id, req.t, all(req));
+    res.page('admin/posters', { title: req.t('poster.allTitle'), survey, posters, leftOut, single: false, all: all(req) }, { layout: 'layouts/print' });
+  });
+
+  router.get('/surveys/:id/posters.pdf', async (req, res) => {
+    sendFile(res, await surveyPostersPdf(deps, req.actor, req.params.id, languageOf(req), all(req)));
   });
 
   router.get('/surveys/:id/qr.zip', async (req, res) => {
