@@ -1,3 +1,4 @@
+import * as accounts from './areas/accounts';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
@@ -17,4 +18,5 @@ export const en: Record<MessageKey, string> = {
   ...evaluation.en,
   ...evaluationUi.en,
   ...exportsArea.en,
+  ...accounts.en,
 };

@@ -1,3 +1,4 @@
+import * as accounts from './areas/accounts';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
@@ -20,6 +21,7 @@ export const zhCN = {
   ...evaluation.zh,
   ...evaluationUi.zh,
   ...exportsArea.zh,
+  ...accounts.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireUser } from '../../http/auth';
+import { requirePasswordChanged, requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { auditRouter } from './audit';
 import { evaluationsRouter } from './evaluations';
@@ -14,7 +14,7 @@ import { usersRouter } from './users';
 /** Everything under /admin: login required for every route. */
 export function adminRouter(deps: Deps): Router {
   const router = Router();
-  router.use(requireUser);
+  router.use(requireUser, requirePasswordChanged);
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
