@@ -3,14 +3,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../models/user';
 import { ConfigError, loadConfig } from './config';
-import { AppError } from './errors';
+import { AppError, NotFoundError } from './errors';
 import { translate, type Locale, type MessageKey } from './i18n';
 import { createLogger } from './logger';
 import { resolveSessionSecret } from './secrets';
 import type { Deps } from './services/context';
 import { SYSTEM_ACTOR } from './services/context';
-import { seedDemo } from './services/demo-seed';
-import { EXPORT_FORMATS, exportResponses } from './services/exports';
+import type { ExportFormat } from './services/exports';
 import { describeStore, surveyIdsToRebuild } from './services/maintenance';
 import { parseFilters } from './services/statistics';
 import { getSurvey } from './services/surveys';
@@ -92,6 +91,29 @@ interface Command {
   run(ctx: Context, options: Values): Promise<void>;
 }
 
+/** A survey named on the command line: a wrong ID is the operator's mistake, said in their terms. */
+async function surveyNamed<T>(id: string, find: () => Promise<T>): Promise<T> {
+  try {
+    return await find();
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new CommandFailure(both('cli.surveyNotFound', { id }));
+    throw err;
+  }
+}
+
+/*
+ * Loaded on first use: the spreadsheet library behind exports and the demo seed take more than a
+ * second to load, which every command would pay; only export and seed-demo need them. This file
+ * compiles to CommonJS, so a plain require is what a static import would have been.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const exportsService = () => require('./services/exports') as typeof import('./services/exports');
+const demoSeedService = () => require('./services/demo-seed') as typeof import('./services/demo-seed');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Every export format, checked by the compiler against the service's list (without loading the service). */
+const EXPORT_FORMATS = Object.keys({ csv: true, xlsx: true, ndjson: true } satisfies Record<ExportFormat, true>) as ExportFormat[];
+
 const roleName = (locale: Locale, role: Role) => translate(locale, `role.${role}` as MessageKey);
 
 export const COMMANDS: Record<string, Command> = {
@@ -146,7 +168,7 @@ export const COMMANDS: Record<string, Command> = {
       return parse(args, { survey: { type: 'string' } });
     },
     async run({ deps }, o) {
-      const ids = await surveyIdsToRebuild(deps, typeof o.survey === 'string' ? o.survey : undefined);
+      const ids = await surveyNamed(String(o.survey), () => surveyIdsToRebuild(deps, typeof o.survey === 'string' ? o.survey : undefined));
       if (!ids.length) console.log(both('cli.noSurveys'));
       for (const id of ids) {
         const started = Date.now();
@@ -162,7 +184,7 @@ export const COMMANDS: Record<string, Command> = {
       return { survey: required(v, 'survey'), format: choice(v, 'format', EXPORT_FORMATS, 'csv'), out: required(v, 'out'), raw: v.raw === true, codes: v.codes === true };
     },
     async run({ deps, cwd }, o) {
-      const survey = await getSurvey(deps, String(o.survey));
+      const survey = await surveyNamed(String(o.survey), () => getSurvey(deps, String(o.survey)));
       const file = path.resolve(cwd, String(o.out));
       let fd: number;
       try {
@@ -172,13 +194,14 @@ export const COMMANDS: Record<string, Command> = {
         throw new CommandFailure(both('cli.cannotWrite', { file, reason: (err as { code?: string }).code ?? String(err) }));
       }
       const out = fs.createWriteStream(file, { fd });
+      const { exportResponses } = exportsService();
       const rows = await exportResponses(
         deps,
         SYSTEM_ACTOR,
         {
           surveyId: survey.id,
           filters: parseFilters(o.raw ? { mode: 'raw' } : {}),
-          format: o.format as (typeof EXPORT_FORMATS)[number],
+          format: o.format as ExportFormat,
           options: { locale: 'zh-CN', codes: o.codes === true },
         },
         out,
@@ -191,6 +214,7 @@ export const COMMANDS: Record<string, Command> = {
       return parse(args, {});
     },
     async run({ deps }) {
+      const { seedDemo } = demoSeedService();
       const result = await seedDemo(deps, {});
       if (!result.seeded) throw new CommandFailure(both('cli.storeNotEmpty'));
       console.log(both('cli.demo', { sites: result.sites, responses: result.responses, surveyId: result.surveyId, username: result.username }));
