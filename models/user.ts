@@ -40,11 +40,13 @@ export const userAccessSchema = z.object({
 export type UserAccessInput = z.infer<typeof userAccessSchema>;
 
 /** A person changing their own password: the current one, and the new one typed twice. */
-export const passwordChangeSchema = z.object({
-  currentPassword: z.string().max(256),
-  newPassword: passwordSchema,
-  confirmPassword: z.string().max(256),
-});
+export const passwordChangeSchema = z
+  .object({
+    currentPassword: z.string().min(1).max(256),
+    newPassword: passwordSchema,
+    confirmPassword: z.string().max(256),
+  })
+  .refine((v) => v.confirmPassword === v.newPassword, { path: ['confirmPassword'] });
 
 export const userMongoSchema = new Schema(
   {

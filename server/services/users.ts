@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import crypto from 'node:crypto';
-import { newUserSchema, passwordChangeSchema, passwordSchema, userAccessSchema, type User } from '../../models/user';
+import { newUserSchema, passwordChangeSchema, userAccessSchema, type User } from '../../models/user';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, type FieldErrors } from '../errors';
 import { newId } from '../ids';
 import { DuplicateKeyError, type UserPatch } from '../store/store';
@@ -275,15 +275,17 @@ export async function resetPassword(deps: Deps, actor: Actor, id: string): Promi
 export async function changeOwnPassword(deps: Deps, actor: Actor, input: unknown): Promise<User> {
   const user = actor.id ? await deps.store.users.get(actor.id) : null;
   if (!user || !user.active) throw new UnauthorizedError();
-  const body = (input ?? {}) as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  const form = { currentPassword: text(body.currentPassword), newPassword: text(body.newPassword), confirmPassword: text(body.confirmPassword) };
-  const fields: FieldErrors = {};
-  if (!form.currentPassword) fields.currentPassword = { key: 'account.currentRequired' };
-  if (!passwordSchema.safeParse(form.newPassword).success) fields.newPassword = { key: 'field.password' };
-  else if (form.confirmPassword !== form.newPassword) fields.confirmPassword = { key: 'account.mismatch' };
-  if (Object.keys(fields).length) throw new ValidationError(fields);
-  const { currentPassword, newPassword } = passwordChangeSchema.parse(form);
+  const parsed = passwordChangeSchema.safeParse(input);
+  if (!parsed.success) {
+    const keys = { currentPassword: 'account.currentRequired', newPassword: 'field.password', confirmPassword: 'account.mismatch' } as const;
+    const fields: FieldErrors = {};
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]) as keyof typeof keys;
+      fields[name] ??= { key: keys[name] ?? 'field.invalid' };
+    }
+    throw new ValidationError(fields);
+  }
+  const { currentPassword, newPassword } = parsed.data;
 
   if (!(await verifyPassword(user, currentPassword))) {
     const locked = await countFailure(deps, user);
