@@ -15,6 +15,8 @@ export interface User {
   active: boolean;
   failedLogins: number;
   lockedUntil: IsoTime | null;
+  /** Set when an administrator reset the password: until it is changed, the person can only change it. */
+  mustChangePassword: boolean;
   createdAt: IsoTime;
   updatedAt: IsoTime;
 }
@@ -30,6 +32,22 @@ export const newUserSchema = z.object({
 });
 export type NewUserInput = z.infer<typeof newUserSchema>;
 
+/** What an administrator may change about another user: the role and, for station staff, the stations. */
+export const userAccessSchema = z.object({
+  role: z.enum(ROLES),
+  siteIds: z.array(z.string().min(1).max(64)).max(500).default([]),
+});
+export type UserAccessInput = z.infer<typeof userAccessSchema>;
+
+/** A person changing their own password: the current one, and the new one typed twice. */
+export const passwordChangeSchema = z
+  .object({
+    currentPassword: z.string().min(1).max(256),
+    newPassword: passwordSchema,
+    confirmPassword: z.string().max(256),
+  })
+  .refine((v) => v.confirmPassword === v.newPassword, { path: ['confirmPassword'] });
+
 export const userMongoSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -40,6 +58,7 @@ export const userMongoSchema = new Schema(
     active: { type: Boolean, default: true },
     failedLogins: { type: Number, default: 0 },
     lockedUntil: { type: Date, default: null },
+    mustChangePassword: { type: Boolean, default: false },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -22,6 +22,7 @@ import { createLogger } from './logger';
 import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { adminRouter } from './routes/admin';
 import { siteCsvUpload } from './routes/admin/sites';
+import { accountRouter } from './routes/account';
 import { apiRouter } from './routes/api';
 import { authRouter } from './routes/auth';
 import { respondRouter } from './routes/respond';
@@ -101,6 +102,7 @@ export function createApp(options: AppOptions): Express {
   const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
   app.use(respondRouter(deps, ipHash));
   app.use(authRouter(deps, loginLimiter));
+  app.use(accountRouter(deps, limiter(store, clock, 'password', { windowMs: 15 * 60_000, limit: 20, key: (req) => req.user?.id ?? ipHash(req) })));
   app.use('/admin', adminRouter(deps));
   app.use('/api/v1', limiter(store, clock, 'api', { windowMs: 60_000, limit: 600, key: (req) => req.user?.id ?? ipHash(req) }), apiRouter(deps));
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Role } from '../../models/user';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { AppError, ForbiddenError, UnauthorizedError } from '../errors';
 import { actorOf } from '../services/users';
 import { PUBLIC_ACTOR, type Deps } from '../services/context';
 import { verifyApiToken } from '../services/tokens';
@@ -40,6 +40,19 @@ export const requireUser: RequestHandler = (req, res, next) => {
     return next(new UnauthorizedError());
   }
   res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+};
+
+export const CHANGE_PASSWORD_PATH = '/account/password';
+
+/**
+ * After an administrator reset their password, a person may only choose a new one: pages send them
+ * to the change-password page and everything else is refused with 403. A request made with an API
+ * token passes: tokens are not the password and a reset does not revoke them.
+ */
+export const requirePasswordChanged: RequestHandler = (req, res, next) => {
+  if (!req.user?.mustChangePassword || req.apiTokenScope !== undefined) return next();
+  if ((req.method === 'GET' || req.method === 'HEAD') && !req.originalUrl.startsWith('/api/')) return res.redirect(303, CHANGE_PASSWORD_PATH);
+  next(new AppError(403, 'password_change_required', 'account.mustChange'));
 };
 
 /** Only these roles may pass. */

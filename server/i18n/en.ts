@@ -1,3 +1,4 @@
+import * as accounts from './areas/accounts';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
@@ -23,4 +24,5 @@ export const en: Record<MessageKey, string> = {
   ...exportsArea.en,
   ...lifecycle.en,
   ...stationHome.en,
+  ...accounts.en,
 };

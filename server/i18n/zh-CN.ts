@@ -1,3 +1,4 @@
+import * as accounts from './areas/accounts';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
@@ -26,6 +27,7 @@ export const zhCN = {
   ...exportsArea.zh,
   ...lifecycle.zh,
   ...stationHome.zh,
+  ...accounts.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

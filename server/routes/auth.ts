@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { CHANGE_PASSWORD_PATH } from '../http/auth';
 import { audit } from '../services/audit';
 import type { Deps } from '../services/context';
 import { actorOf, authenticate } from '../services/users';
@@ -49,7 +50,8 @@ export function authRouter(deps: Deps, loginLimiter: RequestHandler): Router {
       req.session.save(async (err2) => {
         if (err2) return next(err2);
         await audit(deps, actorOf(result.user), 'login', { type: 'user', id: result.user.id });
-        res.redirect(303, nextPath);
+        // After a reset the one-time password leads only to choosing a new one.
+        res.redirect(303, result.user.mustChangePassword ? CHANGE_PASSWORD_PATH : nextPath);
       });
     });
   });

@@ -39,7 +39,7 @@ export class DuplicateKeyError extends Error {
   }
 }
 
-export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'updatedAt'>>;
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'updatedAt'>>;
 
 export interface UserRepo {
   create(user: User): Promise<void>;

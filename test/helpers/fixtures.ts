@@ -17,6 +17,7 @@ export function userFixture(over: Partial<User> = {}): User {
     active: true,
     failedLogins: 0,
     lockedUntil: null,
+    mustChangePassword: false,
     createdAt: T0,
     updatedAt: T0,
     ...over,

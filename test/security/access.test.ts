@@ -35,7 +35,7 @@ const FORM_POSTS = ROUTES.filter((r) => !r.path.startsWith('/api/') && r.method 
 const VIEWER_KNOWN_FAILING = new Set<string>();
 
 /** Pages that only those who manage (or administrators) may open, even to read. */
-const VIEWER_FORBIDDEN_GETS = new Set(['/admin/surveys/:id/preview', '/admin/surveys/:id/tests', '/admin/users', '/admin/audit', '/admin/sites/new', '/admin/sites/import', '/admin/sites/import/template.csv', '/admin/sites/:id/edit']);
+const VIEWER_FORBIDDEN_GETS = new Set(['/admin/surveys/:id/preview', '/admin/surveys/:id/tests', '/admin/users', '/admin/users/:id', '/admin/audit', '/admin/sites/new', '/admin/sites/import', '/admin/sites/import/template.csv', '/admin/sites/:id/edit']);
 
 const binary = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
   const stream = res as unknown as NodeJS.ReadableStream;
@@ -224,6 +224,9 @@ describe('access', () => {
     const ADMIN_ONLY: [string, string][] = [
       ['GET', '/admin/users'],
       ['POST', '/admin/users'],
+      ['GET', '/admin/users/:id'],
+      ['POST', '/admin/users/:id'],
+      ['POST', '/admin/users/:id/password'],
       ['POST', '/admin/users/:id/tokens'],
       ['POST', '/admin/users/:id/active'],
       ['GET', '/admin/audit'],

@@ -62,6 +62,19 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(updated).toMatchObject({ failedLogins: 0, lockedUntil: '2026-12-01T00:00:00.000Z', active: false });
       expect((await store.users.list()).map((x) => x.id)).toEqual([u.id]);
     });
+
+    it('keeps whether a user must change their password, and clears it with a new password hash', async () => {
+      const u = userFixture({ mustChangePassword: true });
+      await store.users.create(u);
+      expect(await store.users.get(u.id)).toMatchObject({ mustChangePassword: true });
+      expect(await store.users.findByUsername(u.username)).toMatchObject({ mustChangePassword: true });
+      const updated = await store.users.update(u.id, { passwordHash: 'new-hash', mustChangePassword: false, updatedAt: '2026-12-02T00:00:00.000Z' });
+      expect(updated).toEqual({ ...u, passwordHash: 'new-hash', mustChangePassword: false, updatedAt: '2026-12-02T00:00:00.000Z' });
+      expect((await store.users.list()).map((x) => x.mustChangePassword)).toEqual([false]);
+      // A patch that leaves the flag out leaves it as it was.
+      await store.users.update(u.id, { mustChangePassword: true });
+      expect(await store.users.update(u.id, { role: 'viewer' })).toMatchObject({ role: 'viewer', mustChangePassword: true, passwordHash: 'new-hash' });
+    });
   });
 
   describe('sessions', () => {

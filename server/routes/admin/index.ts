@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireUser } from '../../http/auth';
+import { requirePasswordChanged, requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { checkPublicAddress } from '../../services/public-address';
 import { auditRouter } from './audit';
@@ -16,7 +16,7 @@ import { usersRouter } from './users';
 /** Everything under /admin: login required for every route. */
 export function adminRouter(deps: Deps): Router {
   const router = Router();
-  router.use(requireUser);
+  router.use(requireUser, requirePasswordChanged);
   router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');
     // Pages that make QR codes or posters include views/partials/public-address (computed only there).

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireUser, requireWriteScope } from '../../http/auth';
+import { requirePasswordChanged, requireUser, requireWriteScope } from '../../http/auth';
 import { requireJsonBody } from '../../http/body-guard';
 import type { Deps } from '../../services/context';
 import { publicUser } from '../../services/users';
@@ -14,7 +14,7 @@ import { sitesApi } from './sites';
 export function apiRouter(deps: Deps): Router {
   const router = Router();
   // The CSV import also takes text/csv bytes; every other body is JSON.
-  router.use(requireUser, requireWriteScope, requireJsonBody(['/sites/import']));
+  router.use(requireUser, requirePasswordChanged, requireWriteScope, requireJsonBody(['/sites/import']));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -29,6 +29,12 @@ function toDomain<T>(doc: Doc | null | undefined): T | null {
 
 const many = <T>(docs: Doc[]): T[] => docs.map((d) => toDomain<T>(d)!);
 
+/** A user document written before mustChangePassword existed reads as false (lean() applies no defaults). */
+function toUser(doc: Doc | null | undefined): User | null {
+  const u = toDomain<User>(doc);
+  return u ? { ...u, mustChangePassword: u.mustChangePassword === true } : null;
+}
+
 /** Domain object → document: id becomes _id (ISO strings are cast to Date by the schema). */
 function toDoc(obj: object): Doc {
   const { id, ...rest } = obj as Doc;
@@ -91,19 +97,19 @@ export async function openMongoStore(uri: string): Promise<Store> {
         await mapDuplicate(() => M.users.create(toDoc(u)));
       },
       async get(id) {
-        return toDomain<User>(await M.users.findById(id).lean());
+        return toUser(await M.users.findById(id).lean());
       },
       async findByUsername(username) {
-        return toDomain<User>(await M.users.findOne({ username: { $eq: username } }).lean());
+        return toUser(await M.users.findOne({ username: { $eq: username } }).lean());
       },
       async list() {
-        return many<User>(await M.users.find().sort({ username: 1 }).lean());
+        return (await M.users.find().sort({ username: 1 }).lean()).map((d) => toUser(d)!);
       },
       async count() {
         return M.users.countDocuments();
       },
       async update(id, patch) {
-        return toDomain<User>(await M.users.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
+        return toUser(await M.users.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
       },
       async addFailedLogin(id) {
         const u = await M.users.findByIdAndUpdate(id, { $inc: { failedLogins: 1 } }, { new: true }).lean();

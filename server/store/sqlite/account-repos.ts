@@ -16,6 +16,7 @@ const toUser = (r: Row): User => ({
   active: bool(r.active),
   failedLogins: r.failed_logins as number,
   lockedUntil: (r.locked_until as string | null) ?? null,
+  mustChangePassword: bool(r.must_change_password),
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
 });
@@ -27,19 +28,20 @@ const USER_COLUMNS: Record<keyof UserPatch, string> = {
   active: 'active',
   failedLogins: 'failed_logins',
   lockedUntil: 'locked_until',
+  mustChangePassword: 'must_change_password',
   updatedAt: 'updated_at',
 };
 
 export function sqliteUserRepo(db: Db): UserRepo {
   const insert = db.prepare(
-    `INSERT INTO users (id, username, password_hash, role, site_ids, active, failed_logins, locked_until, created_at, updated_at)
-     VALUES (@id, @username, @passwordHash, @role, @siteIds, @active, @failedLogins, @lockedUntil, @createdAt, @updatedAt)`,
+    `INSERT INTO users (id, username, password_hash, role, site_ids, active, failed_logins, locked_until, must_change_password, created_at, updated_at)
+     VALUES (@id, @username, @passwordHash, @role, @siteIds, @active, @failedLogins, @lockedUntil, @mustChangePassword, @createdAt, @updatedAt)`,
   );
   const byId = db.prepare('SELECT * FROM users WHERE id = ?');
   const byName = db.prepare('SELECT * FROM users WHERE username = ?');
   return {
     async create(u) {
-      mapUnique(() => insert.run({ ...u, siteIds: JSON.stringify(u.siteIds), active: int(u.active) }));
+      mapUnique(() => insert.run({ ...u, siteIds: JSON.stringify(u.siteIds), active: int(u.active), mustChangePassword: int(u.mustChangePassword) }));
     },
     async get(id) {
       const r = byId.get(id) as Row | undefined;
@@ -61,7 +63,7 @@ export function sqliteUserRepo(db: Db): UserRepo {
       for (const [k, v] of Object.entries(patch) as [keyof UserPatch, unknown][]) {
         if (v === undefined) continue;
         sets.push(`${USER_COLUMNS[k]} = ?`);
-        values.push(k === 'siteIds' ? JSON.stringify(v) : k === 'active' ? int(v as boolean) : v);
+        values.push(k === 'siteIds' ? JSON.stringify(v) : k === 'active' || k === 'mustChangePassword' ? int(v as boolean) : v);
       }
       if (sets.length) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
       const r = byId.get(id) as Row | undefined;

@@ -168,6 +168,14 @@ CREATE TABLE rate_limits (
 `,
   },
   {
+    version: 2,
+    name: 'users: must change password',
+    sql: `
+-- Set by an administrator's password reset; existing users keep their passwords as they are.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
     version: 3,
     name: 'paper channel, paper date, test responses',
     // SQLite cannot change a CHECK constraint in place: the responses table is rebuilt (nothing
