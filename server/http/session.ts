@@ -43,9 +43,15 @@ export class PortSessionStore extends session.Store {
       .catch(() => cb?.());
   }
 
+  /**
+   * When the session ends, on the app's clock (the one get() compares with): fixed when the session
+   * is first stored and kept in its data, so touches never move it (rolling: false). express-session
+   * dates its cookie by the wall clock; deriving the store's expiry from that made every session
+   * created under a moved app clock (tests, a skewed server) expire at once or never.
+   */
   private expiry(sess: session.SessionData): string {
-    const expires = sess.cookie?.expires;
-    return (expires ? new Date(expires) : new Date(this.clock().getTime() + SESSION_HOURS * 3600_000)).toISOString();
+    sess.expiresAt ??= new Date(this.clock().getTime() + (sess.cookie?.originalMaxAge ?? SESSION_HOURS * 3600_000)).toISOString();
+    return sess.expiresAt;
   }
 }
 

@@ -6,6 +6,8 @@ declare module 'express-session' {
   interface SessionData {
     userId?: string;
     flash?: { kind: 'ok' | 'error'; text: string }[];
+    /** When the session ends on the app's clock (ISO), set when it is first stored. */
+    expiresAt?: string;
   }
 }
 

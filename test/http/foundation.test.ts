@@ -40,6 +40,18 @@ describe('foundation: health, login, access, CSRF, headers', () => {
     expect(after.headers.location).toBe('/login?next=%2Fadmin');
   });
 
+  it('keeps a session for its eight hours on the app clock, wherever that clock stands, and ends it after', async () => {
+    t.clock.advance(10 * 3600_000);
+    const { agent } = await loginAs(t, 'evaluator');
+    await agent.get('/admin').expect(200);
+    t.clock.advance(7 * 3600_000);
+    await agent.get('/admin').expect(200);
+    t.clock.advance(2 * 3600_000);
+    const after = await agent.get('/admin');
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toMatch(/^\/login/);
+  });
+
   it('refuses a wrong password without saying whether the user exists', async () => {
     await addUser(t, 'bob', 'viewer');
     const agent = request.agent(t.app);

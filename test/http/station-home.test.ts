@@ -32,7 +32,7 @@ describe('a station worker\'s home', () => {
 
   beforeAll(async () => {
     t = await makeTestApp();
-    // 23:40 yesterday in Shanghai, so the day turns within the test. (In the past: sessions expire by the real clock.)
+    // 23:40 yesterday in Shanghai, so the day turns within the test.
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
     t.clock.now = new Date(Date.parse(`${today}T23:40:00+08:00`) - 24 * 3600_000);
     setup = await openTemplateSurvey(t);
