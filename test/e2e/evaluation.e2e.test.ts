@@ -7,7 +7,8 @@ import { addUser, TEST_PASSWORD } from '../helpers/app';
 import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, useBrowserSuite } from '../helpers/browser';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
-jest.setTimeout(BROWSER_TEST_TIMEOUT);
+// The scorecard test walks many pages; on a loaded 2-core machine it has taken 50 s.
+jest.setTimeout(BROWSER_TEST_TIMEOUT * 2);
 
 async function expectAccessible(page: Page): Promise<void> {
   const { violations, summary } = await axeCheck(page);

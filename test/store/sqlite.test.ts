@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,4 +108,33 @@ describe('SQLite store', () => {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('numbers its migrations in order, one version each', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  it('migrates a new database once when several processes open it at the same moment', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
+    const file = path.join(dir, 'manyi.db');
+    const root = path.resolve(__dirname, '../..');
+    const script = `require('./server/store/sqlite/db').openDatabase(${JSON.stringify(file)}).close()`;
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+            let stderr = '';
+            child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+            child.on('exit', (code) => resolve({ code, stderr }));
+          }),
+      ),
+    );
+    expect(runs).toEqual([1, 2, 3, 4].map(() => ({ code: 0, stderr: '' })));
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });

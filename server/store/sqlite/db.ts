@@ -38,15 +38,24 @@ function cachePreparedStatements(db: Db): void {
   }) as typeof db.prepare;
 }
 
+/**
+ * Applies the migrations not yet applied, all in one IMMEDIATE transaction that reads the schema
+ * version only once it holds the write lock: two processes opening a new database at once (the
+ * server and a CLI command, say) apply each migration once — the second waits (busy_timeout), then
+ * finds nothing left to do.
+ */
 export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  const pending = () => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    return MIGRATIONS.filter((m) => m.version > current);
+  };
+  if (pending().length === 0) return;
+  db.transaction(() => {
+    for (const m of pending()) {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+    }
+  }).immediate();
 }
 
 /** Maps SQLite's UNIQUE constraint failure to the port's DuplicateKeyError. */
