@@ -1,4 +1,5 @@
-import { deploymentProblems, describeProblems, readDeploymentFacts, type AdminCommands } from '../../server/store/mongo/deployment';
+import { checkReadiness } from '../../server/services/health';
+import { DeploymentError, deploymentProblems, describeProblems, readDeploymentFacts, type AdminCommands } from '../../server/store/mongo/deployment';
 
 /** hello replies as servers send them (trimmed to the fields that matter). */
 const STANDALONE = { isWritablePrimary: true, maxWireVersion: 21, ok: 1 };
@@ -47,5 +48,19 @@ describe('the MongoDB deployment check at start and in /readyz', () => {
     expect((await readDeploymentFacts(admin({ ok: 1 }), 'majority')).writeConcern).toBe('majority');
     expect((await readDeploymentFacts(admin(new Error('not authorized')), undefined)).writeConcern).toBeUndefined();
     expect((await readDeploymentFacts(admin({ ok: 1 }), undefined)).version).toBe('7.0.14');
+  });
+});
+
+describe('readiness', () => {
+  it('names the deployment problems, or "unreachable", when the store is not ready', async () => {
+    const logger = { warn: () => undefined } as never;
+    const store = (ping: () => Promise<void>) => ({ kind: 'mongodb' as const, ping }) as never;
+    expect(await checkReadiness({ store: store(async () => undefined), logger })).toEqual({ ready: true, store: 'mongodb' });
+    expect(await checkReadiness({ store: store(async () => Promise.reject(new DeploymentError([{ kind: 'standalone' }]))), logger })).toEqual({
+      ready: false,
+      store: 'mongodb',
+      reason: 'standalone',
+    });
+    expect(await checkReadiness({ store: store(async () => Promise.reject(new Error('ECONNREFUSED'))), logger })).toEqual({ ready: false, store: 'mongodb', reason: 'unreachable' });
   });
 });
