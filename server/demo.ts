@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { ROOT_DIR } from './paths';
 import { resolveSessionSecret } from './secrets';
 import { seedDemo } from './services/demo-seed';
-import { startServer } from './start-server';
+import { failStart, startServer } from './start-server';
 
 /**
  * `npm run demo`: the app on its own demo database (DEMO_DATA_DIR, default ./demo-data, never
@@ -44,7 +44,4 @@ async function demo(): Promise<void> {
   });
 }
 
-demo().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+demo().catch(failStart);

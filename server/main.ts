@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { resolveSessionSecret } from './secrets';
-import { startServer } from './start-server';
+import { failStart, startServer } from './start-server';
 
 /** The only module with side effects (with demo.ts and cli.ts): configuration → store → app → listen, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -18,7 +18,4 @@ async function main(): Promise<void> {
   await startServer(config, { publicBaseUrlGiven: Boolean(process.env.PUBLIC_BASE_URL), sessionSecretGiven: Boolean(process.env.SESSION_SECRET) });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().catch(failStart);

@@ -45,11 +45,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger.warn('PUBLIC_BASE_URL is https:// but TRUST_PROXY is false: behind a TLS-terminating proxy set TRUST_PROXY=true (or the hop count), or logins will not stick');
   }
   const deps: Deps = { config, store, clock: () => new Date(), logger };
-  const prepared = options.prepare ? await options.prepare(deps) : [];
-  const admin = await ensureFirstAdmin(deps);
-  const app = createApp({ config, store, logger });
-
-  const server: Server = app.listen(config.port, config.host, () => {
+  let prepared: string[];
+  let admin: Awaited<ReturnType<typeof ensureFirstAdmin>>;
+  let server: Server;
+  try {
+    prepared = options.prepare ? await options.prepare(deps) : [];
+    admin = await ensureFirstAdmin(deps);
+    server = await listen(createApp({ config, store, logger }), config.port, config.host);
+  } catch (err) {
+    // A start that fails after the store opened closes it, so the process ends instead of idling unseen.
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  {
     const local = `http://localhost:${config.port}`;
     const lines = [
       '',
@@ -75,7 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     console.log(lines.join('\n') + '\n');
     logger.info({ port: config.port, host: config.host, store: store.kind }, 'listening');
-  });
+  }
 
   const purge = setInterval(() => {
     store.sessions.purgeExpired(new Date().toISOString()).catch((err) => logger.warn({ err }, 'session purge failed'));
@@ -105,4 +113,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return { server, deps, stop };
+}
+
+/** Listens, resolving once the port is bound and rejecting when it cannot be (EADDRINUSE, EACCES…). */
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/**
+ * How main.ts and demo.ts end a start that failed: the reason on stderr (a deployment problem as its
+ * advice, anything else as the error), exit code 1, and an exit within seconds even if a handle
+ * lingers, so a supervisor sees the failure and can act on it.
+ */
+export function failStart(err: unknown): void {
+  const message = err instanceof Error && (err.name === 'DeploymentError' || err.name === 'ConfigError') ? err.message : err;
+  console.error('manyi could not start / 无法启动:');
+  console.error(message);
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 3000).unref();
 }

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Deps } from '../services/context';
+import { checkReadiness } from '../services/health';
 
-/** /healthz: the process answers. /readyz: the store answers too (503 when it does not). */
+/** /healthz: the process answers. /readyz: the store answers too (503 when it does not, with a one-word reason). */
 export function healthRouter(deps: Deps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -9,13 +10,9 @@ export function healthRouter(deps: Deps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    try {
-      await deps.store.ping();
-      res.json({ status: 'ok', store: deps.store.kind });
-    } catch (err) {
-      deps.logger.warn({ err }, 'store not ready');
-      res.status(503).json({ status: 'unavailable', store: deps.store.kind });
-    }
+    const r = await checkReadiness(deps);
+    if (r.ready) res.json({ status: 'ok', store: r.store });
+    else res.status(503).json({ status: 'unavailable', store: r.store, reason: r.reason });
   });
   return router;
 }

@@ -20,7 +20,7 @@ describe('foundation: health, login, access, CSRF, headers', () => {
 
   it('reports 503 on /readyz when the store is closed', async () => {
     await t.store.close();
-    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite' });
+    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite', reason: 'unreachable' });
   });
 
   it('logs in with the right password, shows the admin shell, and logs out', async () => {

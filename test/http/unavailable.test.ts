@@ -20,7 +20,7 @@ describe('when the store is unavailable', () => {
     await t.store.close();
 
     await request(t.app).get('/healthz').expect(200);
-    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite' });
+    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite', reason: 'unreachable' });
 
     const answers = templateAnswers({ q_suggestions: '请一定保存我的意见' });
     const res = await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...answers }));

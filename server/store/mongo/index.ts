@@ -12,6 +12,7 @@ import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../model
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
+import { DeploymentError, deploymentProblems, readDeploymentFacts } from './deployment';
 import { LEGACY_EXCLUSION_FILTER, legacyExclusionStages, responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
 
 type Doc = Record<string, unknown>;
@@ -53,6 +54,12 @@ async function mapDuplicate<T>(fn: () => Promise<T>): Promise<T> {
 
 export async function openMongoStore(uri: string): Promise<Store> {
   const conn: Connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  /** Refuses a deployment that cannot keep manyi's promises (transactions, durable writes), with what to do. */
+  const checkDeployment = async () => {
+    const w = conn.getClient().options?.writeConcern?.w as string | number | undefined;
+    const problems = deploymentProblems(await readDeploymentFacts(conn.db!.admin() as never, w));
+    if (problems.length) throw new DeploymentError(problems);
+  };
   const M = {
     users: conn.model('User', userMongoSchema),
     sessions: conn.model('Session', sessionMongoSchema),
@@ -68,9 +75,16 @@ export async function openMongoStore(uri: string): Promise<Store> {
     evaluations: conn.model('Evaluation', evaluationMongoSchema),
     rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
   };
-  await Promise.all(Object.values(M).map((m) => (m as unknown as { init(): Promise<unknown> }).init()));
-  // The driver's collection, not the model: mongoose would drop the filter on a field the schema no longer has.
-  await conn.collection('responses').updateMany(LEGACY_EXCLUSION_FILTER, legacyExclusionStages);
+  // Any failure while opening closes the connection, so a failed start leaves nothing running.
+  try {
+    await checkDeployment();
+    await Promise.all(Object.values(M).map((m) => (m as unknown as { init(): Promise<unknown> }).init()));
+    // The driver's collection, not the model: mongoose would drop the filter on a field the schema no longer has.
+    await conn.collection('responses').updateMany(LEGACY_EXCLUSION_FILTER, legacyExclusionStages);
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
 
   const applyTallies = async (deltas: TallyDelta[], session?: ClientSession) => {
     if (!deltas.length) return;
@@ -109,10 +123,10 @@ export async function openMongoStore(uri: string): Promise<Store> {
         return M.users.countDocuments();
       },
       async update(id, patch) {
-        return toUser(await M.users.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
+        return toUser(await M.users.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
       },
       async addFailedLogin(id) {
-        const u = await M.users.findByIdAndUpdate(id, { $inc: { failedLogins: 1 } }, { new: true }).lean();
+        const u = await M.users.findByIdAndUpdate(id, { $inc: { failedLogins: 1 } }, { returnDocument: 'after' }).lean();
         return (u?.failedLogins as number | undefined) ?? 0;
       },
     },
@@ -192,7 +206,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
         return many<Site>(await M.sites.find(f).sort({ code: 1 }).lean());
       },
       async update(id, patch) {
-        return mapDuplicate(async () => toDomain<Site>(await M.sites.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean()));
+        return mapDuplicate(async () => toDomain<Site>(await M.sites.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean()));
       },
     },
     surveys: {
@@ -209,7 +223,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
         return many<Survey>(await M.surveys.find().sort({ createdAt: -1 }).lean());
       },
       async update(id, patch) {
-        return toDomain<Survey>(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { new: true }).lean());
+        return toDomain<Survey>(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
       },
       async saveQuestions(id, expected, patch) {
         return conn.transaction(async (session) => {
@@ -230,7 +244,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
             );
           }
           const updated = await M.surveys
-            .findByIdAndUpdate(id, { $set: { ...patch, version } }, { new: true, session })
+            .findByIdAndUpdate(id, { $set: { ...patch, version } }, { returnDocument: 'after', session })
             .lean();
           return toDomain<Survey>(updated);
         });
@@ -364,7 +378,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
                   reviewedAt: change.at ? new Date(change.at) : null,
                 },
               },
-              { new: true, session },
+              { returnDocument: 'after', session },
             )
             .lean();
           if (!updated) return null;
@@ -412,7 +426,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
       async update(id, expected, patch) {
         return toDomain<EvaluationRecord>(
           await M.evaluations
-            .findOneAndUpdate({ _id: { $eq: id }, updatedAt: new Date(expected) }, { $set: patch }, { new: true })
+            .findOneAndUpdate({ _id: { $eq: id }, updatedAt: new Date(expected) }, { $set: patch }, { returnDocument: 'after' })
             .lean(),
         );
       },
@@ -436,7 +450,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
                 },
               },
             ],
-            { upsert: true, new: true, updatePipeline: true },
+            { upsert: true, returnDocument: 'after', updatePipeline: true },
           )
           .lean();
         return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
@@ -449,7 +463,8 @@ export async function openMongoStore(uri: string): Promise<Store> {
       },
     },
     async ping() {
-      await conn.db!.admin().ping();
+      // Ready means able to take a response: reachable, and still a deployment with transactions and majority writes.
+      await checkDeployment();
     },
     async close() {
       await conn.close();
