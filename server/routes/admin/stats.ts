@@ -1,5 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { Survey } from '../../../models/survey';
+import { surveyStage } from '../../domain/lifecycle';
 import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
@@ -22,7 +24,7 @@ export function statsRouter(deps: Deps): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
-    res.page('admin/stats/index', { title: req.t('nav.stats'), surveys: await listSurveysForStats(deps) });
+    res.page('admin/stats/index', { title: req.t('nav.stats'), surveys: await listSurveysForStats(deps), stageOf: (s: Survey) => surveyStage(s, deps.clock()) });
   });
 
   /** Loads the survey, the filters and what the filter form needs to show. */
