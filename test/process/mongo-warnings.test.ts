@@ -34,7 +34,7 @@ describe('the MongoDB adapter prints no warnings', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(Number(stdout)).toBeGreaterThanOrEqual(12);
-  }, 30_000);
+  }, 90_000);
 
   it('asks for updated documents with returnDocument, not the deprecated `new` option', () => {
     const dir = path.resolve(__dirname, '../../server/store/mongo');
