@@ -135,6 +135,16 @@ export function sqliteTallyRepo(db: Db): TallyRepo {
         applyTallyDeltas(db, deltas);
       })();
     },
+    // A response and its tallies commit together here (group commit): nothing is ever pending.
+    async settle() {
+      return 0;
+    },
+    async freshness() {
+      return null;
+    },
+    async pending() {
+      return 0;
+    },
   };
   return repo;
 }
