@@ -5,18 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { aggregate, find, updateMany, updateOne } from 'mingo';
+import { aggregate, find, updateMany } from 'mingo';
 import { update } from 'mingo/updater';
 import type { SurveyResponse } from '../../models/response';
-import type { TallyDelta, TallyQuery, TallyRow } from '../../models/tally';
+import type { TallyQuery, TallyRow } from '../../models/tally';
 import { mergeDeltas, moveDeltas, sameTallies, tallyDeltas } from '../../server/domain/tally';
 import {
-  appliedReview,
   LEGACY_EXCLUSION_FILTER,
   legacyExclusionStages,
   pendingClear,
-  pendingDeltas,
-  pendingReview,
   pendingSelection,
   rebuildClear,
   responseCountsPipeline,
@@ -28,6 +25,7 @@ import {
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { ResponseFilter, Store } from '../../server/store/store';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { MingoTallies } from '../helpers/mingo-tallies';
 
 type Doc = Record<string, unknown>;
 
@@ -195,44 +193,12 @@ describe('MongoDB tallies applied in batches (checked with mingo against SQLite)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** What the adapter's insert stores: the response with its deltas pending (dates as Dates). */
+  /** A response as the adapter's insert stores it (for the tests that need the documents only). */
   const pendingDoc = (r: SurveyResponse): Doc => {
-    const { id, ...rest } = r;
-    return { _id: id, ...rest, submittedAt: new Date(r.submittedAt), startedAt: new Date(r.startedAt), pendingTally: mergeDeltas(tallyDeltas(r, survey.questions)) };
+    const m = new MingoTallies();
+    m.insert(r, tallyDeltas(r, survey.questions));
+    return m.responses[0]!;
   };
-
-  /** One applier batch as the adapter runs it: select, clear exactly those markers, $inc the summed deltas. */
-  function applyBatch(responses: Doc[], tallyDocs: Doc[], limit: number, surveyId?: string): number {
-    const sel = pendingSelection(surveyId);
-    const batch = find(responses, sel.filter, sel.projection).sort(sel.sort).limit(limit).all() as Doc[];
-    if (!batch.length) return 0;
-    const clear = pendingClear(batch.map((d) => d._id as string));
-    expect(updateMany(responses, clear.filter, clear.update as never).modifiedCount).toBe(batch.length);
-    for (const d of mergeDeltas(pendingDeltas(batch))) {
-      const { filter, update: expr } = tallyUpdate(d);
-      const existing = find(tallyDocs, filter).next() as Doc | undefined;
-      const doc = existing ?? { ...filter, cells: {} };
-      if (!existing) tallyDocs.push(doc);
-      update(doc, expr as never);
-    }
-    return batch.length;
-  }
-
-  /** setReview as the adapter runs it: the pending path, else the applied path with its tally move. */
-  function review(responses: Doc[], tallyDocs: Doc[], id: string, change: Parameters<typeof pendingReview>[1], deltas: TallyDelta[]): boolean {
-    const pending = pendingReview(id, change, deltas);
-    if (updateOne(responses, pending.filter, pending.update as never).modifiedCount === 1) return true;
-    const applied = appliedReview(id, change);
-    if (updateOne(responses, applied.filter, applied.update as never).modifiedCount === 0) return false;
-    for (const d of deltas) {
-      const { filter, update: expr } = tallyUpdate(d);
-      const existing = find(tallyDocs, filter).next() as Doc | undefined;
-      const doc = existing ?? { ...filter, cells: {} };
-      if (!existing) tallyDocs.push(doc);
-      update(doc, expr as never);
-    }
-    return true;
-  }
 
   it('applies pending responses oldest first, each once, with reviews before and after, to the tallies SQLite holds', async () => {
     const pubs = sites.map((s) => publicationFixture(survey.id, s.id));
@@ -246,12 +212,12 @@ describe('MongoDB tallies applied in batches (checked with mingo against SQLite)
         answers: { seg: i % 3 ? 'a' : 'b', q1: levels[i % 6]!, q2: levels[(i * 5) % 6]!, m: i % 2 ? ['x'] : ['x', 'y'], r: 1 + (i % 5), n: i * 0.5, c: '' },
       }),
     );
-    const responses: Doc[] = [];
-    const tallyDocs: Doc[] = [];
+    const mongo = new MingoTallies();
     for (const r of rs) {
       await store.responses.insert(r, tallyDeltas(r, survey.questions));
-      responses.push(pendingDoc(r));
+      expect(mongo.insert(r, tallyDeltas(r, survey.questions))).toBe(true);
     }
+    expect(mongo.insert({ ...rs[0]!, id: 'retry' }, [])).toBe(false);
     const current = new Map(rs.map((r) => [r.id, r]));
     const reviewBoth = async (r: SurveyResponse, to: SurveyResponse['review'], reason: string | null) => {
       const before = current.get(r.id)!;
@@ -259,41 +225,43 @@ describe('MongoDB tallies applied in batches (checked with mingo against SQLite)
       const change = { from: before.review, to, reason: after.reviewReason, by: after.reviewedBy, at: after.reviewedAt };
       const deltas = moveDeltas(before, after, survey.questions);
       const viaSqlite = await store.responses.setReview(r.id, change, deltas);
-      expect(review(responses, tallyDocs, r.id, change, deltas)).toBe(viaSqlite !== null);
+      expect(mongo.review(r.id, change, deltas)).toBe(viaSqlite !== null);
       if (viaSqlite) current.set(r.id, after);
     };
+    const doc = (id: string) => mongo.responses.find((d) => d._id === id);
 
     // Reviews while pending, including one from a review that is no longer stored and a '$' reason.
     await reviewBoth(rs[0]!, 'excluded', '$重复');
-    expect(responses.find((d) => d._id === rs[0]!.id)).toMatchObject({ review: 'excluded', reviewReason: '$重复', reviewedAt: new Date('2026-11-05T00:00:00.000Z') });
+    expect(doc(rs[0]!.id)).toMatchObject({ review: 'excluded', reviewReason: '$重复', reviewedAt: new Date('2026-11-05T00:00:00.000Z') });
     await reviewBoth(rs[0]!, 'kept', '核实');
     await reviewBoth(rs[4]!, 'kept', '老人作答慢');
-    expect(review(responses, tallyDocs, rs[4]!.id, { from: null, to: 'excluded', reason: 'x', by: 'u1', at: null }, [])).toBe(false);
-    expect(responses.find((d) => d._id === rs[0]!.id)).toMatchObject({ review: 'kept', reviewReason: '核实' });
+    expect(mongo.review(rs[4]!.id, { from: null, to: 'excluded', reason: 'x', by: 'u1', at: null }, [])).toBe(false);
+    expect(doc(rs[0]!.id)).toMatchObject({ review: 'kept', reviewReason: '核实' });
 
     // The oldest submission is the first applied.
     const sel = pendingSelection(survey.id);
-    const first = find(responses, sel.filter, sel.projection).sort(sel.sort).limit(1).all() as Doc[];
+    const first = find(mongo.responses, sel.filter, sel.projection).sort(sel.sort).limit(1).all() as Doc[];
     expect(first.map((d) => d._id)).toEqual([rs[59]!.id]);
 
-    expect(applyBatch(responses, tallyDocs, 25, survey.id)).toBe(25);
+    expect(mongo.applyBatch(25, survey.id)).toBe(25);
     // Clearing the same markers again changes nothing: a second applier of that batch applies nothing.
     const again = pendingClear(rs.slice(35).map((r) => r.id));
-    expect(find(responses, again.filter).all()).toEqual([]);
+    expect(find(mongo.responses, again.filter).all()).toEqual([]);
+    expect(doc(rs[59]!.id)).not.toHaveProperty('pendingTally');
 
     // Reviews after application of some, while others are still pending.
     await reviewBoth(rs[59]!, 'excluded', '重复');
     await reviewBoth(rs[1]!, 'excluded', '重复');
     await reviewBoth(rs[59]!, null, null);
 
-    expect(applyBatch(responses, tallyDocs, 25)).toBe(25);
-    expect(applyBatch(responses, tallyDocs, 25)).toBe(10);
-    expect(applyBatch(responses, tallyDocs, 25)).toBe(0);
+    expect(mongo.applyBatch(25)).toBe(25);
+    expect(mongo.applyBatch(25)).toBe(10);
+    expect(mongo.applyBatch(25)).toBe(0);
     await reviewBoth(rs[4]!, 'excluded', '重复');
 
-    expect(find(responses, pendingSelection().filter).all()).toEqual([]);
-    expect(sameTallies(tallyDocsToDeltas(tallyDocs), await store.tallies.dump(survey.id))).toEqual({ same: true });
-    expect(sameTallies(tallyDocsToDeltas(tallyDocs), mergeDeltas([...current.values()].flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+    expect(mongo.pendingCount()).toBe(0);
+    expect(sameTallies(mongo.dump(), await store.tallies.dump(survey.id))).toEqual({ same: true });
+    expect(sameTallies(mongo.dump(), mergeDeltas([...current.values()].flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
   });
 
   it('a rebuild clears the markers of the responses it read and leaves later ones pending', () => {
