@@ -59,6 +59,27 @@ describe('tally applier scheduling', () => {
     await applier.close();
   });
 
+  it('lets pages settling one survey at once share the run under way and one more after it', async () => {
+    const calls: (string | undefined)[] = [];
+    let release: () => void = () => undefined;
+    const applier = createApplier(async (surveyId) => {
+      const firstCall = calls.push(surveyId) === 1;
+      if (firstCall) await new Promise<void>((resolve) => (release = resolve));
+      return firstCall ? 3 : 0;
+    }, options());
+    const first = applier.settle('s1');
+    const later = [applier.settle('s1'), applier.settle('s1'), applier.settle('s1')];
+    const other = applier.settle('s2');
+    await wait(10);
+    expect(calls).toEqual(['s1', 's2']);
+    release();
+    expect(await first).toBe(3);
+    expect(await Promise.all(later)).toEqual([0, 0, 0]);
+    expect(await other).toBe(0);
+    expect(calls).toEqual(['s1', 's2', 's1']);
+    await applier.close();
+  });
+
   it('passes a failed settle to its caller', async () => {
     const { batch } = recorder([new Error('no primary')]);
     const applier = createApplier(batch, options());

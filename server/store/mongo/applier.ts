@@ -23,7 +23,10 @@ export const APPLIER_DEFAULTS: Omit<ApplierOptions, 'onError'> = { batchSize: 50
 export interface Applier {
   /** An insert happened: run in the background soon. */
   soon(): void;
-  /** Applies what is pending (of one survey, or all) now; resolves with how many responses it applied. */
+  /**
+   * Applies what is pending (of one survey, or all) now; resolves with how many responses the run
+   * applied (callers who share a run get the same number).
+   */
   settle(surveyId?: string): Promise<number>;
   /** Stops the timers and waits for runs under way; later calls do nothing. */
   close(): Promise<void>;
@@ -71,6 +74,22 @@ export function createApplier(applyBatch: (surveyId: string | undefined, limit: 
     });
   };
 
+  /**
+   * settle() per survey (or all): while a run for the same key is under way, callers share one more
+   * run after it (the run under way may have read before their responses were stored), so many pages
+   * opened at once in this instance do not all contend for the same batch.
+   */
+  const slots = new Map<string, { run: Promise<number>; queued: Promise<number> | null }>();
+  const start = (key: string, surveyId: string | undefined): Promise<number> => {
+    const slot = { run: track(drain(surveyId)), queued: null as Promise<number> | null };
+    slots.set(key, slot);
+    const done = () => {
+      if (slots.get(key) === slot) slots.delete(key);
+    };
+    slot.run.then(done, done);
+    return slot.run;
+  };
+
   const every = setInterval(kick, options.everyMs);
   every.unref();
 
@@ -85,7 +104,14 @@ export function createApplier(applyBatch: (surveyId: string | undefined, limit: 
     },
     settle(surveyId) {
       if (closed) return Promise.resolve(0);
-      return track(drain(surveyId));
+      const key = surveyId ?? '';
+      const slot = slots.get(key);
+      if (!slot) return start(key, surveyId);
+      slot.queued ??= slot.run.then(
+        () => start(key, surveyId),
+        () => start(key, surveyId),
+      );
+      return slot.queued;
     },
     async close() {
       closed = true;
