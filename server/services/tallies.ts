@@ -3,6 +3,8 @@ import { zoneName } from '../domain/time';
 import type { Translate } from '../i18n';
 import type { TallyDelta } from '../../models/tally';
 import type { Question } from '../../models/survey';
+import { ConflictError } from '../errors';
+import { TalliesChangedError } from '../store/store';
 import type { Deps } from './context';
 import { getSurvey } from './surveys';
 
@@ -59,17 +61,29 @@ export async function recomputeTallies(deps: Deps, surveyId: string): Promise<{ 
   return { deltas: mergeDeltas([...merged, ...pending]), through };
 }
 
+/** Rebuild attempts while responses keep arriving and being counted (each attempt recomputes). */
+const REBUILD_ATTEMPTS = 5;
+
 /**
  * rebuild-tallies: replaces a survey's tallies by a recomputation and, in the same transaction,
  * clears the pending marker of every response it read (later ones stay pending); reports whether
- * the tallies had drifted. Pending tallies are applied first, so drift means drift, not lag.
+ * the tallies had drifted. Pending tallies are applied first, so drift means drift, not lag. A
+ * response counted while the recomputation ran would be lost: the store refuses, and it recomputes.
  */
 export async function rebuildTallies(deps: Deps, surveyId: string): Promise<{ groups: number; hadDrifted: boolean; difference?: string }> {
-  await deps.store.tallies.settle(surveyId);
-  const fresh = await recomputeTallies(deps, surveyId);
-  const check = sameTallies(await deps.store.tallies.dump(surveyId), fresh.deltas);
-  await deps.store.tallies.replaceForSurvey(surveyId, fresh.deltas, fresh.through);
-  return { groups: fresh.deltas.length, hadDrifted: !check.same, ...(check.difference ? { difference: check.difference } : {}) };
+  for (let attempt = 1; ; attempt++) {
+    await deps.store.tallies.settle(surveyId);
+    const fresh = await recomputeTallies(deps, surveyId);
+    const check = sameTallies(await deps.store.tallies.dump(surveyId), fresh.deltas);
+    try {
+      await deps.store.tallies.replaceForSurvey(surveyId, fresh.deltas, fresh.through);
+    } catch (err) {
+      if (!(err instanceof TalliesChangedError)) throw err;
+      if (attempt >= REBUILD_ATTEMPTS) throw new ConflictError('tallies.rebuildBusy', { id: surveyId, attempts: attempt });
+      continue;
+    }
+    return { groups: fresh.deltas.length, hadDrifted: !check.same, ...(check.difference ? { difference: check.difference } : {}) };
+  }
 }
 
 /** Whether the stored tallies equal a recomputation from the responses (pending tallies applied first). */

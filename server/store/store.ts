@@ -39,6 +39,17 @@ export class DuplicateKeyError extends Error {
   }
 }
 
+/**
+ * Thrown by replaceForSurvey when a response after the rebuild's `through` already has its tallies
+ * applied: replacing would drop them. Nothing was written; recompute and try again.
+ */
+export class TalliesChangedError extends Error {
+  constructor(public readonly surveyId: string) {
+    super(`responses of survey ${surveyId} were counted while its tallies were being rebuilt`);
+    this.name = 'TalliesChangedError';
+  }
+}
+
 export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'updatedAt'>>;
 
 export interface UserRepo {
@@ -213,9 +224,10 @@ export interface TallyRepo {
   dump(surveyId: string): Promise<TallyDelta[]>;
   /**
    * Replaces all tallies of a survey in one transaction (rebuild-tallies). The deltas cover the
-   * survey's responses in id order up to `through` (all of them when omitted): in the same
-   * transaction the pending marker of every one of those responses is cleared, and later responses
-   * stay pending (MongoDB; SQLite has none).
+   * survey's responses in id order up to `through` (null: none; omitted: all, unchecked): in the
+   * same transaction the pending marker of every one of those responses is cleared and later ones
+   * stay pending (MongoDB). A later response whose tallies are already applied (SQLite: any later
+   * response) would be lost: TalliesChangedError, nothing written.
    */
   replaceForSurvey(surveyId: string, deltas: TallyDelta[], through?: string | null): Promise<void>;
   /**

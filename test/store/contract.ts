@@ -4,7 +4,7 @@
  */
 import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/domain/tally';
 import { newId } from '../../server/ids';
-import { DuplicateKeyError, type Store } from '../../server/store/store';
+import { DuplicateKeyError, TalliesChangedError, type Store } from '../../server/store/store';
 import type { SurveyResponse } from '../../models/response';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture, userFixture } from '../helpers/fixtures';
 
@@ -481,6 +481,19 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       await store.tallies.settle(survey.id);
       expect((await Promise.all(reviews)).filter(Boolean)).toHaveLength(10);
       expect(sameTallies(await store.tallies.dump(survey.id), rebuilt(after))).toEqual({ same: true });
+    });
+
+    it('refuses to replace tallies that count a response the rebuild did not read, writing nothing', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const [r1, r2] = [responseFixture(pubA), responseFixture(pubA, { answers: { seg: 'b', q1: '1' }, segment: 'b' })];
+      await submit(r1!);
+      await submit(r2!);
+      // The rebuild read r1 only; r2 came, and was counted, after it.
+      await expect(store.tallies.replaceForSurvey(survey.id, rebuilt([r1!]), r1!.id)).rejects.toBeInstanceOf(TalliesChangedError);
+      await expect(store.tallies.replaceForSurvey(survey.id, [], null)).rejects.toBeInstanceOf(TalliesChangedError);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt([r1!, r2!]))).toEqual({ same: true });
+      await store.tallies.replaceForSurvey(survey.id, rebuilt([r1!, r2!]), r2!.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt([r1!, r2!]))).toEqual({ same: true });
     });
 
     it('clears every pending marker when a survey\'s tallies are replaced by a rebuild', async () => {

@@ -16,6 +16,7 @@ import {
   pendingClear,
   pendingSelection,
   rebuildClear,
+  rebuildLostFilter,
   responseCountsPipeline,
   responseMatch,
   tallyDocsToDeltas,
@@ -279,6 +280,19 @@ describe('MongoDB tallies applied in batches (checked with mingo against SQLite)
     const all = rebuildClear(survey.id)!;
     updateMany(docs, all.filter, all.update as never);
     expect(pendingIds()).toEqual([docs[3]!._id]);
+  });
+
+  it('a rebuild finds a response after the last it read whose tallies are already applied, and only that', () => {
+    const pub = publicationFixture(survey.id, sites[0]!.id);
+    const [read, laterPending, laterApplied] = [responseFixture(pub), responseFixture(pub), responseFixture(pub)];
+    const docs = [read, laterPending, laterApplied].map(pendingDoc);
+    delete docs[0]!.pendingTally;
+    const lost = () => (find(docs, rebuildLostFilter(survey.id, read!.id)).all() as Doc[]).map((d) => d._id);
+    expect(lost()).toEqual([]);
+    delete docs[2]!.pendingTally;
+    expect(lost()).toEqual([laterApplied!.id]);
+    expect((find(docs, rebuildLostFilter(survey.id, null)).all() as Doc[]).map((d) => d._id)).toEqual([read!.id, laterApplied!.id]);
+    expect(find(docs, rebuildLostFilter('another-survey', null)).all()).toEqual([]);
   });
 
   it('counts each survey\'s responses as SQLite counts them', async () => {

@@ -11,7 +11,7 @@ import { surveyMongoSchema, surveyVersionMongoSchema, type Survey, type SurveyVe
 import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../models/tally';
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
-import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
+import { DuplicateKeyError, TalliesChangedError, type AuditQuery, type Store } from '../store';
 import { mergeDeltas } from '../../domain/tally';
 import { APPLIER_DEFAULTS, createApplier, type ApplierOptions } from './applier';
 import { DeploymentError, deploymentProblems, readDeploymentFacts } from './deployment';
@@ -25,6 +25,7 @@ import {
   pendingReview,
   pendingSelection,
   rebuildClear,
+  rebuildLostFilter,
   responseCountsPipeline,
   responseMatch,
   tallyDocsToDeltas,
@@ -492,13 +493,23 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       async dump(surveyId) {
         return tallyDocsToDeltas(await M.tallies.find({ surveyId: { $eq: surveyId } }).lean());
       },
+      /*
+       * In one snapshot transaction: an applier that commits after the snapshot writes tally
+       * documents this deletes (a write conflict: the transaction runs again and sees what it applied).
+       */
       async replaceForSurvey(surveyId, deltas, through) {
         const clear = rebuildClear(surveyId, through);
-        await conn.transaction(async (session) => {
-          await M.tallies.deleteMany({ surveyId: { $eq: surveyId } }, { session });
-          await applyTallies(deltas, session);
-          if (clear) await M.responses.collection.updateMany(clear.filter, clear.update, { session });
-        });
+        await conn.transaction(
+          async (session) => {
+            if (through !== undefined && (await M.responses.exists(rebuildLostFilter(surveyId, through)).session(session))) {
+              throw new TalliesChangedError(surveyId);
+            }
+            await M.tallies.deleteMany({ surveyId: { $eq: surveyId } }, { session });
+            await applyTallies(deltas, session);
+            if (clear) await M.responses.collection.updateMany(clear.filter, clear.update, { session });
+          },
+          { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
+        );
       },
       settle(surveyId) {
         return applier.settle(surveyId);

@@ -191,6 +191,16 @@ export function rebuildClear(surveyId: string, through?: string | null): { filte
   return { filter, update: { $unset: { pendingTally: '' } } };
 }
 
+/**
+ * rebuild-tallies: a response after the last one the rebuild read whose tallies are already applied
+ * (they would be lost by the replacement). Read in the replacing transaction's snapshot.
+ */
+export function rebuildLostFilter(surveyId: string, through: string | null): Doc {
+  const filter: Doc = { surveyId: { $eq: surveyId }, pendingTally: { $exists: false } };
+  if (through !== null) filter._id = { $gt: through };
+  return filter;
+}
+
 interface ReviewFields {
   from: string | null;
   to: string | null;
