@@ -80,9 +80,21 @@ export const responseMongoSchema = new Schema(
     enteredBy: { type: String, default: null },
     paperDate: { type: String, default: null },
     isDemo: { type: Boolean, default: false },
+    /**
+     * MongoDB only, never part of the domain object: the response's tally deltas (TallyDelta[]) while
+     * they wait to be applied; absent once applied. Its presence is the pending marker.
+     */
+    pendingTally: { type: [Schema.Types.Mixed], default: undefined },
   },
   { versionKey: false, collection: 'responses', minimize: false },
 );
+/** Only pending responses are in the applier's indexes, so they stay as small as the backlog. */
+const PENDING_ONLY = { partialFilterExpression: { pendingTally: { $exists: true } } };
+/** The applier and the freshness of all surveys: pending responses, oldest first. */
+responseMongoSchema.index({ submittedAt: 1, _id: 1 }, { ...PENDING_ONLY, name: 'pending_by_age' });
+/** settle(surveyId), freshness(surveyId) and pending(surveyId): one survey's pending responses, oldest first. */
+responseMongoSchema.index({ surveyId: 1, submittedAt: 1, _id: 1 }, { ...PENDING_ONLY, name: 'pending_by_survey_age' });
+/** Listing, streaming and counting a survey's responses in id order (responseCount derives from it). */
 responseMongoSchema.index({ surveyId: 1, _id: 1 });
 responseMongoSchema.index({ surveyId: 1, deviceHash: 1 });
 responseMongoSchema.index({ publicationId: 1, submittedAt: 1 });

@@ -190,7 +190,7 @@ export const surveyMongoSchema = new Schema(
     settings: { type: Schema.Types.Mixed, required: true },
     locale: { type: String, required: true },
     timeZone: { type: String, required: true },
-    responseCount: { type: Number, default: 0 },
+    // No responseCount: on MongoDB it is counted from the responses when a survey is read (no counter written by every submission).
     isDemo: { type: Boolean, default: false },
     createdBy: { type: String, default: null },
     createdAt: { type: Date, required: true },

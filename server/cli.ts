@@ -13,7 +13,7 @@ import type { ExportFormat } from './services/exports';
 import { describeStore, surveyIdsToRebuild } from './services/maintenance';
 import { parseFilters } from './services/statistics';
 import { getSurvey } from './services/surveys';
-import { rebuildTallies } from './services/tallies';
+import { checkTallies, rebuildTallies } from './services/tallies';
 import { createApiToken } from './services/tokens';
 import { createUser, findUserOrFail, generatePassword, resetPassword } from './services/users';
 import { openStore } from './store';
@@ -160,7 +160,14 @@ export const COMMANDS: Record<string, Command> = {
       const s = await describeStore(deps);
       console.log(both('cli.store', { kind: s.kind, users: s.users, sites: s.sites, surveys: s.surveys.length, responses: s.responses }));
       if (s.surveys.length) console.log(both('cli.surveys'));
-      for (const survey of s.surveys) console.log(`  ${survey.id}  ${survey.status}  ${survey.responseCount}  ${survey.title}`);
+      let differ = 0;
+      for (const survey of s.surveys) {
+        console.log(`  ${survey.id}  ${survey.status}  ${survey.responseCount}  ${survey.title}`);
+        const c = await checkTallies(deps, survey.id);
+        if (!c.same) differ++;
+        console.log(`    ${both(c.same ? 'cli.talliesCheckSame' : 'cli.talliesCheckDiffer', { pending: c.pending, difference: c.difference ?? '', id: survey.id })}`);
+      }
+      if (differ) throw new CommandFailure(both('cli.talliesDiffer', { count: differ }));
     },
   },
   'rebuild-tallies': {

@@ -38,7 +38,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger.warn('MONGODB_URI is set but SESSION_SECRET is not: every app instance must share one SESSION_SECRET');
   }
   const started = Date.now();
-  const store = await openStore(config);
+  const store = await openStore(config, { onBackgroundError: (err) => logger.error({ err }, 'applying pending tallies failed; the next run retries') });
   if (config.secureCookies && config.trustProxy === false) {
     // Cookies are Secure for an https:// PUBLIC_BASE_URL; if TLS ends at a proxy and the app is not
     // told to trust it, every request looks like plain HTTP and no login cookie is ever set.

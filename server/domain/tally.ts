@@ -1,6 +1,7 @@
 import type { SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
 import { ALL, ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel } from '../../models/tally';
+import { localDateTime } from './time';
 
 /** '_n~' counts responses; its sum is the total answer time in ms. */
 export const RESPONSES_CELL = '_n~';
@@ -168,4 +169,13 @@ export function dashboardLevel(f: LevelFilters): TallyLevel {
 /** The cheapest level that can answer a by-day query with these filters. */
 export function trendLevel(f: LevelFilters): TallyLevel {
   return f.siteIds || f.channels || f.segments ? 'fine' : 'trend';
+}
+
+/**
+ * The time up to which tallies are complete, as a page says it: "hh:mm:ss" in the zone when it is
+ * the same local day as `now`, else "YYYY-MM-DD hh:mm:ss" (a backlog older than today is named in full).
+ */
+export function tallyFreshnessTime(asOf: string, now: string, timeZone: string): string {
+  const at = localDateTime(asOf, timeZone);
+  return at.slice(0, 10) === localDateTime(now, timeZone).slice(0, 10) ? at.slice(11) : at;
 }

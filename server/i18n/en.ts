@@ -10,6 +10,7 @@ import * as review from './areas/review';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
+import * as tallies from './areas/tallies';
 import type { MessageKey } from './zh-CN';
 
 export const en: Record<MessageKey, string> = {
@@ -25,4 +26,5 @@ export const en: Record<MessageKey, string> = {
   ...lifecycle.en,
   ...stationHome.en,
   ...accounts.en,
+  ...tallies.en,
 };

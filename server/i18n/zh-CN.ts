@@ -10,6 +10,7 @@ import * as review from './areas/review';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
+import * as tallies from './areas/tallies';
 
 /**
  * The source catalog: every user-facing text, keyed, one file per area under areas/.
@@ -28,6 +29,7 @@ export const zhCN = {
   ...lifecycle.zh,
   ...stationHome.zh,
   ...accounts.zh,
+  ...tallies.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -6,6 +6,7 @@ import { localDay } from '../domain/time';
 import type { Actor, Deps } from './context';
 import { publicationStage, type Stage } from '../domain/lifecycle';
 import { publicLink } from './publications';
+import { settleTallies } from './tallies';
 
 /** One survey published at one of the worker's stations, with its numbers from the tallies. */
 export interface StationPublication {
@@ -61,6 +62,7 @@ async function stationHome(deps: Deps, siteIds: string[]): Promise<Home> {
     if (!pubs.length) continue;
     const mine = pubs.map((p) => p.siteId);
     const day = localDay(now, survey.timeZone);
+    await settleTallies(deps, survey.id);
     const [all, today] = await Promise.all([
       deps.store.tallies.query({ surveyId: survey.id, level: 'sites', siteIds: mine, questionIds: [RESPONSES], groupBy: ['siteId', 'state'] }),
       deps.store.tallies.query({ surveyId: survey.id, level: 'fine', siteIds: mine, dayFrom: day, dayTo: day, questionIds: [RESPONSES], groupBy: ['siteId'] }),

@@ -86,7 +86,7 @@ export async function listForReview(deps: Deps, actor: Actor, surveyId: string, 
   const rules = survey.settings.qualityRules;
   const rows = responses.map((response) => ({ response, status: countingStatus(response, rules) }));
   const names = await userNames(deps, responses.map((r) => r.reviewedBy));
-  return { survey, total, rows, names, quality: stats.quality, pages: Math.max(1, Math.ceil(total / options.pageSize)) };
+  return { survey, total, rows, names, quality: stats.quality, talliesAsOf: stats.talliesAsOf, pages: Math.max(1, Math.ceil(total / options.pageSize)) };
 }
 
 /** A cross-tab that tallies cannot answer (question × question): streams the chosen responses. */

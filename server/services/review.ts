@@ -9,6 +9,7 @@ import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, assertCanSeeSite, restrictSites, visibleSiteIds } from './permissions';
 import { getSurvey, versionQuestions } from './surveys';
+import { settleTallies } from './tallies';
 import { parseInput } from './validate';
 
 /** At most this many responses in one bulk review. */
@@ -58,8 +59,9 @@ export interface BulkOutcome {
   valid: ValidChange;
 }
 
-/** Valid responses of a survey from the tallies, over the stations the actor may see (the overview's 有效数). */
+/** Valid responses of a survey from the tallies, over the stations the actor may see (the overview's 有效数); pending tallies are applied first. */
 export async function validCount(deps: Deps, actor: Actor, survey: Survey): Promise<number> {
+  await settleTallies(deps, survey.id);
   const rows = await deps.store.tallies.query({ surveyId: survey.id, level: 'sites', siteIds: restrictSites(actor, undefined), groupBy: ['state'], questionIds: ['_n'] });
   return rows.reduce((n, r) => n + (isValidState(r.state ?? '', survey.settings.qualityRules) ? r.count : 0), 0);
 }

@@ -23,6 +23,7 @@ import {
 import type { Actor, Deps } from './context';
 import { restrictSites } from './permissions';
 import { getSurvey } from './surveys';
+import { settleTallies } from './tallies';
 import { parseInput } from './validate';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
@@ -98,6 +99,11 @@ export interface DashboardStats {
   /** By tally state: excluded and kept by a person; flags and clean among the responses left to the rules. */
   quality: { received: number; valid: number; excluded: number; kept: number; flags: Record<string, number>; clean: number };
   computedAt: string;
+  /**
+   * null when the tallies hold every response; else the submission time of the oldest response not
+   * yet in them (MongoDB applies tallies in batches shortly after each submission).
+   */
+  talliesAsOf: string | null;
 }
 
 /** Every question any version asked (current wording first), so old answers keep their place. */
@@ -146,6 +152,7 @@ function groupStats(acc: Acc, questions: Question[], survey: Survey): GroupStats
  */
 export async function computeDashboard(deps: Deps, actor: Actor, surveyId: string, filters: Filters): Promise<DashboardStats> {
   const survey = await getSurvey(deps, surveyId);
+  const talliesAsOf = await settleTallies(deps, survey.id);
   const questions = await allQuestions(deps, survey);
   const siteIds = restrictSites(actor, filters.sites);
   const base = { surveyId, siteIds, dayFrom: filters.from, dayTo: filters.to, channels: filters.channels, segments: filters.segments };
@@ -244,6 +251,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
     trend: await computeTrend(deps, survey, questions, base, counts, filters.granularity),
     quality,
     computedAt: deps.clock().toISOString(),
+    talliesAsOf,
   };
 }
 

@@ -39,6 +39,17 @@ export class DuplicateKeyError extends Error {
   }
 }
 
+/**
+ * Thrown by replaceForSurvey when a response after the rebuild's `through` already has its tallies
+ * applied: replacing would drop them. Nothing was written; recompute and try again.
+ */
+export class TalliesChangedError extends Error {
+  constructor(public readonly surveyId: string) {
+    super(`responses of survey ${surveyId} were counted while its tallies were being rebuilt`);
+    this.name = 'TalliesChangedError';
+  }
+}
+
 export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'updatedAt'>>;
 
 export interface UserRepo {
@@ -163,9 +174,11 @@ export interface ReviewChange {
 
 export interface ResponseRepo {
   /**
-   * Stores the response, bumps its survey's response count and applies its tally deltas in one
-   * transaction. A response whose submissionToken was already stored is not stored again:
-   * the earlier one is returned with inserted=false.
+   * Stores the response and its tally deltas. SQLite: the response, its survey's response count and
+   * its tallies in one transaction (group commit). MongoDB: the response alone, carrying its deltas as
+   * pending (no document shared between submissions is written); they reach the tallies in a batch
+   * shortly after (see TallyRepo.settle). A response whose submissionToken was already stored is not
+   * stored again: the earlier one is returned with inserted=false.
    */
   insert(response: SurveyResponse, deltas: TallyDelta[]): Promise<{ inserted: boolean; response: SurveyResponse }>;
   get(id: string): Promise<SurveyResponse | null>;
@@ -175,8 +188,10 @@ export interface ResponseRepo {
   /** All matching responses in submission order, read in batches (bounded memory). */
   stream(filter: ResponseFilter): AsyncIterable<SurveyResponse>;
   /**
-   * Changes the review (excluded / kept / automatic) and moves the response's tallies in one
-   * transaction, only if the stored review is still `change.from`; null if it is not, or absent.
+   * Changes the review (excluded / kept / automatic) and moves the response's tallies atomically,
+   * only if the stored review is still `change.from`; null if it is not, or absent. MongoDB: a
+   * response whose tallies are still pending gets the move added to its pending deltas in the same
+   * single-document update; an applied one moves the tallies in one transaction.
    */
   setReview(id: string, change: ReviewChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
   /** Whether this device already answered this survey. */
@@ -207,8 +222,28 @@ export interface TallyRepo {
   queryMany(query: Omit<TallyQuery, 'groupBy'>, groupBys: TallyQuery['groupBy'][]): Promise<TallyRow[][]>;
   /** Every stored group of a survey, unsummed (for comparing with a rebuild). */
   dump(surveyId: string): Promise<TallyDelta[]>;
-  /** Replaces all tallies of a survey in one transaction (rebuild-tallies). */
-  replaceForSurvey(surveyId: string, deltas: TallyDelta[]): Promise<void>;
+  /**
+   * Replaces all tallies of a survey in one transaction (rebuild-tallies). The deltas cover the
+   * survey's responses in id order up to `through` (null: none; omitted: all, unchecked): in the
+   * same transaction the pending marker of every one of those responses is cleared and later ones
+   * stay pending (MongoDB). A later response whose tallies are already applied (SQLite: any later
+   * response) would be lost: TalliesChangedError, nothing written.
+   */
+  replaceForSurvey(surveyId: string, deltas: TallyDelta[], through?: string | null): Promise<void>;
+  /**
+   * Applies the pending deltas of responses (of one survey, or all), each exactly once, until none
+   * stored before the call is left; resolves with how many responses it applied. SQLite: 0 (its
+   * tallies are written with their response). MongoDB: batches of at most 500, oldest first, each
+   * one transaction.
+   */
+  settle(surveyId?: string): Promise<number>;
+  /**
+   * The time up to which every response of the survey is in its tallies: the submission time of the
+   * oldest response still pending; null when none is pending (SQLite: always null).
+   */
+  freshness(surveyId: string): Promise<string | null>;
+  /** How many responses (of one survey, or all) wait for their tallies (SQLite: always 0). */
+  pending(surveyId?: string): Promise<number>;
 }
 
 export interface EvaluationRepo {

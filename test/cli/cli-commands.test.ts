@@ -202,15 +202,22 @@ describe('npm run cli, as the README shows it', () => {
     expect(check.code).toBe(DONE);
     expect(check.stdout).toContain('store: sqlite ok; users 1, sites 5, surveys 1, responses 330 / 数据库：sqlite 正常；用户 1，站点 5，问卷 1，答卷 330');
     expect(check.stdout).toMatch(new RegExp(`\\n  ${surveyId}  open  330  `));
+    expect(check.stdout).toContain('    tallies equal a rebuild from the responses (0 responses were pending when the check began; applied first) / 汇总与按答卷重算的结果一致');
 
-    // Tallies wiped behind the app's back: the rebuild notices and repairs them.
+    // Tallies wiped behind the app's back: check-db says so (exit 1), the rebuild notices and repairs them.
     await withStore(dir, (store) => store.tallies.replaceForSurvey(surveyId, []));
+    const drifted = await run(README_COMMANDS.checkDb, dir);
+    expect(drifted.code).toBe(FAILED);
+    expect(drifted.stdout).toContain(`    tallies differ from a rebuild from the responses: 0 groups vs `);
+    expect(drifted.stdout).toContain(`run rebuild-tallies --survey ${surveyId}`);
+    expect(drifted.stderr).toContain('the tallies of 1 surveys differ from their responses / 1 份问卷的汇总与答卷不一致');
     const repaired = await run(README_COMMANDS.rebuildOne, dir, { placeholders: { ID: surveyId } });
     expect(repaired.code).toBe(DONE);
     expect(repaired.stdout).toMatch(new RegExp(`^${surveyId}: \\d+ tally groups rebuilt in \\d+ ms; they had drifted`, 'm'));
     const all = await run(README_COMMANDS.rebuildAll, dir);
     expect(all.code).toBe(DONE);
     expect(all.stdout).toMatch(new RegExp(`^${surveyId}: \\d+ tally groups rebuilt in \\d+ ms; they already matched / `, 'm'));
+    expect((await run(README_COMMANDS.checkDb, dir)).code).toBe(DONE);
 
     // Run from a folder of its own: --out is relative to where the command was typed, not to the package.
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });

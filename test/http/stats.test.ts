@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createApiToken } from '../../server/services/tokens';
-import { verifyTallies } from '../../server/services/tallies';
+import { tallyFreshnessNote, verifyTallies } from '../../server/services/tallies';
+import { translate, type Translate } from '../../server/i18n';
 import { addUser, csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
@@ -149,6 +150,17 @@ describe('statistics dashboard and API', () => {
     expect((await t.store.responses.get(other!.id))!.review).toBeNull();
   });
 
+  it('says nothing about tally freshness when every response is counted (SQLite: always)', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const api = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(api.talliesAsOf).toBeNull();
+    expect(api.overall.received).toBe(4);
+    for (const path of ['', '/questions', '/quality']) {
+      const page = await agent.get(`/admin/stats/${setup.survey.id}${path}`).expect(200);
+      expect(page.text).not.toContain('统计截至');
+    }
+  });
+
   it('cross-tabulates two questions by streaming responses', async () => {
     const { agent } = await loginAs(t, 'evaluator');
     const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=category&col=overall&mode=raw`).expect(200);
@@ -160,5 +172,16 @@ describe('statistics dashboard and API', () => {
     expect(res.body.responses).toBe(4);
     const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall`).expect(200);
     expect(page.text).toContain('交叉分析');
+  });
+});
+
+describe('the note shown when tallies lag (MongoDB applies them in batches)', () => {
+  const zh: Translate = (key, params) => translate('zh-CN', key, params);
+  const en: Translate = (key, params) => translate('en', key, params);
+
+  it('names the time up to which every response is counted, in the survey\'s zone, with the zone named', () => {
+    expect(tallyFreshnessNote(zh, '2026-11-01T02:00:05.000Z', '2026-11-01T02:00:09.000Z', 'Asia/Shanghai')).toMatch(/^统计截至 10:00:05（北京时间）；/);
+    expect(tallyFreshnessNote(en, '2026-11-01T02:00:05.000Z', '2026-11-01T02:00:09.000Z', 'Asia/Shanghai')).toMatch(/^Counted up to 10:00:05 \(Beijing time\); /);
+    expect(tallyFreshnessNote(zh, '2026-11-01T02:00:05.000Z', '2026-11-03T02:00:09.000Z', 'Asia/Urumqi')).toMatch(/^统计截至 2026-11-01 08:00:05（Asia\/Urumqi）；/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/domain/tally';
 import { newId } from '../../server/ids';
-import { DuplicateKeyError, type Store } from '../../server/store/store';
+import { DuplicateKeyError, TalliesChangedError, type Store } from '../../server/store/store';
 import type { SurveyResponse } from '../../models/response';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture, userFixture } from '../helpers/fixtures';
 
@@ -33,8 +33,11 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
     return { siteA, siteB, survey, version, pubA, pubB };
   }
 
+  /** Stores a response and applies its tallies (on MongoDB they wait, pending, until settle). */
   async function submit(r: SurveyResponse, questions = surveyFixture().survey.questions) {
-    return store.responses.insert(r, tallyDeltas(r, questions));
+    const result = await store.responses.insert(r, tallyDeltas(r, questions));
+    await store.tallies.settle(r.surveyId);
+    return result;
   }
 
   describe('users', () => {
@@ -272,7 +275,10 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
     it('streams more responses than one batch without losing or repeating any', async () => {
       const { survey, pubA } = await seedSurvey();
       const n = 1203;
-      for (let i = 0; i < n; i++) await submit(responseFixture(pubA));
+      for (let i = 0; i < n; i++) {
+        const r = responseFixture(pubA);
+        await store.responses.insert(r, tallyDeltas(r, survey.questions));
+      }
       const seen = new Set<string>();
       for await (const r of store.responses.stream({ surveyId: survey.id })) seen.add(r.id);
       expect(seen.size).toBe(n);
@@ -361,6 +367,143 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       const wanted = mergeDeltas([...tallyDeltas(r1, survey.questions), ...tallyDeltas(r2, survey.questions)]);
       await store.tallies.replaceForSurvey(survey.id, wanted);
       expect(sameTallies(await store.tallies.dump(survey.id), wanted).same).toBe(true);
+    });
+  });
+
+  /*
+   * MongoDB stores a response alone and applies its tallies in batches (settle, or the background
+   * applier); SQLite writes them with the response. Either way: after settle, the tallies equal a
+   * rebuild, each response counted once; only whether something is pending before settle differs.
+   */
+  describe('tallies applied from pending responses', () => {
+    const levels = ['5', '4', '3', '2', '1', 'na'];
+    const lags = () => store.kind === 'mongodb';
+    const rebuilt = (rs: SurveyResponse[], questions = surveyFixture().survey.questions) => mergeDeltas(rs.flatMap((r) => tallyDeltas(r, questions)));
+
+    it('applies 50 concurrent submissions at two stations on one day exactly once, and counts them from what is stored', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const rs = Array.from({ length: 50 }, (_, i) =>
+        responseFixture(i % 2 ? pubB : pubA, {
+          day: '2026-11-01',
+          submittedAt: `2026-11-01T02:${String(i).padStart(2, '0')}:00.000Z`,
+          segment: i % 3 ? 'a' : 'b',
+          flags: i % 7 === 0 ? ['speeder'] : [],
+          answers: { seg: i % 3 ? 'a' : 'b', q1: levels[i % 6]!, q2: levels[(i * 5) % 6]!, m: i % 2 ? ['x'] : ['x', 'y'], r: 1 + (i % 5), n: i * 1.5, c: '' },
+        }),
+      );
+      // Five of them posted twice (a resident's retry), all at once.
+      const retries = rs.slice(0, 5).map((r) => ({ ...r, id: newId() }));
+      const results = await Promise.all([...rs, ...retries].map((r) => store.responses.insert(r, tallyDeltas(r, survey.questions))));
+      expect(results.filter((x) => x.inserted)).toHaveLength(50);
+
+      // Counted from what is stored, before any tally is applied.
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(50);
+      expect((await store.surveys.list()).map((x) => x.responseCount)).toEqual([50]);
+      expect(await store.tallies.pending(survey.id)).toBe(lags() ? 50 : 0);
+
+      // Three appliers at once (two dashboards and a timer): each response is applied by exactly one.
+      const applied = await Promise.all([store.tallies.settle(survey.id), store.tallies.settle(), store.tallies.settle(survey.id)]);
+      expect(applied.reduce((a, b) => a + b, 0)).toBe(lags() ? 50 : 0);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt(rs))).toEqual({ same: true });
+      expect(await store.tallies.pending(survey.id)).toBe(0);
+      expect(await store.tallies.freshness(survey.id)).toBeNull();
+
+      // Settling again applies nothing twice.
+      expect(await store.tallies.settle(survey.id)).toBe(0);
+      expect(await store.tallies.settle()).toBe(0);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt(rs))).toEqual({ same: true });
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(50);
+    });
+
+    it('says up to when a survey\'s tallies hold every response, survey by survey', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const other = surveyFixture();
+      await store.surveys.create(other.survey, other.version);
+      const otherPub = publicationFixture(other.survey.id, pubA.siteId);
+      await store.publications.create(otherPub);
+      const early = responseFixture(pubA, { submittedAt: '2026-11-01T02:00:00.000Z' });
+      const late = responseFixture(pubA, { submittedAt: '2026-11-01T02:05:00.000Z' });
+      const elsewhere = responseFixture(otherPub, { submittedAt: '2026-11-01T01:00:00.000Z' });
+      // Arrival order is not submission order: the oldest pending submission is what counts.
+      for (const r of [late, early, elsewhere]) await store.responses.insert(r, tallyDeltas(r, survey.questions));
+
+      expect(await store.tallies.freshness(survey.id)).toBe(lags() ? early.submittedAt : null);
+      expect(await store.tallies.pending(survey.id)).toBe(lags() ? 2 : 0);
+      expect(await store.tallies.pending()).toBe(lags() ? 3 : 0);
+
+      // Settling one survey leaves the other as it was.
+      expect(await store.tallies.settle(other.survey.id)).toBe(lags() ? 1 : 0);
+      expect(await store.tallies.freshness(other.survey.id)).toBeNull();
+      expect(await store.tallies.freshness(survey.id)).toBe(lags() ? early.submittedAt : null);
+
+      expect(await store.tallies.settle(survey.id)).toBe(lags() ? 2 : 0);
+      expect(await store.tallies.freshness(survey.id)).toBeNull();
+      expect(await store.tallies.pending()).toBe(0);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt([early, late]))).toEqual({ same: true });
+    });
+
+    it('counts reviews made before and after a response\'s tallies are applied exactly once', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const qs = survey.questions;
+      const r = responseFixture(pubA, { flags: ['speeder'] });
+      await store.responses.insert(r, tallyDeltas(r, qs));
+      const review = (from: SurveyResponse, to: SurveyResponse) =>
+        store.responses.setReview(r.id, { from: from.review, to: to.review, reason: to.reviewReason, by: to.reviewedBy, at: to.reviewedAt }, moveDeltas(from, to, qs));
+      const excluded: SurveyResponse = { ...r, review: 'excluded', reviewReason: '重复', reviewedBy: 'u1', reviewedAt: '2026-11-05T00:00:00.000Z' };
+      const kept: SurveyResponse = { ...r, review: 'kept', reviewReason: '$本人作答', reviewedBy: 'u2', reviewedAt: '2026-11-06T00:00:00.000Z' };
+
+      // Before application (pending on MongoDB): exclude, restore, keep.
+      expect(await review(r, excluded)).toEqual(excluded);
+      expect(await review(r, excluded)).toBeNull();
+      expect(await review(excluded, r)).toEqual(r);
+      expect(await review(r, kept)).toEqual(kept);
+      expect(await store.responses.get(r.id)).toEqual(kept);
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(kept, qs))).toEqual({ same: true });
+
+      // After application: the tallies move at once.
+      expect(await review(kept, excluded)).toEqual(excluded);
+      expect(await review(kept, r)).toBeNull();
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(excluded, qs))).toEqual({ same: true });
+      expect(await store.tallies.settle(survey.id)).toBe(0);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(excluded, qs))).toEqual({ same: true });
+    });
+
+    it('loses and doubles no review that races an applier, in either order', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const qs = survey.questions;
+      const rs = Array.from({ length: 20 }, (_, i) => responseFixture(i % 2 ? pubA : pubB, { flags: i % 3 ? ['speeder'] : [], answers: { seg: 'a', q1: levels[i % 5]! } }));
+      for (const r of rs) await store.responses.insert(r, tallyDeltas(r, qs));
+      const after = rs.map((r, i): SurveyResponse => (i % 2 ? { ...r, review: 'excluded', reviewReason: 'x', reviewedBy: 'u1', reviewedAt: '2026-11-05T00:00:00.000Z' } : r));
+      const reviews = rs.map((r, i) => (i % 2 ? store.responses.setReview(r.id, { from: null, to: 'excluded', reason: 'x', by: 'u1', at: '2026-11-05T00:00:00.000Z' }, moveDeltas(r, after[i]!, qs)) : null));
+      // Appliers start before, among and after the reviews.
+      await Promise.all([store.tallies.settle(survey.id), ...reviews.slice(0, 10), store.tallies.settle(), ...reviews.slice(10), store.tallies.settle(survey.id)]);
+      await store.tallies.settle(survey.id);
+      expect((await Promise.all(reviews)).filter(Boolean)).toHaveLength(10);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt(after))).toEqual({ same: true });
+    });
+
+    it('refuses to replace tallies that count a response the rebuild did not read, writing nothing', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const [r1, r2] = [responseFixture(pubA), responseFixture(pubA, { answers: { seg: 'b', q1: '1' }, segment: 'b' })];
+      await submit(r1!);
+      await submit(r2!);
+      // The rebuild read r1 only; r2 came, and was counted, after it.
+      await expect(store.tallies.replaceForSurvey(survey.id, rebuilt([r1!]), r1!.id)).rejects.toBeInstanceOf(TalliesChangedError);
+      await expect(store.tallies.replaceForSurvey(survey.id, [], null)).rejects.toBeInstanceOf(TalliesChangedError);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt([r1!, r2!]))).toEqual({ same: true });
+      await store.tallies.replaceForSurvey(survey.id, rebuilt([r1!, r2!]), r2!.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt([r1!, r2!]))).toEqual({ same: true });
+    });
+
+    it('clears every pending marker when a survey\'s tallies are replaced by a rebuild', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const rs = [responseFixture(pubA), responseFixture(pubA, { answers: { seg: 'b', q1: '2' }, segment: 'b' })];
+      for (const r of rs) await store.responses.insert(r, tallyDeltas(r, survey.questions));
+      await store.tallies.replaceForSurvey(survey.id, rebuilt(rs), rs[1]!.id);
+      expect(await store.tallies.pending(survey.id)).toBe(0);
+      expect(await store.tallies.settle(survey.id)).toBe(0);
+      expect(sameTallies(await store.tallies.dump(survey.id), rebuilt(rs))).toEqual({ same: true });
     });
   });
 

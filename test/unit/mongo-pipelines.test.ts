@@ -5,15 +5,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { aggregate, find } from 'mingo';
+import { aggregate, find, updateMany } from 'mingo';
 import { update } from 'mingo/updater';
 import type { SurveyResponse } from '../../models/response';
 import type { TallyQuery, TallyRow } from '../../models/tally';
-import { sameTallies, tallyDeltas } from '../../server/domain/tally';
-import { LEGACY_EXCLUSION_FILTER, legacyExclusionStages, responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from '../../server/store/mongo/pipelines';
+import { mergeDeltas, moveDeltas, sameTallies, tallyDeltas } from '../../server/domain/tally';
+import {
+  LEGACY_EXCLUSION_FILTER,
+  legacyExclusionStages,
+  pendingClear,
+  pendingSelection,
+  rebuildClear,
+  rebuildLostFilter,
+  responseCountsPipeline,
+  responseMatch,
+  tallyDocsToDeltas,
+  tallyQueryPipeline,
+  tallyUpdate,
+} from '../../server/store/mongo/pipelines';
 import { openSqliteStore } from '../../server/store/sqlite';
 import type { ResponseFilter, Store } from '../../server/store/store';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { MingoTallies } from '../helpers/mingo-tallies';
 
 type Doc = Record<string, unknown>;
 
@@ -153,5 +166,146 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ]);
     // Run again (another instance starting): nothing matches any more.
     expect(find(migrated, LEGACY_EXCLUSION_FILTER).all()).toEqual([]);
+  });
+});
+
+/**
+ * The documents the tally applier and setReview send (pending selection, marker clear, the review
+ * that appends to pending deltas, the review of an applied response, the rebuild's clear, responseCount),
+ * run through mingo on a simulated responses collection and compared with SQLite, which writes
+ * tallies with each response and moves them with each review.
+ */
+describe('MongoDB tallies applied in batches (checked with mingo against SQLite)', () => {
+  let dir: string;
+  let store: Store;
+  const { survey, version } = surveyFixture();
+  const sites = [siteFixture({ code: 'P1' }), siteFixture({ code: 'P2' })];
+  const levels = ['5', '4', '3', '2', '1', 'na'];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-mingo-pending-'));
+    store = openSqliteStore(path.join(dir, 'p.db'));
+    for (const s of sites) await store.sites.create(s);
+    await store.surveys.create(survey, version);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A response as the adapter's insert stores it (for the tests that need the documents only). */
+  const pendingDoc = (r: SurveyResponse): Doc => {
+    const m = new MingoTallies();
+    m.insert(r, tallyDeltas(r, survey.questions));
+    return m.responses[0]!;
+  };
+
+  it('applies pending responses oldest first, each once, with reviews before and after, to the tallies SQLite holds', async () => {
+    const pubs = sites.map((s) => publicationFixture(survey.id, s.id));
+    for (const p of pubs) await store.publications.create(p);
+    const rs = Array.from({ length: 60 }, (_, i) =>
+      responseFixture(pubs[i % 2]!, {
+        // Submission order differs from id order: the applier takes the oldest submissions first.
+        submittedAt: new Date(Date.UTC(2026, 10, 1, 2, 59 - i)).toISOString(),
+        flags: i % 4 === 0 ? ['speeder'] : [],
+        segment: i % 3 ? 'a' : 'b',
+        answers: { seg: i % 3 ? 'a' : 'b', q1: levels[i % 6]!, q2: levels[(i * 5) % 6]!, m: i % 2 ? ['x'] : ['x', 'y'], r: 1 + (i % 5), n: i * 0.5, c: '' },
+      }),
+    );
+    const mongo = new MingoTallies();
+    for (const r of rs) {
+      await store.responses.insert(r, tallyDeltas(r, survey.questions));
+      expect(mongo.insert(r, tallyDeltas(r, survey.questions))).toBe(true);
+    }
+    expect(mongo.insert({ ...rs[0]!, id: 'retry' }, [])).toBe(false);
+    const current = new Map(rs.map((r) => [r.id, r]));
+    const reviewBoth = async (r: SurveyResponse, to: SurveyResponse['review'], reason: string | null) => {
+      const before = current.get(r.id)!;
+      const after: SurveyResponse = { ...before, review: to, reviewReason: reason, reviewedBy: to ? 'u1' : null, reviewedAt: to ? '2026-11-05T00:00:00.000Z' : null };
+      const change = { from: before.review, to, reason: after.reviewReason, by: after.reviewedBy, at: after.reviewedAt };
+      const deltas = moveDeltas(before, after, survey.questions);
+      const viaSqlite = await store.responses.setReview(r.id, change, deltas);
+      expect(mongo.review(r.id, change, deltas)).toBe(viaSqlite !== null);
+      if (viaSqlite) current.set(r.id, after);
+    };
+    const doc = (id: string) => mongo.responses.find((d) => d._id === id);
+
+    // Reviews while pending, including one from a review that is no longer stored and a '$' reason.
+    await reviewBoth(rs[0]!, 'excluded', '$重复');
+    expect(doc(rs[0]!.id)).toMatchObject({ review: 'excluded', reviewReason: '$重复', reviewedAt: new Date('2026-11-05T00:00:00.000Z') });
+    await reviewBoth(rs[0]!, 'kept', '核实');
+    await reviewBoth(rs[4]!, 'kept', '老人作答慢');
+    expect(mongo.review(rs[4]!.id, { from: null, to: 'excluded', reason: 'x', by: 'u1', at: null }, [])).toBe(false);
+    expect(doc(rs[0]!.id)).toMatchObject({ review: 'kept', reviewReason: '核实' });
+
+    // The oldest submission is the first applied.
+    const sel = pendingSelection(survey.id);
+    const first = find(mongo.responses, sel.filter, sel.projection).sort(sel.sort).limit(1).all() as Doc[];
+    expect(first.map((d) => d._id)).toEqual([rs[59]!.id]);
+
+    expect(mongo.applyBatch(25, survey.id)).toBe(25);
+    // Clearing the same markers again changes nothing: a second applier of that batch applies nothing.
+    const again = pendingClear(rs.slice(35).map((r) => r.id));
+    expect(find(mongo.responses, again.filter).all()).toEqual([]);
+    expect(doc(rs[59]!.id)).not.toHaveProperty('pendingTally');
+
+    // Reviews after application of some, while others are still pending.
+    await reviewBoth(rs[59]!, 'excluded', '重复');
+    await reviewBoth(rs[1]!, 'excluded', '重复');
+    await reviewBoth(rs[59]!, null, null);
+
+    expect(mongo.applyBatch(25)).toBe(25);
+    expect(mongo.applyBatch(25)).toBe(10);
+    expect(mongo.applyBatch(25)).toBe(0);
+    await reviewBoth(rs[4]!, 'excluded', '重复');
+
+    expect(mongo.pendingCount()).toBe(0);
+    expect(sameTallies(mongo.dump(), await store.tallies.dump(survey.id))).toEqual({ same: true });
+    expect(sameTallies(mongo.dump(), mergeDeltas([...current.values()].flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+  });
+
+  it('a rebuild clears the markers of the responses it read and leaves later ones pending', () => {
+    const other = surveyFixture();
+    const pub = publicationFixture(survey.id, sites[0]!.id);
+    const otherPub = publicationFixture(other.survey.id, sites[0]!.id);
+    const mine = [responseFixture(pub), responseFixture(pub), responseFixture(pub)];
+    const docs = [...mine.map(pendingDoc), pendingDoc(responseFixture(otherPub))];
+    const pendingIds = () => (find(docs, pendingSelection().filter).all() as Doc[]).map((d) => d._id);
+
+    expect(rebuildClear(survey.id, null)).toBeNull();
+    const upTo = rebuildClear(survey.id, mine[1]!.id)!;
+    updateMany(docs, upTo.filter, upTo.update as never);
+    expect(pendingIds()).toEqual([mine[2]!.id, docs[3]!._id]);
+    const all = rebuildClear(survey.id)!;
+    updateMany(docs, all.filter, all.update as never);
+    expect(pendingIds()).toEqual([docs[3]!._id]);
+  });
+
+  it('a rebuild finds a response after the last it read whose tallies are already applied, and only that', () => {
+    const pub = publicationFixture(survey.id, sites[0]!.id);
+    const [read, laterPending, laterApplied] = [responseFixture(pub), responseFixture(pub), responseFixture(pub)];
+    const docs = [read, laterPending, laterApplied].map(pendingDoc);
+    delete docs[0]!.pendingTally;
+    const lost = () => (find(docs, rebuildLostFilter(survey.id, read!.id)).all() as Doc[]).map((d) => d._id);
+    expect(lost()).toEqual([]);
+    delete docs[2]!.pendingTally;
+    expect(lost()).toEqual([laterApplied!.id]);
+    expect((find(docs, rebuildLostFilter(survey.id, null)).all() as Doc[]).map((d) => d._id)).toEqual([read!.id, laterApplied!.id]);
+    expect(find(docs, rebuildLostFilter('another-survey', null)).all()).toEqual([]);
+  });
+
+  it('counts each survey\'s responses as SQLite counts them', async () => {
+    const other = surveyFixture();
+    await store.surveys.create(other.survey, other.version);
+    const pub = publicationFixture(other.survey.id, sites[1]!.id);
+    await store.publications.create(pub);
+    const extra = [responseFixture(pub), responseFixture(pub)];
+    for (const r of extra) await store.responses.insert(r, tallyDeltas(r, other.survey.questions));
+    const docs: Doc[] = [];
+    for (const s of [survey, other.survey]) for await (const r of store.responses.stream({ surveyId: s.id })) docs.push(pendingDoc(r));
+    const counted = aggregate(docs, responseCountsPipeline([survey.id, other.survey.id, 'no-such-survey']) as never[]) as { _id: string; n: number }[];
+    const sqlite = await store.surveys.list();
+    expect(Object.fromEntries(counted.map((c) => [c._id, c.n]))).toEqual(Object.fromEntries(sqlite.map((s) => [s.id, s.responseCount])));
   });
 });

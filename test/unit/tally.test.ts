@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
 import { ALL, ALL_DAYS, type TallyDelta } from '../../models/tally';
-import { cellKey, mergeDeltas, moveDeltas, RESPONSES_CELL, responseCells, sameTallies, tallyDeltas, tallyKeys, tallyState } from '../../server/domain/tally';
+import { cellKey, mergeDeltas, moveDeltas, RESPONSES_CELL, responseCells, sameTallies, tallyDeltas, tallyFreshnessTime, tallyKeys, tallyState } from '../../server/domain/tally';
 import { publicationFixture, question, responseFixture } from '../helpers/fixtures';
 
 const questions: Question[] = [
@@ -302,5 +302,19 @@ describe('tally properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('tallyFreshnessTime', () => {
+  it('names the time alone when the tallies lag within today, in the survey\'s zone', () => {
+    // 02:00:05Z is 10:00:05 in Beijing; 'now' is later the same Beijing day.
+    expect(tallyFreshnessTime('2026-11-01T02:00:05.000Z', '2026-11-01T02:00:09.000Z', 'Asia/Shanghai')).toBe('10:00:05');
+    expect(tallyFreshnessTime('2026-11-01T02:00:05.000Z', '2026-11-01T15:59:59.000Z', 'Asia/Shanghai')).toBe('10:00:05');
+  });
+
+  it('names the date too when the oldest pending response is from an earlier local day', () => {
+    // 15:59:59Z and 16:00:01Z fall on two Beijing days (23:59:59 and 00:00:01).
+    expect(tallyFreshnessTime('2026-11-01T15:59:59.000Z', '2026-11-01T16:00:01.000Z', 'Asia/Shanghai')).toBe('2026-11-01 23:59:59');
+    expect(tallyFreshnessTime('2026-11-01T15:59:59.000Z', '2026-11-01T16:00:01.000Z', 'UTC')).toBe('15:59:59');
   });
 });

@@ -13,6 +13,7 @@ import { crossTab, filterChoices, listComments, listForReview, listSurveysForSta
 import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../services/review';
 import { bulkOutcomeText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
 import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
+import { tallyFreshnessNote } from '../../services/tallies';
 import { stationChart, trendChart, dimensionChart, likertChart, optionChart } from './stats-charts';
 
 const CHART_SCRIPTS = ['/static/vendor/chart.js/chart.umd.min.js', '/static/js/charts.js'];
@@ -36,7 +37,10 @@ export function statsRouter(deps: Deps): Router {
   }
 
   function renderWithFilters(req: Request, res: Response, view: string, ctx: Awaited<ReturnType<typeof context>>, locals: Record<string, unknown>) {
-    res.page(view, { ...ctx, tab: view.split('/').pop(), canManage: canManage(req.actor), scripts: CHART_SCRIPTS, ...locals });
+    // When tallies lag (MongoDB applies them in batches), the header says up to when they count.
+    const asOf = ((locals.stats as { talliesAsOf?: string | null } | undefined)?.talliesAsOf ?? locals.talliesAsOf ?? null) as string | null;
+    const freshness = asOf ? tallyFreshnessNote(req.t, asOf, deps.clock().toISOString(), ctx.survey.timeZone) : null;
+    res.page(view, { ...ctx, tab: view.split('/').pop(), canManage: canManage(req.actor), scripts: CHART_SCRIPTS, freshness, ...locals });
   }
 
   router.get('/:id', async (req, res) => {

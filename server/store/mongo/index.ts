@@ -11,9 +11,27 @@ import { surveyMongoSchema, surveyVersionMongoSchema, type Survey, type SurveyVe
 import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../models/tally';
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
-import { DuplicateKeyError, type AuditQuery, type Store } from '../store';
+import { DuplicateKeyError, TalliesChangedError, type AuditQuery, type Store } from '../store';
+import { mergeDeltas } from '../../domain/tally';
+import { APPLIER_DEFAULTS, createApplier, type ApplierOptions } from './applier';
 import { DeploymentError, deploymentProblems, readDeploymentFacts } from './deployment';
-import { LEGACY_EXCLUSION_FILTER, legacyExclusionStages, responseMatch, tallyDocsToDeltas, tallyQueryPipeline, tallyUpdate } from './pipelines';
+import {
+  appliedReview,
+  LEGACY_EXCLUSION_FILTER,
+  legacyExclusionStages,
+  PENDING_PROJECTION,
+  pendingClear,
+  pendingDeltas,
+  pendingReview,
+  pendingSelection,
+  rebuildClear,
+  rebuildLostFilter,
+  responseCountsPipeline,
+  responseMatch,
+  tallyDocsToDeltas,
+  tallyQueryPipeline,
+  tallyUpdate,
+} from './pipelines';
 
 type Doc = Record<string, unknown>;
 
@@ -36,6 +54,22 @@ function toUser(doc: Doc | null | undefined): User | null {
   return u ? { ...u, mustChangePassword: u.mustChangePassword === true } : null;
 }
 
+/** A response as the domain sees it: without its pending tally deltas (a store detail). */
+function toResponse(doc: Doc | null | undefined): SurveyResponse | null {
+  if (!doc) return null;
+  const { pendingTally: _pending, ...rest } = doc;
+  void _pending;
+  return toDomain<SurveyResponse>(rest);
+}
+
+/** Thrown inside an applier transaction whose batch changed under it: the transaction aborts, nothing is applied. */
+class BatchChangedError extends Error {
+  constructor(expected: number, cleared: number) {
+    super(`tally batch changed while applying: ${cleared} of ${expected} markers were still set`);
+    this.name = 'BatchChangedError';
+  }
+}
+
 /** Domain object → document: id becomes _id (ISO strings are cast to Date by the schema). */
 function toDoc(obj: object): Doc {
   const { id, ...rest } = obj as Doc;
@@ -52,7 +86,12 @@ async function mapDuplicate<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function openMongoStore(uri: string): Promise<Store> {
+export interface MongoStoreOptions {
+  /** The background tally applier's timing (tests shorten it) and where its failures are reported. */
+  applier?: Partial<ApplierOptions>;
+}
+
+export async function openMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<Store> {
   const conn: Connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
   /** Refuses a deployment that cannot keep manyi's promises (transactions, durable writes), with what to do. */
   const checkDeployment = async () => {
@@ -96,6 +135,46 @@ export async function openMongoStore(uri: string): Promise<Store> {
       { session, ordered: true },
     );
   };
+
+  /**
+   * One batch: the oldest pending responses (at most `limit`) read in the transaction's snapshot,
+   * their deltas summed and $inc'ed into the tally documents, and exactly their markers cleared.
+   * Exactly once: a response whose marker another applier cleared, or whose pending deltas a review
+   * changed, after this snapshot was taken makes the write to it conflict, so the transaction aborts
+   * and withTransaction runs it again on a fresh snapshot. Submissions never take part: they write
+   * only their own new document.
+   */
+  const applyBatch = async (surveyId: string | undefined, limit: number): Promise<number> =>
+    conn.transaction(
+      async (session) => {
+        const sel = pendingSelection(surveyId);
+        const docs = (await M.responses.find(sel.filter, sel.projection).sort(sel.sort).limit(limit).session(session).lean()) as Doc[];
+        if (!docs.length) return 0;
+        const ids = docs.map((d) => d._id as string);
+        const clear = pendingClear(ids);
+        const cleared = (await M.responses.collection.updateMany(clear.filter, clear.update, { session })).modifiedCount;
+        if (cleared !== ids.length) throw new BatchChangedError(ids.length, cleared);
+        await applyTallies(mergeDeltas(pendingDeltas(docs)), session);
+        return ids.length;
+      },
+      { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
+    );
+
+  const applier = createApplier(applyBatch, {
+    ...APPLIER_DEFAULTS,
+    onError: (err) => console.error('manyi: applying pending tallies failed; the next run retries', err),
+    ...options.applier,
+  });
+
+  /** responseCount is counted from the responses when surveys are read (no counter on the submission path). */
+  const withCounts = async (docs: Doc[]): Promise<Survey[]> => {
+    if (!docs.length) return [];
+    const counts = new Map(
+      ((await M.responses.aggregate(responseCountsPipeline(docs.map((d) => d._id as string)) as never[])) as { _id: string; n: number }[]).map((c) => [c._id, c.n]),
+    );
+    return docs.map((d) => ({ ...toDomain<Survey>(d)!, responseCount: counts.get(d._id as string) ?? 0 }));
+  };
+  const withCount = async (doc: Doc | null): Promise<Survey | null> => (doc ? (await withCounts([doc]))[0]! : null);
 
   const auditFilter = (q: Omit<AuditQuery, 'limit' | 'offset'>) => {
     const f: Doc = {};
@@ -217,16 +296,16 @@ export async function openMongoStore(uri: string): Promise<Store> {
         });
       },
       async get(id) {
-        return toDomain<Survey>(await M.surveys.findById(id).lean());
+        return withCount(await M.surveys.findById(id).lean());
       },
       async list() {
-        return many<Survey>(await M.surveys.find().sort({ createdAt: -1 }).lean());
+        return withCounts(await M.surveys.find().sort({ createdAt: -1 }).lean());
       },
       async update(id, patch) {
-        return toDomain<Survey>(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
+        return withCount(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
       },
       async saveQuestions(id, expected, patch) {
-        return conn.transaction(async (session) => {
+        const saved = await conn.transaction(async (session) => {
           const s = await M.surveys.findOne({ _id: { $eq: id }, version: expected }).session(session).lean();
           if (!s) return null;
           const answered = await M.responses.exists({ surveyId: id, version: expected }).session(session);
@@ -246,8 +325,9 @@ export async function openMongoStore(uri: string): Promise<Store> {
           const updated = await M.surveys
             .findByIdAndUpdate(id, { $set: { ...patch, version } }, { returnDocument: 'after', session })
             .lean();
-          return toDomain<Survey>(updated);
+          return updated as Doc | null;
         });
+        return withCount(saved);
       },
       async getVersion(id, version) {
         const v = await M.versions.findOne({ surveyId: { $eq: id }, version: { $eq: version } }).lean();
@@ -326,26 +406,24 @@ export async function openMongoStore(uri: string): Promise<Store> {
     responses: {
       async insert(response, deltas) {
         try {
-          await conn.transaction(async (session) => {
-            await M.responses.create([toDoc(response)], { session });
-            await M.surveys.updateOne({ _id: response.surveyId }, { $inc: { responseCount: 1 } }, { session });
-            await applyTallies(deltas, session);
-          });
-          return { inserted: true, response };
+          // One document, no transaction: nothing shared with other submissions is written here.
+          await M.responses.create({ ...toDoc(response), pendingTally: mergeDeltas(deltas) });
         } catch (err) {
           const e = err as { code?: number; keyPattern?: Record<string, unknown> };
           if (e.code === 11000 && e.keyPattern && 'submissionToken' in e.keyPattern) {
-            const existing = toDomain<SurveyResponse>(await M.responses.findOne({ submissionToken: response.submissionToken }).lean());
+            const existing = toResponse(await M.responses.findOne({ submissionToken: { $eq: response.submissionToken } }).lean());
             if (existing) return { inserted: false, response: existing };
           }
           throw err;
         }
+        applier.soon();
+        return { inserted: true, response };
       },
       async get(id) {
-        return toDomain<SurveyResponse>(await M.responses.findById(id).lean());
+        return toResponse(await M.responses.findById(id, PENDING_PROJECTION).lean());
       },
       async findBySubmissionToken(token) {
-        return toDomain<SurveyResponse>(await M.responses.findOne({ submissionToken: { $eq: token } }).lean());
+        return toResponse(await M.responses.findOne({ submissionToken: { $eq: token } }, PENDING_PROJECTION).lean());
       },
       async count(filter) {
         return M.responses.countDocuments(responseMatch(filter));
@@ -353,7 +431,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
       async list(filter, page) {
         return many<SurveyResponse>(
           await M.responses
-            .find(responseMatch(filter))
+            .find(responseMatch(filter), PENDING_PROJECTION)
             .sort({ _id: page.newestFirst ? -1 : 1 })
             .skip(page.offset ?? 0)
             .limit(page.limit)
@@ -361,29 +439,38 @@ export async function openMongoStore(uri: string): Promise<Store> {
         );
       },
       async *stream(filter) {
-        const cursor = M.responses.find(responseMatch(filter)).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
+        const cursor = M.responses.find(responseMatch(filter), PENDING_PROJECTION).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
         for await (const doc of cursor) yield toDomain<SurveyResponse>(doc as Doc)!;
       },
+      /*
+       * Two paths, never both, and neither loses or doubles the move whatever the applier does:
+       * - Still pending: one single-document update sets the review and appends the move to the
+       *   pending deltas, filtered on the marker. If an applier transaction read the old deltas, its
+       *   write to this response conflicts with ours (ours committed after its snapshot: it aborts and
+       *   re-reads the new deltas) or ours waits for it to end (it committed: the marker is gone, our
+       *   filter matches nothing and we take the second path).
+       * - Applied (no marker): the review and the tally move in one transaction, as before. A response
+       *   never becomes pending again, so a miss on the first path followed by a miss here means the
+       *   review is no longer `from` (or there is no such response): null.
+       */
       async setReview(id, change, deltas) {
+        const pending = pendingReview(id, change, deltas);
+        const viaPending = await M.responses.collection.findOneAndUpdate(pending.filter, pending.update, {
+          returnDocument: 'after',
+          projection: PENDING_PROJECTION,
+        });
+        if (viaPending) {
+          applier.soon();
+          return toResponse(viaPending as Doc);
+        }
         return conn.transaction(async (session) => {
+          const applied = appliedReview(id, change);
           const updated = await M.responses
-            .findOneAndUpdate(
-              // review: null also matches a document without the field.
-              { _id: { $eq: id }, review: { $eq: change.from } },
-              {
-                $set: {
-                  review: change.to,
-                  reviewReason: change.reason,
-                  reviewedBy: change.by,
-                  reviewedAt: change.at ? new Date(change.at) : null,
-                },
-              },
-              { returnDocument: 'after', session },
-            )
+            .findOneAndUpdate(applied.filter, applied.update, { returnDocument: 'after', session, projection: PENDING_PROJECTION })
             .lean();
           if (!updated) return null;
           await applyTallies(deltas, session);
-          return toDomain<SurveyResponse>(updated);
+          return toResponse(updated);
         });
       },
       async existsForDevice(surveyId, deviceHash) {
@@ -406,11 +493,34 @@ export async function openMongoStore(uri: string): Promise<Store> {
       async dump(surveyId) {
         return tallyDocsToDeltas(await M.tallies.find({ surveyId: { $eq: surveyId } }).lean());
       },
-      async replaceForSurvey(surveyId, deltas) {
-        await conn.transaction(async (session) => {
-          await M.tallies.deleteMany({ surveyId: { $eq: surveyId } }, { session });
-          await applyTallies(deltas, session);
-        });
+      /*
+       * In one snapshot transaction: an applier that commits after the snapshot writes tally
+       * documents this deletes (a write conflict: the transaction runs again and sees what it applied).
+       */
+      async replaceForSurvey(surveyId, deltas, through) {
+        const clear = rebuildClear(surveyId, through);
+        await conn.transaction(
+          async (session) => {
+            if (through !== undefined && (await M.responses.exists(rebuildLostFilter(surveyId, through)).session(session))) {
+              throw new TalliesChangedError(surveyId);
+            }
+            await M.tallies.deleteMany({ surveyId: { $eq: surveyId } }, { session });
+            await applyTallies(deltas, session);
+            if (clear) await M.responses.collection.updateMany(clear.filter, clear.update, { session });
+          },
+          { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
+        );
+      },
+      settle(surveyId) {
+        return applier.settle(surveyId);
+      },
+      async freshness(surveyId) {
+        const sel = pendingSelection(surveyId);
+        const oldest = await M.responses.findOne(sel.filter, { submittedAt: 1 }).sort(sel.sort).lean();
+        return oldest ? (oldest.submittedAt as Date).toISOString() : null;
+      },
+      async pending(surveyId) {
+        return M.responses.countDocuments(pendingSelection(surveyId).filter);
       },
     },
     evaluations: {
@@ -467,6 +577,7 @@ export async function openMongoStore(uri: string): Promise<Store> {
       await checkDeployment();
     },
     async close() {
+      await applier.close();
       await conn.close();
     },
   };

@@ -147,3 +147,95 @@ export const legacyExclusionStages: Doc[] = [
   },
   { $unset: ['excluded', 'excludedReason', 'excludedBy', 'excludedAt'] },
 ];
+
+/*
+ * Tallies applied in batches (see docs/decisions.md). A response is stored alone, carrying its tally
+ * deltas in `pendingTally`; the field's presence is the pending marker. An applier moves the deltas
+ * of a batch of pending responses into the tally documents and removes their markers in one
+ * transaction, so each response is applied exactly once.
+ */
+
+/** A response whose tallies are still pending. */
+export const PENDING: Doc = { pendingTally: { $exists: true } };
+
+/** The field the domain object never carries. */
+export const PENDING_PROJECTION: Doc = { pendingTally: 0 };
+
+/** Pending responses (of one survey, or all), oldest first: what the applier takes, in batches. */
+export function pendingSelection(surveyId?: string): { filter: Doc; sort: Record<string, 1>; projection: Doc } {
+  return {
+    filter: surveyId === undefined ? { ...PENDING } : { surveyId: { $eq: surveyId }, ...PENDING },
+    sort: { submittedAt: 1, _id: 1 },
+    projection: { _id: 1, pendingTally: 1 },
+  };
+}
+
+/** The deltas of a batch of pending responses, as stored. */
+export function pendingDeltas(docs: readonly Doc[]): TallyDelta[] {
+  return docs.flatMap((d) => (d.pendingTally ?? []) as TallyDelta[]);
+}
+
+/** Clears the markers of exactly these responses, and only where a marker is still set. */
+export function pendingClear(ids: readonly string[]): { filter: Doc; update: Doc } {
+  return { filter: { _id: { $in: [...ids] }, ...PENDING }, update: { $unset: { pendingTally: '' } } };
+}
+
+/**
+ * rebuild-tallies: the markers its recomputation covered, i.e. the survey's pending responses up to
+ * the last id it read (all of them when `through` is undefined; none when null: it read none).
+ */
+export function rebuildClear(surveyId: string, through?: string | null): { filter: Doc; update: Doc } | null {
+  if (through === null) return null;
+  const filter: Doc = { surveyId: { $eq: surveyId }, ...PENDING };
+  if (through !== undefined) filter._id = { $lte: through };
+  return { filter, update: { $unset: { pendingTally: '' } } };
+}
+
+/**
+ * rebuild-tallies: a response after the last one the rebuild read whose tallies are already applied
+ * (they would be lost by the replacement). Read in the replacing transaction's snapshot.
+ */
+export function rebuildLostFilter(surveyId: string, through: string | null): Doc {
+  const filter: Doc = { surveyId: { $eq: surveyId }, pendingTally: { $exists: false } };
+  if (through !== null) filter._id = { $gt: through };
+  return filter;
+}
+
+interface ReviewFields {
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+  by: string | null;
+  at: string | null;
+}
+
+const reviewSet = (c: ReviewFields): Doc => ({
+  review: c.to,
+  reviewReason: c.reason,
+  reviewedBy: c.by,
+  reviewedAt: c.at ? new Date(c.at) : null,
+});
+
+/**
+ * A review of a response whose tallies are still pending: one single-document update that sets
+ * the review and appends the move to the pending deltas (the applier merges them), only if the
+ * review is still `from` and the marker still set. An update pipeline, so values are $literal
+ * (a reason starting with '$' is text, not a field path).
+ */
+export function pendingReview(id: string, change: ReviewFields, deltas: TallyDelta[]): { filter: Doc; update: Doc[] } {
+  const set: Doc = {};
+  for (const [k, v] of Object.entries(reviewSet(change))) set[k] = { $literal: v };
+  set.pendingTally = { $concatArrays: ['$pendingTally', { $literal: deltas }] };
+  return { filter: { _id: { $eq: id }, review: { $eq: change.from }, ...PENDING }, update: [{ $set: set }] };
+}
+
+/** A review of a response whose tallies are applied: the response's half of the review transaction. */
+export function appliedReview(id: string, change: ReviewFields): { filter: Doc; update: Doc } {
+  // review: null also matches a document without the field.
+  return { filter: { _id: { $eq: id }, review: { $eq: change.from }, pendingTally: { $exists: false } }, update: { $set: reviewSet(change) } };
+}
+
+/** responseCount of several surveys, counted from their responses (index {surveyId: 1, _id: 1}). */
+export function responseCountsPipeline(surveyIds: readonly string[]): Doc[] {
+  return [{ $match: { surveyId: { $in: [...surveyIds] } } }, { $group: { _id: '$surveyId', n: { $sum: 1 } } }];
+}

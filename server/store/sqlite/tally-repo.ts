@@ -1,5 +1,5 @@
 import { ALL, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
-import type { TallyRepo } from '../store';
+import { TalliesChangedError, type TallyRepo } from '../store';
 import { addInList, type Db } from './db';
 
 type Row = Record<string, unknown>;
@@ -129,11 +129,26 @@ export function sqliteTallyRepo(db: Db): TallyRepo {
         return { key: toKey(r), cells };
       });
     },
-    async replaceForSurvey(surveyId, deltas) {
+    async replaceForSurvey(surveyId, deltas, through) {
       db.transaction(() => {
+        // A response stored after the rebuild read its last one came with its tallies: replacing would drop them.
+        if (through !== undefined) {
+          const later = db.prepare('SELECT 1 FROM responses WHERE survey_id = ? AND id > ? LIMIT 1').get(surveyId, through ?? '');
+          if (later) throw new TalliesChangedError(surveyId);
+        }
         db.prepare('DELETE FROM tallies WHERE survey_id = ?').run(surveyId);
         applyTallyDeltas(db, deltas);
       })();
+    },
+    // A response and its tallies commit together here (group commit): nothing is ever pending.
+    async settle() {
+      return 0;
+    },
+    async freshness() {
+      return null;
+    },
+    async pending() {
+      return 0;
     },
   };
   return repo;
