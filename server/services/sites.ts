@@ -7,6 +7,7 @@ import { DuplicateKeyError, type SitePatch } from '../store/store';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, assertCanSeeSite, visibleSiteIds } from './permissions';
+import { issueFields } from './validate';
 
 /** At most this many problems travel back to the page or the API caller; the count says how many there were. */
 export const IMPORT_REPORT_LIMIT = 200;
@@ -50,7 +51,7 @@ function parseSite<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) {
     const fields: FieldErrors = {};
-    for (const issue of result.error.issues) fields[issue.path.length ? issue.path.join('.') : 'form'] ??= siteIssueMessage(issue);
+    for (const issue of result.error.issues) for (const name of issueFields(issue)) fields[name] ??= siteIssueMessage(issue);
     throw new ValidationError(fields);
   }
   return result.data;
