@@ -33,12 +33,12 @@ export class SiteImportError extends AppError {
   }
 }
 
-const createSchema = siteInputSchema.strict();
+export const createSchema = siteInputSchema.strict();
 
 const shape = siteInputSchema.shape;
 // Not siteInputSchema.partial(): zod 4 would fill in the defaults (township '', active true) for
 // every field a PATCH leaves out, and so overwrite them.
-const patchSchema = z.strictObject({
+export const patchSchema = z.strictObject({
   code: shape.code.optional(),
   name: shape.name.optional(),
   township: shape.township.unwrap().optional(),
