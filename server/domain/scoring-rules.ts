@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, type IsoTime } from '../../models/common';
-import * as catalog from '../i18n/areas/evaluation';
+import * as evaluationCatalog from '../i18n/areas/evaluation';
+import * as fundingCatalog from '../i18n/areas/funding';
 import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading';
 
 /**
@@ -8,6 +9,9 @@ import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading'
  * S is the satisfaction index (满意度指数, already 0–100) or the satisfaction rate (满意率, as a
  * percentage), whichever the binding names.
  */
+
+/** The catalog areas the evaluation domain speaks from: the scorecard's, and 资金情况's checks. */
+const catalog = { zh: { ...evaluationCatalog.zh, ...fundingCatalog.zh }, en: { ...evaluationCatalog.en, ...fundingCatalog.en } };
 
 export type EvaluationMessageKey = keyof typeof catalog.zh;
 export type EvaluationParams = Record<string, string | number>;
@@ -128,18 +132,28 @@ export const evidenceSchema = z
 
 const daySchema = z.iso.date();
 
+/** The fields of a binding: which responses, which figure, which rule. */
+export const bindingShape = {
+  surveyIds: z.array(idSchema).min(1).max(20),
+  siteIds: z.array(idSchema).max(1000).optional(),
+  dayFrom: daySchema.optional(),
+  dayTo: daySchema.optional(),
+  measure: z.enum(MEASURES),
+  rule: scoringRuleSchema,
+};
+
+/** The checks across a binding's fields (an object schema with bindingShape's fields, and maybe more). */
+export const withBindingChecks = <T extends z.ZodType<{ surveyIds: string[]; dayFrom?: string; dayTo?: string }>>(schema: T): T =>
+  schema
+    .refine((b) => new Set(b.surveyIds).size === b.surveyIds.length, { path: ['surveyIds'], message: 'a survey listed twice' })
+    .superRefine((b, ctx) => {
+      if (b.dayFrom && b.dayTo && b.dayFrom > b.dayTo) {
+        ctx.addIssue({ code: 'custom', path: ['dayTo'], input: b.dayTo, message: 'period ends before it starts', params: { key: 'filters.toBeforeFrom', params: { from: b.dayFrom, to: b.dayTo } } });
+      }
+    });
+
 /** An indicator scored from survey responses: which responses, which figure, which rule. */
-export const bindingSchema = z
-  .strictObject({
-    surveyIds: z.array(idSchema).min(1).max(20),
-    siteIds: z.array(idSchema).max(1000).optional(),
-    dayFrom: daySchema.optional(),
-    dayTo: daySchema.optional(),
-    measure: z.enum(MEASURES),
-    rule: scoringRuleSchema,
-  })
-  .refine((b) => new Set(b.surveyIds).size === b.surveyIds.length, { path: ['surveyIds'], message: 'a survey listed twice' })
-  .refine((b) => !b.dayFrom || !b.dayTo || b.dayFrom <= b.dayTo, { path: ['dayTo'], message: 'period ends before it starts' });
+export const bindingSchema = withBindingChecks(z.strictObject(bindingShape));
 
 export type Binding = z.output<typeof bindingSchema>;
 

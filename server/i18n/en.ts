@@ -1,9 +1,11 @@
 import * as accounts from './areas/accounts';
+import * as api from './areas/api';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
+import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
@@ -27,4 +29,6 @@ export const en: Record<MessageKey, string> = {
   ...stationHome.en,
   ...accounts.en,
   ...tallies.en,
+  ...funding.en,
+  ...api.en,
 };

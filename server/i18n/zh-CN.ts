@@ -1,9 +1,11 @@
 import * as accounts from './areas/accounts';
+import * as api from './areas/api';
 import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
+import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
@@ -30,6 +32,8 @@ export const zhCN = {
   ...stationHome.zh,
   ...accounts.zh,
   ...tallies.zh,
+  ...funding.zh,
+  ...api.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

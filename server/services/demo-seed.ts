@@ -10,10 +10,14 @@ import { publishAtSites } from './publications';
 import { createFromTemplate, setSurveyStatus } from './surveys';
 import { actorOf, createUser, generatePassword } from './users';
 
-/** The reference report's 资金情况, in 万元 (嘉峪关市社会工作服务站项目, 2021-2023年度). */
+/**
+ * The reference report's 资金情况 as printed, in 万元 (嘉峪关市社会工作服务站项目, 2021-2023年度). Its
+ * figures disagree twice, and are kept so (the app points it out as 核对提示): 省级 60 + 市级 139 =
+ * 199 against a 预算安排 of 189, and 到位 110.5 − 支出 104.476 = 6.024 against a 结转结余 of 7.
+ */
 export const REFERENCE_FUNDING: Funding = {
-  budget: { central: 0, provincial: 60, municipal: 139 },
-  received: { central: 0, provincial: 60, municipal: 50.5 },
+  budget: { total: 189, central: 0, provincial: 60, municipal: 139 },
+  received: { total: 110.5, central: 0, provincial: 60, municipal: 50.5 },
   spent: 104.476,
   carriedOver: 7,
 };

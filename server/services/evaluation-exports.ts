@@ -137,6 +137,11 @@ export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, 
   analysis.addRow([t('evalui.funding.carriedOver'), f.carriedOver]);
   analysis.addRow([t('evaluation.funding.receivedRate'), model.funding.receivedRate]).getCell(2).numFmt = '0.00%';
   analysis.addRow([t('evaluation.funding.executionRate'), model.funding.executionRate]).getCell(2).numFmt = '0.00%';
+  const checks = model.evaluation.problems.filter((p) => p.key.startsWith('evaluation.funding.'));
+  if (checks.length) {
+    analysis.addRow([t('funding.checks')]).font = { bold: true };
+    for (const p of checks) analysis.addRow([t(p.key, p.params)]);
+  }
   analysis.getColumn(1).width = 24;
 
   const tree = wb.addWorksheet(t('evalui.sheet.indicators'));

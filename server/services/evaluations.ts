@@ -3,22 +3,21 @@ import { z } from 'zod';
 import type { EvaluationRecord } from '../../models/evaluation';
 import {
   analysisTable,
-  bindingSchema,
+  bindingShape,
   checkBindings,
   checkEvaluation,
   checkScores,
   computeScorecard,
   evaluationDataSchema,
-  evaluationText,
   flattenTree,
+  fundingInputSchema,
   fundingRates,
-  fundingSchema,
-  gradeKey,
   gradeThresholdsSchema,
   indicatorTreeSchema,
   newEvaluationData,
   ruleText,
   scorecardEvidence,
+  withBindingChecks,
   type AnalysisTable,
   type Binding,
   type EvaluationData,
@@ -32,7 +31,7 @@ import {
 import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEdit, type TreeEditRefusal } from '../domain/indicator-edits';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors';
-import { translator, type Locale, type MessageKey } from '../i18n';
+import type { MessageKey } from '../i18n';
 import { newId } from '../ids';
 import { audit } from './audit';
 import { SYSTEM_ACTOR, type Actor, type Deps } from './context';
@@ -56,8 +55,10 @@ export type EvaluationWithProblems = Evaluation & { problems: EvaluationProblem[
 const project = evaluationDataSchema.shape.project.shape;
 const node = indicatorTreeSchema.element.shape;
 const scoreEntry = evaluationDataSchema.shape.scores.unwrap().valueType.shape;
-const stampSchema = z.string().min(1).max(40);
-const withStamp = z.strictObject({ updatedAt: stampSchema });
+/** The `updatedAt` a write was based on (every write but create sends it; 409 when someone saved since). */
+const stampSchema = z.string().min(1).max(40).meta({ description: 'the evaluation’s updatedAt the change is based on; 409 when it has changed since' });
+/** POST …/lock and DELETE …/bindings/{indicatorId}: only the stamp. */
+export const stampInputSchema = z.strictObject({ updatedAt: stampSchema });
 
 /**
  * Evaluations are read by admins, evaluators and viewers and changed by admins and evaluators.
@@ -131,7 +132,7 @@ export async function listEvaluations(deps: Deps, actor: Actor): Promise<Evaluat
   return deps.store.evaluations.list();
 }
 
-const createSchema = z.strictObject({
+export const evaluationCreateSchema = z.strictObject({
   name: project.name,
   period: project.period,
   commissioner: project.commissioner,
@@ -144,7 +145,7 @@ const createSchema = z.strictObject({
 /** A new evaluation on the reference template (36 indicators weighted 15/17/34/34) or with an empty tree. */
 export async function createEvaluation(deps: Deps, actor: Actor, input: unknown, options: { isDemo?: boolean } = {}): Promise<Evaluation> {
   assertCanManage(actor);
-  const { template, locale, ...fields } = parseInput(createSchema, input ?? {});
+  const { template, locale, ...fields } = parseInput(evaluationCreateSchema, input ?? {});
   const data = newEvaluationData(fields, locale);
   if (template === 'blank') data.tree = [];
   const now = deps.clock().toISOString();
@@ -171,10 +172,10 @@ const projectPatchSchema = z.strictObject({
   subject: project.subject.unwrap().optional(),
 });
 
-const patchSchema = z.strictObject({
+export const evaluationPatchSchema = z.strictObject({
   updatedAt: stampSchema,
   project: projectPatchSchema.optional(),
-  funding: fundingSchema.optional(),
+  funding: fundingInputSchema.optional(),
   grades: gradeThresholdsSchema.optional(),
   tree: indicatorTreeSchema.optional(),
   scores: evaluationDataSchema.shape.scores.unwrap().optional(),
@@ -215,7 +216,7 @@ async function assertBindingTargets(deps: Deps, bindings: Readonly<Record<string
  */
 export async function updateEvaluation(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {
   assertCanManage(actor);
-  const patch = parseInput(patchSchema, input);
+  const patch = parseInput(evaluationPatchSchema, input);
   const current = await forWrite(deps, actor, id, patch.updatedAt);
   const next: EvaluationData = { ...current.data };
   const dropped: string[] = [];
@@ -266,10 +267,12 @@ export async function updateGrades(deps: Deps, actor: Actor, id: string, input: 
   return updateEvaluation(deps, actor, id, { updatedAt, grades });
 }
 
+export const treeInputSchema = z.strictObject({ updatedAt: stampSchema, tree: indicatorTreeSchema });
+
 /** PUT …/indicators: the whole tree at once (saved even when its points do not add up; the problems come back). */
 export async function replaceTree(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {
   assertCanManage(actor);
-  const { updatedAt, tree } = parseInput(z.strictObject({ updatedAt: stampSchema, tree: z.unknown() }), input);
+  const { updatedAt, tree } = parseInput(treeInputSchema, input);
   return updateEvaluation(deps, actor, id, { updatedAt, tree });
 }
 
@@ -336,7 +339,7 @@ function leafOrFail(data: EvaluationData, indicatorId: string, field: string): I
   return found.node;
 }
 
-const scoreInputSchema = z.strictObject({ updatedAt: stampSchema, score: scoreEntry.score, note: scoreEntry.note });
+export const scoreInputSchema = z.strictObject({ updatedAt: stampSchema, score: scoreEntry.score, note: scoreEntry.note });
 
 /** The score (and evidence note) of an ordinary indicator: 0 … its points, at most 2 decimals; null clears it. */
 export async function setScore(deps: Deps, actor: Actor, id: string, indicatorId: string, input: unknown): Promise<EvaluationWithProblems> {
@@ -354,11 +357,12 @@ export async function setScore(deps: Deps, actor: Actor, id: string, indicatorId
   return withProblems(saved);
 }
 
+export const bindingInputSchema = withBindingChecks(z.strictObject({ updatedAt: stampSchema, ...bindingShape }));
+
 /** Binds an ordinary indicator to survey results: which surveys, stations and days, which figure, which rule. */
 export async function bindIndicator(deps: Deps, actor: Actor, id: string, indicatorId: string, input: unknown): Promise<EvaluationWithProblems> {
   assertCanManage(actor);
-  const { updatedAt, ...rest } = parseInput(z.looseObject({ updatedAt: stampSchema }), input);
-  const binding = parseInput(bindingSchema, rest);
+  const { updatedAt, ...binding } = parseInput(bindingInputSchema, input);
   const current = await forWrite(deps, actor, id, updatedAt);
   const leaf = leafOrFail(current.data, indicatorId, 'indicator');
   await assertBindingTargets(deps, { [indicatorId]: binding }, (_i, f) => f);
@@ -370,7 +374,7 @@ export async function bindIndicator(deps: Deps, actor: Actor, id: string, indica
 /** Makes a bound indicator ordinary again (its entered score, if any, counts again). */
 export async function unbindIndicator(deps: Deps, actor: Actor, id: string, indicatorId: string, input: unknown): Promise<EvaluationWithProblems> {
   assertCanManage(actor);
-  const { updatedAt } = parseInput(withStamp, input);
+  const { updatedAt } = parseInput(stampInputSchema, input);
   const current = await forWrite(deps, actor, id, updatedAt);
   const previous = current.data.bindings[indicatorId];
   if (!previous) throw new NotFoundError();
@@ -483,7 +487,7 @@ export async function scoreEvaluation(deps: Deps, evaluation: Evaluation, parts?
  */
 export async function lockEvaluation(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {
   assertCanManage(actor);
-  const { updatedAt } = parseInput(withStamp, input);
+  const { updatedAt } = parseInput(stampInputSchema, input);
   const current = await forWrite(deps, actor, id, updatedAt);
   const evidence = pooled(await boundSurveys(deps, current.data), deps.clock().toISOString());
   const lock = { at: deps.clock().toISOString(), by: actor.name, evidence };
@@ -493,7 +497,7 @@ export async function lockEvaluation(deps: Deps, actor: Actor, id: string, input
   return withProblems(saved);
 }
 
-const unlockSchema = z.strictObject({ updatedAt: stampSchema, reason: z.string().trim().min(1).max(500) });
+export const unlockSchema = z.strictObject({ updatedAt: stampSchema, reason: z.string().trim().min(1).max(500) });
 
 /** Unlocks (admins only, with a reason kept in the audit log together with the snapshot it discards). */
 export async function unlockEvaluation(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {
@@ -539,54 +543,4 @@ export async function scorecardModel(deps: Deps, actor: Actor, id: string, local
     bound[indicatorId] = { binding, ruleText: ruleText(binding.rule, locale), surveys: parts[indicatorId] ?? (await surveyEvidence(deps, binding)) };
   }
   return { evaluation, scored, analysis: analysisTable(scored.scorecard), funding: fundingRates(evaluation.data.funding), problemsByNode, bound };
-}
-
-/** GET …/score: the total, the grade, the dimensions and, for each bound indicator, its evidence and rule in words. */
-export function scoreReport(model: ScorecardModel, locale: Locale) {
-  const t = translator(locale);
-  const card = model.scored.scorecard;
-  const { record, data } = model.evaluation;
-  return {
-    evaluationId: record.id,
-    name: record.name,
-    isDemo: record.isDemo,
-    total: card.total,
-    points: card.points,
-    rate: card.rate,
-    grade: card.grade,
-    gradeLabel: t(gradeKey(card.grade)),
-    complete: card.complete,
-    missing: card.missing,
-    locked: data.lock !== null,
-    lockedAt: data.lock?.at ?? null,
-    lockedBy: data.lock?.by ?? null,
-    dimensions: card.dimensions.map((d) => ({ id: d.id, name: d.name, points: d.points, score: d.score, rate: d.rate })),
-    satisfaction: card.nodes
-      .filter((n) => n.rule !== undefined)
-      .map((n) => ({
-        indicatorId: n.id,
-        name: n.name,
-        points: n.points,
-        score: n.score,
-        status: n.status,
-        measure: n.measure,
-        value: n.value ?? null,
-        rule: n.rule,
-        ruleText: model.bound[n.id]?.ruleText ?? null,
-        explanation: n.explanation ? evaluationText(n.explanation, locale) : null,
-        evidence: n.evidence ?? null,
-        surveys: (model.bound[n.id]?.surveys ?? []).map((s) => ({
-          surveyId: s.surveyId,
-          title: s.title,
-          isDemo: s.isDemo,
-          received: s.received,
-          valid: s.valid,
-          index: s.index,
-          rate: s.rate,
-          adequate: s.adequate,
-          required: s.required,
-          dashboard: s.href,
-        })),
-      })),
-  };
 }

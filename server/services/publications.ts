@@ -29,7 +29,7 @@ export function publicLink(deps: Pick<Deps, 'config'>, code: string): string {
   return `${deps.config.publicBaseUrl}/s/${code}`;
 }
 
-const publishSchema = z.strictObject({
+export const publishSchema = z.strictObject({
   siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000),
   /** Also open a draft survey, so residents can answer at once. */
   open: z.boolean().default(false),

@@ -142,10 +142,13 @@ export async function listSurveysForStats(deps: Deps) {
   return deps.store.surveys.list();
 }
 
-/** One page of responses (the API), oldest first, each with its counting status. */
+/**
+ * One page of responses (the API), oldest first, each with its counting status: the valid ones in
+ * mode 'valid' (as the statistics count them), every received one in mode 'raw'.
+ */
 export async function listResponses(deps: Deps, actor: Actor, surveyId: string, f: Filters, page: { limit: number; offset: number }) {
   const survey = await getSurvey(deps, surveyId);
-  const filter = responseFilter(actor, survey.id, f);
+  const filter: ResponseFilter = { ...responseFilter(actor, survey.id, f), ...(f.mode === 'valid' ? { validUnder: survey.settings.qualityRules } : {}) };
   const [total, responses] = await Promise.all([deps.store.responses.count(filter), deps.store.responses.list(filter, page)]);
   return { total, rows: responses.map((response) => ({ response, status: countingStatus(response, survey.settings.qualityRules) })) };
 }

@@ -16,13 +16,13 @@ import { parseInput } from './validate';
 export const MAX_BULK_IDS = 500;
 
 const reason = z.string().trim().min(1).max(500);
-const reviewSchema = z.strictObject({ action: z.enum(REVIEW_ACTIONS), reason });
-const bulkSchema = z.strictObject({
+export const reviewSchema = z.strictObject({ action: z.enum(REVIEW_ACTIONS), reason });
+export const bulkSchema = z.strictObject({
   ids: z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_IDS),
   action: z.enum(REVIEW_ACTIONS),
   reason,
 });
-const exclusionSchema = z.strictObject({ excluded: z.boolean(), reason });
+export const exclusionSchema = z.strictObject({ excluded: z.boolean(), reason });
 
 /** The audit action of each review action (response.include is what restoring an exclusion was called before). */
 const AUDIT_ACTION: Record<ReviewAction, string> = { exclude: 'response.exclude', keep: 'response.keep', restore: 'response.restore' };

@@ -7,6 +7,7 @@ import { DuplicateKeyError, type SitePatch } from '../store/store';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, assertCanSeeSite, visibleSiteIds } from './permissions';
+import { issueFields } from './validate';
 
 /** At most this many problems travel back to the page or the API caller; the count says how many there were. */
 export const IMPORT_REPORT_LIMIT = 200;
@@ -32,12 +33,12 @@ export class SiteImportError extends AppError {
   }
 }
 
-const createSchema = siteInputSchema.strict();
+export const createSchema = siteInputSchema.strict();
 
 const shape = siteInputSchema.shape;
 // Not siteInputSchema.partial(): zod 4 would fill in the defaults (township '', active true) for
 // every field a PATCH leaves out, and so overwrite them.
-const patchSchema = z.strictObject({
+export const patchSchema = z.strictObject({
   code: shape.code.optional(),
   name: shape.name.optional(),
   township: shape.township.unwrap().optional(),
@@ -50,7 +51,7 @@ function parseSite<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) {
     const fields: FieldErrors = {};
-    for (const issue of result.error.issues) fields[issue.path.length ? issue.path.join('.') : 'form'] ??= siteIssueMessage(issue);
+    for (const issue of result.error.issues) for (const name of issueFields(issue)) fields[name] ??= siteIssueMessage(issue);
     throw new ValidationError(fields);
   }
   return result.data;

@@ -4,6 +4,7 @@ import type { Site } from '../../models/site';
 import type { Question, Survey } from '../../models/survey';
 import type { TallyRow } from '../../models/tally';
 import { isValidState } from '../domain/quality';
+import { ValidationError, type FieldErrors } from '../errors';
 import { dashboardLevel, SATISFACTION_CELLS, trendLevel } from '../domain/tally';
 import {
   adequacy,
@@ -26,11 +27,18 @@ import { getSurvey } from './surveys';
 import { settleTallies } from './tallies';
 import { parseInput } from './validate';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
+const isDay = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+const day = z.string().refine(isDay, { params: { key: 'filters.day' } });
 const listOf = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined || v === '' ? undefined : Array.isArray(v) ? v : String(v).split(',').filter(Boolean)), z.array(item).max(500).optional());
 
-/** Dashboard filters, shared by every view, the API and exports (and carried in the URL). */
+export const FILTER_MODES = ['valid', 'raw'] as const;
+export const GRANULARITIES = ['day', 'week', 'month'] as const;
+
+/**
+ * Dashboard filters, shared by every view, the API and exports (and carried in the URL). `mode`
+ * chooses the responses the figures are computed from: valid ones (default) or all received.
+ */
 export const filtersSchema = z
   .object({
     sites: listOf(z.string().min(1).max(64)),
@@ -38,10 +46,12 @@ export const filtersSchema = z
     to: day.optional().or(z.literal('').transform(() => undefined)),
     segments: listOf(z.string().max(64)),
     channels: listOf(z.enum(CHANNELS)),
-    mode: z.enum(['valid', 'raw']).default('valid'),
-    granularity: z.enum(['day', 'week', 'month']).default('day'),
+    mode: z.enum(FILTER_MODES).default('valid'),
+    granularity: z.enum(GRANULARITIES).default('day'),
   })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ['to'], message: 'to before from' });
+  .superRefine((f, ctx) => {
+    if (f.from && f.to && f.from > f.to) ctx.addIssue({ code: 'custom', path: ['to'], input: f.to, params: { key: 'filters.toBeforeFrom', params: { from: f.from, to: f.to } } });
+  });
 
 export type Filters = z.infer<typeof filtersSchema>;
 
@@ -56,6 +66,40 @@ export function parseFilters(query: unknown): Filters {
     mode: q.mode || undefined,
     granularity: q.granularity || undefined,
   });
+}
+
+/** The option ids a survey's segment question has had in any version (what `segments` may name). */
+async function segmentValues(deps: Deps, survey: Survey): Promise<Set<string>> {
+  const values = new Set<string>();
+  const add = (questions: readonly Question[], id: string | null) => {
+    for (const o of questions.find((q) => q.id === id)?.options ?? []) values.add(o.id);
+  };
+  add(survey.questions, survey.segmentQuestionId);
+  if (survey.version > 1) for (const v of await deps.store.surveys.listVersions(survey.id)) add(v.questions, v.segmentQuestionId);
+  return values;
+}
+
+/**
+ * The filters of an API request, checked against what exists: a station id that names no station,
+ * or a segment that is no option of the survey's segment question, is refused (400 naming it)
+ * rather than answered with zeros. The survey must exist (404 otherwise).
+ */
+export async function resolveFilters(deps: Deps, surveyId: string, query: unknown): Promise<Filters> {
+  const filters = parseFilters(query);
+  const survey = await getSurvey(deps, surveyId);
+  const errors: FieldErrors = {};
+  if (filters.sites?.length) {
+    const found = new Set((await deps.store.sites.list({ ids: [...new Set(filters.sites)] })).map((s) => s.id));
+    const missing = filters.sites.filter((id) => !found.has(id));
+    if (missing.length) errors.sites = { key: 'user.unknownSite', params: { site: missing.join(', ') } };
+  }
+  if (filters.segments?.length) {
+    const known = await segmentValues(deps, survey);
+    const missing = filters.segments.filter((v) => !known.has(v));
+    if (missing.length) errors.segments = { key: 'filters.unknownSegment', params: { segment: missing.join(', ') } };
+  }
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  return filters;
 }
 
 /** The filters as a query string, so a view can be bookmarked and exported with the same filters. */
@@ -130,11 +174,14 @@ function addCell(cells: Cells, row: TallyRow) {
 
 interface Acc {
   received: number;
+  /** Valid responses, whatever the mode. */
   valid: number;
+  /** The responses the figures are computed from: valid ones, or all in raw mode. */
+  basis: number;
   cells: Cells;
 }
 
-const newAcc = (): Acc => ({ received: 0, valid: 0, cells: new Map() });
+const newAcc = (): Acc => ({ received: 0, valid: 0, basis: 0, cells: new Map() });
 
 function satisfactionOf(cells: Cells, questions: Question[], survey: Survey): Satisfaction {
   const total = emptyLikert();
@@ -157,7 +204,8 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
   const siteIds = restrictSites(actor, filters.sites);
   const base = { surveyId, siteIds, dayFrom: filters.from, dayTo: filters.to, channels: filters.channels, segments: filters.segments };
   const rules = survey.settings.qualityRules;
-  const counts = (state: string) => filters.mode === 'raw' || isValidState(state, rules);
+  const valid = (state: string) => isValidState(state, rules);
+  const counts = (state: string) => filters.mode === 'raw' || valid(state);
 
   const level = dashboardLevel(base);
   const satisfactionIds = questions.filter((q) => q.type === 'likert5' && q.countsTowardSatisfaction).map((q) => q.id);
@@ -174,11 +222,13 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
   const bySegment = new Map<string, Acc>();
   const quality = { received: 0, valid: 0, excluded: 0, kept: 0, flags: {} as Record<string, number>, clean: 0 };
   const add = (accs: Acc[], row: TallyRow) => {
-    const include = counts(row.state ?? '');
+    const state = row.state ?? '';
+    const include = counts(state);
     if (row.questionId === '_n') {
       for (const a of accs) {
         a.received += row.count;
-        if (include) a.valid += row.count;
+        if (valid(state)) a.valid += row.count;
+        if (include) a.basis += row.count;
       }
     } else if (include) for (const a of accs) addCell(a.cells, row);
   };
@@ -204,7 +254,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
     .map((site) => {
       const acc = bySite.get(site.id) ?? newAcc();
       const g = groupStats(acc, questions, survey);
-      const a = adequacy(acc.valid, site.recipients, target);
+      const a = adequacy(acc.basis, site.recipients, target);
       return {
         ...g,
         site: { id: site.id, code: site.code, name: site.name, recipients: site.recipients },
@@ -229,7 +279,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
 
   const overallStats = groupStats(overall, questions, survey);
   const population = sites.reduce<number | null>((n, s) => (s.recipients === null || n === null ? null : n + s.recipients), 0);
-  const overallAdequacy = adequacy(overall.valid, population, target ? target * Math.max(1, siteStats.length) : null);
+  const overallAdequacy = adequacy(overall.basis, population, target ? target * Math.max(1, siteStats.length) : null);
 
   return {
     survey: {
@@ -248,7 +298,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
     bySegment: segments,
     dimensions: [...dims.entries()].map(([dimension, c]) => ({ dimension, satisfaction: satisfaction(c, survey.settings.likertWeights, survey.settings.satisfiedLevels) })),
     questions: questions.map((q) => summariseQuestion(q, overall.cells.get(q.id) ?? new Map(), survey.settings.likertWeights, survey.settings.satisfiedLevels)),
-    trend: await computeTrend(deps, survey, questions, base, counts, filters.granularity),
+    trend: await computeTrend(deps, survey, questions, base, { valid, counts }, filters.granularity),
     quality,
     computedAt: deps.clock().toISOString(),
     talliesAsOf,
@@ -260,7 +310,7 @@ async function computeTrend(
   survey: Survey,
   questions: Question[],
   base: { surveyId: string; siteIds?: string[]; dayFrom?: string; dayTo?: string; channels?: string[]; segments?: string[] },
-  counts: (state: string) => boolean,
+  by: { valid: (state: string) => boolean; counts: (state: string) => boolean },
   granularity: Granularity,
 ) {
   const level = trendLevel(base);
@@ -271,11 +321,11 @@ async function computeTrend(
   for (const row of rows) {
     const key = bucketOf(row.day!, granularity);
     const b = buckets.get(key) ?? buckets.set(key, { received: 0, valid: 0, likert: emptyLikert() }).get(key)!;
-    const include = counts(row.state ?? '');
+    const state = row.state ?? '';
     if (row.questionId === '_n') {
       b.received += row.count;
-      if (include) b.valid += row.count;
-    } else if (include && row.key in b.likert) b.likert[row.key as keyof LikertCounts] += row.count;
+      if (by.valid(state)) b.valid += row.count;
+    } else if (by.counts(state) && row.key in b.likert) b.likert[row.key as keyof LikertCounts] += row.count;
   }
   return [...buckets.entries()]
     .sort(([a], [b]) => a.localeCompare(b))

@@ -80,7 +80,7 @@ export async function createSurvey(deps: Deps, actor: Actor, input: unknown): Pr
   return insertSurvey(deps, actor, parseInput(surveyInputSchema, input));
 }
 
-const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
+export const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
 
 /** One click (or one API call): a draft survey from the built-in 社工站服务对象满意度调查 template. */
 export async function createFromTemplate(deps: Deps, actor: Actor, input: unknown = {}, options: { isDemo?: boolean } = {}): Promise<Survey> {
@@ -90,14 +90,13 @@ export async function createFromTemplate(deps: Deps, actor: Actor, input: unknow
   return insertSurvey(deps, actor, { ...t, title: title ?? t.title }, options.isDemo ?? false);
 }
 
-const metaSchema = z
-  .object({
-    title: surveyInputSchema.shape.title,
-    description: surveyInputSchema.shape.description,
-    settings: settingsSchema,
-  })
-  .partial()
-  .strict();
+// Not .partial() over the defaulted description: zod 4 would fill in '' for a PATCH that leaves it out.
+// Settings are replaced whole (fields left out take their defaults).
+export const metaSchema = z.strictObject({
+  title: surveyInputSchema.shape.title.optional(),
+  description: surveyInputSchema.shape.description.unwrap().optional(),
+  settings: settingsSchema.optional(),
+});
 
 /** Title, description and settings; the questions go through saveQuestions (they may need a new version). */
 export async function updateSurveyMeta(deps: Deps, actor: Actor, id: string, input: unknown): Promise<Survey> {
@@ -111,7 +110,7 @@ export async function updateSurveyMeta(deps: Deps, actor: Actor, id: string, inp
   return updated!;
 }
 
-const questionsSchema = z.strictObject({
+export const questionsSchema = z.strictObject({
   version: z.number().int().min(1),
   questions: z.array(questionSchema).max(200),
   segmentQuestionId: z.string().max(32).nullable(),
@@ -171,7 +170,7 @@ export async function editQuestions(deps: Deps, actor: Actor, id: string, expect
   return saveQuestions(deps, actor, id, { version: expectedVersion, questions, segmentQuestionId: segment });
 }
 
-const statusSchema = z.strictObject({ status: z.enum(SURVEY_STATUSES) });
+export const statusSchema = z.strictObject({ status: z.enum(SURVEY_STATUSES) });
 
 /** draft → open → closed → (open again | archived); closing makes every link answer “已结束”. */
 export async function setSurveyStatus(deps: Deps, actor: Actor, id: string, input: unknown): Promise<Survey> {

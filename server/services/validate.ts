@@ -24,18 +24,30 @@ export function issueMessage(issue: Issue): { key: MessageKey; params?: Record<s
       return { key: 'field.unknownKey', params: { name: issue.keys.join(', ') } };
     case 'invalid_format':
       return issue.format === 'datetime' || issue.format === 'date' ? { key: 'field.date' } : { key: 'field.invalid' };
+    case 'custom': {
+      // A refinement may name its message: { params: { key, params } } (see funding.ts, statistics.ts).
+      const named = (issue.params ?? {}) as { key?: unknown; params?: Record<string, string | number> };
+      return typeof named.key === 'string' ? { key: named.key as MessageKey, ...(named.params ? { params: named.params } : {}) } : { key: 'field.invalid' };
+    }
     default:
       return { key: 'field.invalid' };
   }
 }
 
+/**
+ * The fields an issue is about, as dotted paths ('form' for the input as a whole): an unknown key
+ * is named itself (`funding.extra`), not the object that holds it.
+ */
+export function issueFields(issue: Issue): string[] {
+  const at = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => [...at, k].join('.'));
+  return [at.length ? at.join('.') : 'form'];
+}
+
 /** Field errors keyed by the dotted path of each problem (first problem per field). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const name = issue.path.length ? issue.path.join('.') : 'form';
-    out[name] ??= issueMessage(issue);
-  }
+  for (const issue of error.issues) for (const name of issueFields(issue)) out[name] ??= issueMessage(issue);
   return out;
 }
 

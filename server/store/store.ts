@@ -150,6 +150,11 @@ export interface ResponseFilter {
   flagged?: boolean;
   /** Only responses a person excluded or kept, or only those left to the automatic rules ('auto'). */
   review?: Review | 'auto';
+  /**
+   * Only valid responses (有效) under these enabled quality rules: kept by a person, or left to the
+   * rules with no flag among them (isValidState of their tally state).
+   */
+  validUnder?: readonly string[];
   /** Only responses with a text answer to one of these questions containing textContains ('' = any text). */
   textQuestionIds?: string[];
   /** Case-insensitive for Latin letters; wildcards in it are matched literally. */

@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '../../server/services/context';
 import { REFERENCE_FUNDING, REFERENCE_SCORES } from '../../server/services/demo-seed';
 import { createEvaluation, updateEvaluation } from '../../server/services/evaluations';
 import { addUser, TEST_PASSWORD } from '../helpers/app';
-import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, useBrowserSuite } from '../helpers/browser';
+import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, noHorizontalScroll, phoneContext, useBrowserSuite } from '../helpers/browser';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 // The scorecard test walks many pages; on a loaded 2-core machine it has taken 50 s.
@@ -66,5 +66,28 @@ describe('evaluation scorecard in a browser', () => {
     expect(await page.locator('#main').innerText()).toContain('已锁定评分。');
     await expectAccessible(page);
     expect(errors).toEqual([]);
+  });
+
+  it('shows the funding as printed with its two 核对提示 on a phone, accessibly and without sideways scrolling', async () => {
+    const id = await seed();
+    suite.context = await phoneContext(suite.browser);
+    const page = await suite.context.newPage();
+    const errors = await collectConsoleErrors(page);
+    await loginInBrowser(page, suite.server.baseUrl, 'pingjia', TEST_PASSWORD);
+    await page.goto(`${suite.server.baseUrl}/admin/evaluations/${id}/settings`);
+    expect(await page.locator('#funding-budgetTotal').inputValue()).toBe('189');
+    expect(await page.locator('#funding-checks li').count()).toBe(2);
+    expect(await page.locator('#execution-rate').innerText()).toBe('94.55%');
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await expectAccessible(page);
+    expect(errors).toEqual([]);
+    await page.locator('#funding-spent').fill('120');
+    await page.locator('form[action$="/funding"] button[type="submit"]').click();
+    await page.waitForLoadState();
+    expect(await page.locator('#funding-spent-error').innerText()).toBe('实际支出 120 万元超过了实际到位资金 110.5 万元。');
+    expect(await page.locator('#funding-spent').inputValue()).toBe('120');
+    await expectAccessible(page);
+    // The refusal is a 400 page, which the browser reports; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
   });
 });

@@ -171,7 +171,7 @@ describe('performance evaluations (绩效评价)', () => {
 
     await answer('4'); // index 80 → 10 × 80/90 = 8.89
     ({ sat, score } = await satisfactionOf(e.id));
-    expect(sat).toMatchObject({ status: 'bound', score: 8.89, value: 80, evidence: { received: 1, valid: 1, index: 80, rate: 100 } });
+    expect(sat).toMatchObject({ status: 'bound', score: 8.89, value: 80, evidence: { received: 1, valid: 1, index: 80, rate: 1 } });
     expect(score.dimensions[3]).toMatchObject({ id: 'benefit', score: 8.89 });
     await answer('5'); // index 90 → 10
     ({ sat } = await satisfactionOf(e.id));
@@ -239,8 +239,8 @@ describe('performance evaluations (绩效评价)', () => {
     await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers(allLikert('3')) })).expect(303);
     const { sat } = await satisfactionOf(e.id);
     // 18 answers of 100 and 6 of 60: (1800 + 360) / 24 = 90, not the mean of the surveys' 100 and 60.
-    expect(sat.evidence).toMatchObject({ received: 4, valid: 4, index: 90, rate: 100, adequate: false });
-    expect(sat.evidence.rateCi[1]).toBe(100);
+    expect(sat.evidence).toMatchObject({ received: 4, valid: 4, index: 90, rate: 1, adequate: false });
+    expect(sat.evidence.rateCi[1]).toBe(1);
     expect(sat.surveys.map((s: { index: number }) => s.index)).toEqual([100, 60]);
     expect(sat.surveys[1].dashboard).toBe(`/admin/stats/${second.survey.id}`);
   });
@@ -249,7 +249,10 @@ describe('performance evaluations (绩效评价)', () => {
     const e = await createViaApi({ name: '嘉峪关市社会工作服务站项目绩效评价', period: '2021-2023年度' });
     const scores = Object.fromEntries(Object.entries(REFERENCE_SCORES).map(([id, score]) => [id, { score, note: '' }]));
     const res = await api('patch', `/evaluations/${e.id}`).send({ updatedAt: e.updatedAt, funding: REFERENCE_FUNDING, scores: { ...scores, satisfaction: { score: 9.1, note: '问卷调查' } } }).expect(200);
-    expect(res.body.problems).toEqual([{ nodeId: null, key: 'evaluation.funding.carriedOverMismatch', message: expect.stringContaining('6.024') }]);
+    expect(res.body.problems).toEqual([
+      { nodeId: null, key: 'evaluation.funding.budgetParts', message: expect.stringContaining('199') },
+      { nodeId: null, key: 'evaluation.funding.carriedOverMismatch', message: expect.stringContaining('6.024') },
+    ]);
     let score = (await api('get', `/evaluations/${e.id}/score`, readToken).expect(200)).body;
     expect(score.dimensions.map((d: { rate: number }) => d.rate)).toEqual([0.95, 0.9647, 0.7588, 0.6971]);
     expect(score).toMatchObject({ total: 80.15, grade: 'good', gradeLabel: '良', complete: true, missing: 0 });
@@ -362,11 +365,11 @@ describe('performance evaluations (绩效评价)', () => {
     await agent
       .post(`/admin/evaluations/${e.id}/funding`)
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), updatedAt: await stampOf(e.id), budgetProvincial: '60', budgetMunicipal: '139', receivedProvincial: '60', receivedMunicipal: '50.5', spent: '104.476', carriedOver: '6.024' })
+      .send({ _csrf: csrfFrom(page.text), updatedAt: await stampOf(e.id), budgetTotal: '199', budgetProvincial: '60', budgetMunicipal: '139', receivedTotal: '110.5', receivedProvincial: '60', receivedMunicipal: '50.5', spent: '104.476', carriedOver: '6.024' })
       .expect(303);
     const stored = (await api('get', `/evaluations/${e.id}`).expect(200)).body.evaluation.data;
     expect(stored.grades).toEqual({ excellent: 85, good: 75, fair: 60 });
-    expect(stored.funding).toEqual({ budget: { central: 0, provincial: 60, municipal: 139 }, received: { central: 0, provincial: 60, municipal: 50.5 }, spent: 104.476, carriedOver: 6.024 });
+    expect(stored.funding).toEqual({ budget: { total: 199, central: 0, provincial: 60, municipal: 139 }, received: { total: 110.5, central: 0, provincial: 60, municipal: 50.5 }, spent: 104.476, carriedOver: 6.024 });
   });
 
   it('seeds the demo once, labelled as demo, with real tallies and the reference evaluation bound to the demo survey', async () => {

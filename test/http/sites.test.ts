@@ -336,7 +336,7 @@ describe('sites: /api/v1/sites', () => {
         code: '站点编码只能包含 1–32 个字母、数字、横线或下划线。',
         kind: '类型只能填“乡镇”或“街道”。',
         recipients: '不能小于 0。',
-        form: '不认识的字段：extra。',
+        extra: '不认识的字段：extra。',
       },
     });
     const site = siteFixture({ code: 'A1' });

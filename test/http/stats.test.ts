@@ -40,15 +40,16 @@ describe('statistics dashboard and API', () => {
     const { agent } = await loginAs(t, 'evaluator');
     const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200);
     const s = res.body;
-    expect(s.overall).toMatchObject({ received: 4, valid: 3, validRate: 75 });
-    expect(s.overall.satisfaction).toMatchObject({ n: 17, notApplicable: 1, index: 78.82, rate: 94.12, satisfied: 16 });
+    // Rates are fractions in the API (the page prints 94.12%); the index stays on its 0–100 scale.
+    expect(s.overall).toMatchObject({ received: 4, valid: 3, validRate: 0.75 });
+    expect(s.overall.satisfaction).toMatchObject({ n: 17, notApplicable: 1, index: 78.82, rate: 0.9412, satisfied: 16 });
     const byCode = Object.fromEntries(s.bySite.map((r: { site: { code: string } }) => [r.site.code, r]));
     expect(byCode.JYG01.satisfaction).toMatchObject({ n: 11, index: 78.18 });
-    expect(byCode.JYG02.satisfaction).toMatchObject({ n: 6, index: 80, indexCi: [65.69, 94.31], rate: 100 });
+    expect(byCode.JYG02.satisfaction).toMatchObject({ n: 6, index: 80, indexCi: [65.69, 94.31], rate: 1 });
     // Wilson interval for 6 of 6.
-    expect(byCode.JYG02.satisfaction.rateCi).toEqual([60.97, 100]);
+    expect(byCode.JYG02.satisfaction.rateCi).toEqual([0.6097, 1]);
     // Finite-population correction: 80 recipients → 67 responses needed; 120 → 92.
-    expect(byCode.JYG02).toMatchObject({ required: 67, adequate: false, responseRate: 1.25 });
+    expect(byCode.JYG02).toMatchObject({ required: 67, adequate: false, responseRate: 0.0125 });
     expect(byCode.JYG01).toMatchObject({ required: 92, received: 3, valid: 2 });
     expect(s.quality).toMatchObject({ received: 4, valid: 3, excluded: 0, flags: { speeder: 1 } });
     const overall = s.questions.find((q: { id: string }) => q.id === 'overall');
@@ -59,7 +60,10 @@ describe('statistics dashboard and API', () => {
       ['残疾人', 1],
     ]);
     const raw = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?mode=raw`).expect(200);
-    expect(raw.body.overall.satisfaction).toMatchObject({ n: 23, index: 65.22, rate: 69.57 });
+    expect(raw.body.overall.satisfaction).toMatchObject({ n: 23, index: 65.22, rate: 0.6957 });
+    // The raw basis changes the figures, not the counts: valid is still the valid count.
+    expect(raw.body.overall).toMatchObject({ received: 4, valid: 3, validRate: 0.75 });
+    expect(raw.body.trend.reduce((n: number, p: { valid: number }) => n + p.valid, 0)).toBe(3);
   });
 
   it('renders the overview with charts fed by escaped data attributes, tables and the numbers', async () => {

@@ -262,6 +262,12 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(ids(await store.responses.list({ surveyId: survey.id, review: 'auto' }, { limit: 10 }))).toEqual([rs[0]!.id, rs[1]!.id]);
       // The data-quality page's "to review" list: flagged, and nobody has decided yet.
       expect(ids(await store.responses.list({ surveyId: survey.id, flagged: true, review: 'auto' }, { limit: 10 }))).toEqual([rs[1]!.id]);
+      // Valid (有效) under the survey's rules: kept counts whatever its flags, excluded never, a flag counts against only when its rule is on.
+      expect(ids(await store.responses.list({ surveyId: survey.id, validUnder: ['speeder'] }, { limit: 10 }))).toEqual([rs[0]!.id, rs[3]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id, validUnder: ['burst'] }, { limit: 10 }))).toEqual([rs[0]!.id, rs[1]!.id, rs[3]!.id]);
+      expect(ids(await store.responses.list({ surveyId: survey.id, validUnder: [] }, { limit: 10 }))).toEqual([rs[0]!.id, rs[1]!.id, rs[3]!.id]);
+      expect(await store.responses.count({ surveyId: survey.id, validUnder: ['speeder', 'burst'], siteIds: [siteA.id] })).toBe(1);
+      expect(ids(await store.responses.list({ surveyId: survey.id, validUnder: ['speeder'], textContains: '', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[0]!.id, rs[3]!.id]);
       expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '很好', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[0]!.id]);
       expect(ids(await store.responses.list({ surveyId: survey.id, textContains: '100%_', textQuestionIds: ['c'] }, { limit: 10 }))).toEqual([rs[1]!.id]);
       expect(await store.responses.count({ surveyId: survey.id, textContains: '%', textQuestionIds: ['c'] })).toBe(1);

@@ -4,10 +4,10 @@ import {
   bindingSchema,
   checkBindings,
   checkEvaluation,
-  checkFunding,
   checkScores,
   checkTree,
   computeScorecard,
+  DEFAULT_GRADES,
   evaluationDataSchema,
   evaluationText,
   flattenTree,
@@ -28,11 +28,16 @@ import {
   type Binding,
   type EvaluationData,
   type Evidence,
+  type EvaluationMessageKey,
   type Funding,
   type IndicatorNode,
   type ScoringRule,
 } from '../../server/domain/evaluation';
 import * as catalog from '../../server/i18n/areas/evaluation';
+import * as fundingCatalog from '../../server/i18n/areas/funding';
+
+/** The messages the evaluation domain speaks from (its own area and 资金情况's checks). */
+const evaluationZh: Record<EvaluationMessageKey, string> = { ...catalog.zh, ...fundingCatalog.zh };
 
 const evidence = (over: Partial<Evidence> = {}): Evidence => ({
   received: 120,
@@ -347,56 +352,13 @@ describe('checkScores and checkBindings', () => {
   });
 });
 
-/** The 资金情况 of the reference report, in 万元. */
+/** The 资金情况 of the reference report as printed, in 万元 (see test/unit/funding.test.ts for the funding rules). */
 const REPORT_FUNDING: Funding = {
-  budget: { central: 0, provincial: 60, municipal: 139 },
-  received: { central: 0, provincial: 60, municipal: 50.5 },
+  budget: { total: 189, central: 0, provincial: 60, municipal: 139 },
+  received: { total: 110.5, central: 0, provincial: 60, municipal: 50.5 },
   spent: 104.476,
   carriedOver: 7,
 };
-
-describe('fundingRates: 资金到位率 and 预算执行率', () => {
-  it('reproduces the report’s 预算执行率 of 94.55% (104.476 ÷ 110.5)', () => {
-    const rates = fundingRates(REPORT_FUNDING);
-    expect(rates.receivedTotal).toBe(110.5);
-    expect(rates.executionRate).toBe(0.9455);
-    expect(formatPercent(rates.executionRate)).toBe('94.55%');
-  });
-
-  it('totals the budget from its sources (the report prints 189, but its sources 0 + 60 + 139 make 199)', () => {
-    const rates = fundingRates(REPORT_FUNDING);
-    expect(rates.budgetTotal).toBe(199);
-    expect(rates.receivedRate).toBe(0.5553);
-  });
-
-  it('gives null, never NaN or Infinity, when a denominator is 0', () => {
-    const none: Funding = { budget: { central: 0, provincial: 0, municipal: 0 }, received: { central: 0, provincial: 0, municipal: 0 }, spent: 0, carriedOver: 0 };
-    expect(fundingRates(none)).toEqual({ budgetTotal: 0, receivedTotal: 0, receivedRate: null, executionRate: null });
-    expect(fundingRates({ ...none, received: { central: 5, provincial: 0, municipal: 0 } }).receivedRate).toBeNull();
-    expect(fundingRates({ ...none, budget: { central: 5, provincial: 0, municipal: 0 }, spent: 3 }).executionRate).toBeNull();
-    expect(formatPercent(null)).toBe('—');
-  });
-
-  it('adds amounts without floating-point drift', () => {
-    const rates = fundingRates({ ...REPORT_FUNDING, budget: { central: 0.1, provincial: 0.2, municipal: 0 }, received: { central: 0.1, provincial: 0.2, municipal: 0 }, spent: 0.3 });
-    expect(rates).toEqual({ budgetTotal: 0.3, receivedTotal: 0.3, receivedRate: 1, executionRate: 1 });
-  });
-});
-
-describe('checkFunding: figures that contradict each other', () => {
-  it('notes that the report’s carried-over 7 is not received − spent (6.024)', () => {
-    expect(checkFunding(REPORT_FUNDING)).toEqual([
-      { nodeId: null, key: 'evaluation.funding.carriedOverMismatch', params: { carriedOver: '7', expected: '6.024' } },
-    ]);
-  });
-
-  it('accepts consistent figures and reports spending above what was received', () => {
-    expect(checkFunding({ ...REPORT_FUNDING, carriedOver: 6.024 })).toEqual([]);
-    expect(checkFunding({ ...REPORT_FUNDING, spent: 120 })).toEqual([
-      { nodeId: null, key: 'evaluation.funding.spentAboveReceived', params: { spent: '120', received: '110.5' } },
-    ]);
-  });
-});
 
 describe('grades, rounding and rates', () => {
   it('grades 优 from 90, 良 from 80, 中 from 60, else 差, a total exactly at a threshold earning that grade', () => {
@@ -410,7 +372,7 @@ describe('grades, rounding and rates', () => {
   });
 
   it('names grades by catalog key (优/良/中/差)', () => {
-    expect(['excellent', 'good', 'fair', 'poor'].map((g) => catalog.zh[gradeKey(g as 'good')])).toEqual(['优', '良', '中', '差']);
+    expect(['excellent', 'good', 'fair', 'poor'].map((g) => evaluationZh[gradeKey(g as 'good')])).toEqual(['优', '良', '中', '差']);
   });
 
   it('rounds half away from zero as printed figures are rounded, never returning -0', () => {
@@ -455,6 +417,22 @@ describe('computeScorecard: rolling scores up the tree', () => {
       { id: 'd2', name: 'd2', points: 40, score: 33.5, rate: 0.8375, missing: 0 },
     ]);
     expect(card).toMatchObject({ points: 100, total: 89, rate: 0.89, grade: 'good', complete: true, missing: 0 });
+  });
+
+  it('rounds each indicator’s score to 2 decimals first and sums the rounded scores exactly (the rounding rule)', () => {
+    // Three indicators of 5 points bound to an index of 89 under ratio 90%: each earns 5 × 89 ÷ 90 = 4.9444… → 4.94.
+    const fives = (ids: string[]) => ids.map((id) => leaf(id, 5));
+    const tree = [group('d', 100, [group('g', 15, fives(['x', 'y', 'z'])), group('h', 85, [leaf('rest', 85)])])];
+    const bindings = Object.fromEntries(['x', 'y', 'z'].map((id) => [id, { surveyIds: ['s'], measure: 'index' as const, rule: ratio(90) }]));
+    const card = computeScorecard({ tree, grades: DEFAULT_GRADES, scores: { rest: { score: 0.01, note: '' } }, bindings }, { x: evidence({ index: 89 }), y: evidence({ index: 89 }), z: evidence({ index: 89 }) });
+    expect(['x', 'y', 'z'].map((id) => byId(card, id).score)).toEqual([4.94, 4.94, 4.94]);
+    // 14.82, the sum of the rounded scores, not 14.83 (the rounded sum of 14.8333…).
+    expect(byId(card, 'g').score).toBe(14.82);
+    // Sums are in whole hundredths: 14.82 + 0.01 is 14.83, not 14.830000000000002.
+    expect(card.total).toBe(14.83);
+    // A rate is the only other rounding: 14.83 ÷ 100 to 4 decimals.
+    expect(card.rate).toBe(0.1483);
+    expect(byId(card, 'g').rate).toBe(0.988);
   });
 
   it('counts an unscored leaf as 0 but reports it, so the card is not complete', () => {
@@ -589,7 +567,7 @@ describe('evaluationDataSchema', () => {
     const parsed = evaluationDataSchema.parse({ project: { name: '嘉峪关市社会工作服务站项目绩效评价' } });
     expect(parsed).toEqual({
       project: { name: '嘉峪关市社会工作服务站项目绩效评价', period: '', commissioner: '', evaluator: '', subject: '' },
-      funding: { budget: { central: 0, provincial: 0, municipal: 0 }, received: { central: 0, provincial: 0, municipal: 0 }, spent: 0, carriedOver: 0 },
+      funding: { budget: { total: 0, central: 0, provincial: 0, municipal: 0 }, received: { total: 0, central: 0, provincial: 0, municipal: 0 }, spent: 0, carriedOver: 0 },
       tree: [],
       grades: { excellent: 90, good: 80, fair: 60 },
       scores: {},
@@ -684,7 +662,7 @@ describe('the reference report (嘉峪关市社会工作服务站项目, 2021-20
   it('scores every indicator', () => {
     expect(Object.keys(ENTERED)).toHaveLength(35);
     const data = reportData();
-    expect(checkEvaluation({ ...data, funding: { ...REPORT_FUNDING, carriedOver: 6.024 } })).toEqual([]);
+    expect(checkEvaluation({ ...data, funding: { ...REPORT_FUNDING, budget: { ...REPORT_FUNDING.budget, total: 199 }, carriedOver: 6.024 } })).toEqual([]);
     expect(computeScorecard(data, { satisfaction: evidence({ index: 81.9 }) })).toMatchObject({ complete: true, missing: 0 });
   });
 
@@ -699,17 +677,17 @@ describe('the reference report (嘉峪关市社会工作服务站项目, 2021-20
     ]);
     expect(card.total).toBe(80.15);
     expect(card.grade).toBe('good');
-    expect(catalog.zh[gradeKey(card.grade)]).toBe('良');
+    expect(evaluationZh[gradeKey(card.grade)]).toBe('良');
 
     const table = analysisTable(card);
     expect(table.columns.map((c) => c.name)).toEqual(['决策', '过程', '产出', '效益']);
-    expect(table.rows.map((r) => [catalog.zh[r.label], ...r.text])).toEqual([
+    expect(table.rows.map((r) => [evaluationZh[r.label], ...r.text])).toEqual([
       ['分值', '15', '17', '34', '34', '100'],
       ['得分', '14.25', '16.40', '25.80', '23.70', '80.15'],
       ['得分率', '95.00%', '96.47%', '75.88%', '69.71%', '80.15%'],
     ]);
     expect(table.rows[2]!.values).toEqual([0.95, 0.9647, 0.7588, 0.6971, 0.8015]);
-    expect([catalog.zh[table.corner], catalog.zh[table.totalLabel]]).toEqual(['指标', '合计']);
+    expect([evaluationZh[table.corner], evaluationZh[table.totalLabel]]).toEqual(['指标', '合计']);
   });
 
   it('gives the same result from the evidence frozen in the lock', () => {

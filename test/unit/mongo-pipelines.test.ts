@@ -138,6 +138,10 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ['any comment', { textContains: '', textQuestionIds: ['c'] }],
     ['comment search with regex characters', { textContains: '意见 4 (', textQuestionIds: ['c'] }],
     ['empty site list', { siteIds: [] }],
+    ['valid under the speeder rule', { validUnder: ['speeder'] }],
+    ['valid under two rules, at one station', { validUnder: ['speeder', 'straightline'], siteIds: [sites[0]!.id] }],
+    ['valid with every rule off', { validUnder: [] }],
+    ['valid responses with a comment', { validUnder: ['speeder'], textContains: '', textQuestionIds: ['c'] }],
   ];
 
   it.each(filters)('response filter: %s', async (_name, f) => {

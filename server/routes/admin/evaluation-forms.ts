@@ -43,9 +43,11 @@ const str = (v: number | null | undefined) => (v === null || v === undefined ? '
 export const projectForm = (d: EvaluationData): Form => ({ ...d.project });
 
 export const fundingForm = (d: EvaluationData): Form => ({
+  budgetTotal: str(d.funding.budget.total),
   budgetCentral: str(d.funding.budget.central),
   budgetProvincial: str(d.funding.budget.provincial),
   budgetMunicipal: str(d.funding.budget.municipal),
+  receivedTotal: str(d.funding.received.total),
   receivedCentral: str(d.funding.received.central),
   receivedProvincial: str(d.funding.received.provincial),
   receivedMunicipal: str(d.funding.received.municipal),
@@ -53,14 +55,28 @@ export const fundingForm = (d: EvaluationData): Form => ({
   carriedOver: str(d.funding.carriedOver),
 });
 
+/** The funding form's field names, in the order of the page. */
+export const FUNDING_FIELDS = [
+  'budgetTotal',
+  'budgetCentral',
+  'budgetProvincial',
+  'budgetMunicipal',
+  'receivedTotal',
+  'receivedCentral',
+  'receivedProvincial',
+  'receivedMunicipal',
+  'spent',
+  'carriedOver',
+] as const;
+
 export function fundingInput(f: Record<string, string>) {
-  return {
-    updatedAt: f.updatedAt,
-    budget: { central: numberOrText(f.budgetCentral), provincial: numberOrText(f.budgetProvincial), municipal: numberOrText(f.budgetMunicipal) },
-    received: { central: numberOrText(f.receivedCentral), provincial: numberOrText(f.receivedProvincial), municipal: numberOrText(f.receivedMunicipal) },
-    spent: numberOrText(f.spent),
-    carriedOver: numberOrText(f.carriedOver),
-  };
+  const sources = (prefix: 'budget' | 'received') => ({
+    total: numberOrText(f[`${prefix}Total`]),
+    central: numberOrText(f[`${prefix}Central`]),
+    provincial: numberOrText(f[`${prefix}Provincial`]),
+    municipal: numberOrText(f[`${prefix}Municipal`]),
+  });
+  return { updatedAt: f.updatedAt, budget: sources('budget'), received: sources('received'), spent: numberOrText(f.spent), carriedOver: numberOrText(f.carriedOver) };
 }
 
 export const gradesForm = (d: EvaluationData): Form => ({ excellent: str(d.grades.excellent), good: str(d.grades.good), fair: str(d.grades.fair) });

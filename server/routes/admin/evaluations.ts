@@ -26,6 +26,7 @@ import {
   bindingInput,
   emptyBindingForm,
   fieldsOf,
+  FUNDING_FIELDS,
   fundingForm,
   fundingInput,
   gradesForm,
@@ -184,7 +185,7 @@ export function evaluationsRouter(deps: Deps): Router {
     });
   };
   settingsPost('project', 'project', ['updatedAt', 'name', 'period', 'commissioner', 'evaluator', 'subject'], (req, v) => updateProject(deps, req.actor, idOf(req), v), 'settings');
-  settingsPost('funding', 'funding', ['updatedAt', 'budgetCentral', 'budgetProvincial', 'budgetMunicipal', 'receivedCentral', 'receivedProvincial', 'receivedMunicipal', 'spent', 'carriedOver'], (req, v) => updateFunding(deps, req.actor, idOf(req), fundingInput(v)), 'settings#funding');
+  settingsPost('funding', 'funding', ['updatedAt', ...FUNDING_FIELDS], (req, v) => updateFunding(deps, req.actor, idOf(req), fundingInput(v)), 'settings#funding');
   settingsPost('grades', 'grades', ['updatedAt', 'excellent', 'good', 'fair'], (req, v) => updateGrades(deps, req.actor, idOf(req), gradesInput(v)), 'settings#grades');
 
   const showTree = async (req: Req, res: Res, failure: Failure | null = null) => {

@@ -8,28 +8,26 @@ import {
   lockEvaluation,
   replaceTree,
   scorecardModel,
-  scoreReport,
   setScore,
   unbindIndicator,
   unlockEvaluation,
   updateEvaluation,
   type EvaluationWithProblems,
 } from '../../services/evaluations';
+import { evaluationForApi, scoreReport } from '../../services/evaluation-api';
 
 const idOf = (req: Request) => String(req.params.id ?? '');
 const indicatorOf = (req: Request) => String(req.params.indicatorId ?? '');
 
 /**
  * /api/v1/evaluations: the scorecard over JSON. Every write carries the `updatedAt` it was based
- * on (409 when someone saved since); the answer is the evaluation with its problems in words.
+ * on (409 when someone saved since); the answer is the evaluation with its funding block (rates,
+ * 核对提示) and its problems in words.
  */
 export function evaluationsApi(deps: Deps): Router {
   const router = Router();
 
-  const out = (req: Request, e: EvaluationWithProblems) => ({
-    evaluation: { ...e.record, data: e.data },
-    problems: e.problems.map((p) => ({ nodeId: p.nodeId, key: p.key, message: req.t(p.key, p.params) })),
-  });
+  const out = (req: Request, e: EvaluationWithProblems) => evaluationForApi(e, req.locale);
 
   router.get('/', async (req, res) => {
     const records = await listEvaluations(deps, req.actor);

@@ -7,7 +7,7 @@ import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/e
 import { responseDetail } from '../../services/response-detail';
 import { listResponses } from '../../services/responses-view';
 import { reviewMany, reviewResponse, setExclusion, type ReviewOutcome } from '../../services/review';
-import { parseFilters } from '../../services/statistics';
+import { resolveFilters } from '../../services/statistics';
 import { exportStatistics } from '../../services/stats-tables';
 import { getSurvey } from '../../services/surveys';
 import { parseInput } from '../../services/validate';
@@ -24,35 +24,38 @@ export function publicResponse(r: SurveyResponse, status: CountingStatus) {
 
 const reviewed = (o: ReviewOutcome) => ({ response: publicResponse(o.response, o.after), before: o.before.kind, after: o.after.kind, valid: o.valid });
 
-const pageSchema = z.object({
+export const pageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).max(100_000_000).default(0),
 });
+export const responsesExportQuery = z.object({ format: z.enum(EXPORT_FORMATS).default('ndjson') });
+export const statsExportQuery = z.object({ format: z.enum(['xlsx', 'zip']).default('xlsx') });
 
 /** Responses: paged listing, one response, streamed export; statistics files. */
 export function responsesApi(deps: Deps): Router {
   const router = Router();
 
   router.get('/surveys/:id/responses', async (req, res) => {
-    const filters = parseFilters(req.query);
     const { limit, offset } = parseInput(pageSchema, { limit: req.query.limit, offset: req.query.offset });
+    const filters = await resolveFilters(deps, req.params.id, req.query);
     const { total, rows } = await listResponses(deps, req.actor, req.params.id, filters, { limit, offset });
     res.json({ total, limit, offset, responses: rows.map(({ response, status }) => publicResponse(response, status)) });
   });
 
   router.get('/surveys/:id/responses/export', async (req, res) => {
-    const format = parseInput(z.enum(EXPORT_FORMATS).default('ndjson'), req.query.format);
+    const { format } = parseInput(responsesExportQuery, { format: req.query.format });
+    const filters = await resolveFilters(deps, req.params.id, req.query);
     const survey = await getSurvey(deps, req.params.id);
-    const filters = parseFilters(req.query);
     res.attachment(`responses-${survey.id}.${format}`).type(CONTENT_TYPES[format]);
     await exportResponses(deps, req.actor, { surveyId: survey.id, filters, format, options: { locale: req.locale, codes: req.query.codes === '1' } }, res);
   });
 
   router.get('/surveys/:id/stats/export', async (req, res) => {
-    const format = parseInput(z.enum(['xlsx', 'zip']).default('xlsx'), req.query.format);
+    const { format } = parseInput(statsExportQuery, { format: req.query.format });
+    const filters = await resolveFilters(deps, req.params.id, req.query);
     const survey = await getSurvey(deps, req.params.id);
     res.attachment(`statistics-${survey.id}.${format}`).type(CONTENT_TYPES[format]);
-    await exportStatistics(deps, req.actor, survey.id, parseFilters(req.query), format, req.locale, res);
+    await exportStatistics(deps, req.actor, survey.id, filters, format, req.locale, res);
   });
 
   router.get('/responses/:id', async (req, res) => {

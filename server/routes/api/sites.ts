@@ -7,8 +7,8 @@ import { assertCanManage } from '../../services/permissions';
 import { createSite, getSite, importSites, listSites, updateSite } from '../../services/sites';
 import { parseInput } from '../../services/validate';
 
-const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
-const importJson = z.strictObject({ csv: z.string().min(1) });
+export const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
+export const importJson = z.strictObject({ csv: z.string().min(1) });
 const CSV_TYPES = ['text/csv', 'text/plain', 'application/csv'];
 
 const idOf = (req: Request) => (typeof req.params.id === 'string' ? req.params.id : '');

@@ -22,11 +22,16 @@ export function responseMatch(f: ResponseFilter): Doc {
   }
   if (f.flagged !== undefined) m['flags.0'] = { $exists: f.flagged };
   if (f.review) m.review = f.review === 'auto' ? null : f.review;
+  const any: Doc[] = [];
+  // review: null also matches a document without the field.
+  if (f.validUnder) any.push({ $or: [{ review: 'kept' }, { review: null, flags: { $nin: [...f.validUnder] } }] });
   if (f.textQuestionIds) {
     const keys = f.textQuestionIds;
     const re = { $regex: escapeRegex(f.textContains ?? ''), $options: 'i' };
-    m.$or = keys.length ? keys.map((k) => ({ [`answers.${k}`]: re })) : [{ _id: { $exists: false } }];
+    any.push({ $or: keys.length ? keys.map((k) => ({ [`answers.${k}`]: re })) : [{ _id: { $exists: false } }] });
   }
+  if (any.length === 1) Object.assign(m, any[0]);
+  else if (any.length > 1) m.$and = any;
   return m;
 }
 

@@ -55,6 +55,12 @@ export function responseWhere(f: ResponseFilter): { sql: string; values: unknown
     parts.push('review = ?');
     values.push(f.review);
   }
+  if (f.validUnder) {
+    const rules = f.validUnder;
+    const invalidating = rules.length ? ` AND NOT EXISTS (SELECT 1 FROM json_each(responses.flags) fl WHERE fl.value IN (${placeholders(rules)}))` : '';
+    parts.push(`(review = 'kept' OR (review IS NULL${invalidating}))`);
+    values.push(...rules);
+  }
   if (f.textQuestionIds) {
     const keys = f.textQuestionIds;
     if (keys.length === 0) parts.push('0');
