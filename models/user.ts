@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import { z } from 'zod';
+import { passwordTextSchema } from '../server/domain/text-input';
 import type { Id, IsoTime } from './common';
 
 export const ROLES = ['admin', 'evaluator', 'station', 'viewer'] as const;
@@ -22,7 +23,7 @@ export interface User {
 }
 
 export const usernameSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{3,40}$/);
-export const passwordSchema = z.string().min(12).max(256);
+export const passwordSchema = passwordTextSchema(12, 256);
 
 export const newUserSchema = z.object({
   username: usernameSchema,

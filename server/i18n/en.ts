@@ -3,6 +3,7 @@ import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
+import * as input from './areas/input';
 import * as exportsArea from './areas/exports';
 import * as lifecycle from './areas/lifecycle';
 import * as respond from './areas/respond';
@@ -25,4 +26,5 @@ export const en: Record<MessageKey, string> = {
   ...lifecycle.en,
   ...stationHome.en,
   ...accounts.en,
+  ...input.en,
 };

@@ -11,6 +11,7 @@ import {
   type SurveySettings,
   type SurveyVersion,
 } from '../../models/survey';
+import { parseStored, requiredNameSchema } from '../domain/text-input';
 import { canTransition, checkDefinition, duplicateQuestion, moveQuestion, newQuestion } from '../domain/survey-definition';
 import { stationSatisfactionTemplate } from '../domain/templates';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -80,7 +81,7 @@ export async function createSurvey(deps: Deps, actor: Actor, input: unknown): Pr
   return insertSurvey(deps, actor, parseInput(surveyInputSchema, input));
 }
 
-const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
+const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: requiredNameSchema(200).optional() });
 
 /** One click (or one API call): a draft survey from the built-in 社工站服务对象满意度调查 template. */
 export async function createFromTemplate(deps: Deps, actor: Actor, input: unknown = {}, options: { isDemo?: boolean } = {}): Promise<Survey> {
@@ -144,7 +145,11 @@ export type QuestionEdit =
 /** Applies one builder action to the current questions and saves them (versioning as saveQuestions). */
 export async function editQuestions(deps: Deps, actor: Actor, id: string, expectedVersion: number, edit: QuestionEdit): Promise<Survey> {
   const survey = await getSurvey(deps, id);
-  let questions = survey.questions;
+  // The other questions go back through the schema unchanged; names stored before the input normalisation are repaired.
+  let questions = survey.questions.map((q) => {
+    const parsed = parseStored(questionSchema, q);
+    return parsed.success ? parsed.data : q;
+  });
   let segment = survey.segmentQuestionId;
   switch (edit.op) {
     case 'add':

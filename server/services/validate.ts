@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../errors';
+import { TEXT_ISSUE } from '../domain/text-input';
 import type { MessageKey } from '../i18n';
 
 type Issue = z.core.$ZodIssue;
@@ -24,6 +25,12 @@ export function issueMessage(issue: Issue): { key: MessageKey; params?: Record<s
       return { key: 'field.unknownKey', params: { name: issue.keys.join(', ') } };
     case 'invalid_format':
       return issue.format === 'datetime' || issue.format === 'date' ? { key: 'field.date' } : { key: 'field.invalid' };
+    case 'custom': {
+      // Issues of the input normalisation (server/domain/text-input.ts) carry their catalog key.
+      const { key, ...params } = (issue.params ?? {}) as { key?: unknown } & Record<string, string | number>;
+      if (key === TEXT_ISSUE.character || key === TEXT_ISSUE.lineBreak) return { key, params };
+      return { key: 'field.invalid' };
+    }
     default:
       return { key: 'field.invalid' };
   }
