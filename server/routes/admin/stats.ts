@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
-import type { MessageKey } from '../../i18n';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { findVisibleResponse, responseDetail } from '../../services/response-detail';
 import { crossTab, filterChoices, listComments, listForReview, listSurveysForStats, REVIEW_TABS, reviewTab } from '../../services/responses-view';
 import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../services/review';
-import { bulkOutcomeText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
+import { bulkOutcomeText, flagEffectText, flagHelpText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
 import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
 import { stationChart, trendChart, dimensionChart, likertChart, optionChart } from './stats-charts';
 
@@ -113,6 +112,8 @@ export function statsRouter(deps: Deps): Router {
       localTime: (iso: string) => localDateTime(iso, tz),
       zone: tz,
       flagNames: (flags: string[]) => flagNames(req.t, flags),
+      flagEffect: (flag: string) => flagEffectText(req.t, flag, ctx.survey.settings.qualityRules),
+      flagHelp: (flag: string) => flagHelpText(req.t, flag, ctx.survey.settings),
     });
   }
 
@@ -179,7 +180,8 @@ export function reviewRouter(deps: Deps): Router {
       statusText: statusText(req.t, d.status, d.names, tz),
       at,
       duration: req.t('response.durationValue', { m: Math.floor(seconds / 60), s: seconds % 60 }),
-      flagHelp: (flag: string) => req.t(`flagHelp.${flag}` as MessageKey, { seconds: d.survey.minAnswerSeconds, n: d.survey.burstPerMinute }),
+      flagHelp: (flag: string) => flagHelpText(req.t, flag, d.survey),
+      flagEffect: (flag: string) => flagEffectText(req.t, flag, d.survey.qualityRules),
       actions: REVIEW_ACTIONS.filter((a) => !('skip' in applyReviewAction(d.response, a))),
       form: form ?? { action: '', reason: '', errors: {} },
     });
