@@ -163,7 +163,7 @@ export const surveyInputSchema = z.strictObject({
   title: requiredNameSchema(200),
   description: freeTextSchema(2000).default(''),
   questions: z.array(questionSchema).max(200).default([]),
-  segmentQuestionId: z.string().max(32).nullable().default(null),
+  segmentQuestionId: nameSchema(32).nullable().default(null),
   settings: settingsSchema.default(defaultSettings()),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
 });

@@ -44,6 +44,13 @@ export function codePointLength(s: string): number {
   return n;
 }
 
+/**
+ * The `maxlength` attribute for a limit of `max` characters. Browsers count UTF-16 units and a
+ * character is at most two, so the attribute is never stricter than the server, which counts
+ * characters (code points) and answers with a message when the text is longer.
+ */
+export const htmlMaxLength = (max: number): number => 2 * max;
+
 /** "U+0001": how a message names a character nobody can see. */
 export const codePointName = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -104,10 +111,11 @@ export function passwordProblem(s: string): number | null {
 }
 
 /**
- * Free text as far as it is only searched for (a comment search box): cleaned like free text and
- * cut to `max` characters, never inside a surrogate pair.
+ * Free text that is only searched for or quoted (a comment search box, the username a failed
+ * login typed, as the audit log records it): cleaned like free text and cut to `max` characters,
+ * never inside a surrogate pair.
  */
-export function normaliseSearch(s: string, max: number): string {
+export function cleanSnippet(s: string, max: number): string {
   return [...normaliseFreeText(s).text].slice(0, max).join('');
 }
 
@@ -118,7 +126,17 @@ export const TEXT_ISSUE = { character: 'field.badCharacter', lineBreak: 'field.s
 
 type Check = z.core.ParsePayload<string>;
 
+/** Whether a zod issue is one of these rules' own (a refused character or line break). */
+export function isTextIssue(issue: z.core.$ZodIssue): boolean {
+  if (issue.code !== 'custom') return false;
+  const key = (issue.params as { key?: unknown } | undefined)?.key;
+  return key === TEXT_ISSUE.character || key === TEXT_ISSUE.lineBreak;
+}
+
 /**
+ * Issues are pushed with `continue: true`, as zod's own string checks are, so that refinements of
+ * the enclosing object (e.g. "the two passwords match") still run and report their field too.
+ *
  * Length in characters, checked after normalisation. Built from check/overwrite rather than a
  * transform, so the schemas still describe themselves as strings with a maxLength in JSON Schema
  * (whose maxLength also counts characters, not UTF-16 units).
@@ -126,8 +144,8 @@ type Check = z.core.ParsePayload<string>;
 function lengthCheck(max: number, min: number | undefined) {
   return (ctx: Check) => {
     const n = codePointLength(ctx.value);
-    if (n > max) ctx.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: ctx.value });
-    else if (min !== undefined && n < min) ctx.issues.push({ code: 'too_small', origin: 'string', minimum: min, inclusive: true, input: ctx.value });
+    if (n > max) ctx.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: ctx.value, continue: true });
+    else if (min !== undefined && n < min) ctx.issues.push({ code: 'too_small', origin: 'string', minimum: min, inclusive: true, input: ctx.value, continue: true });
   };
 }
 
@@ -152,8 +170,8 @@ export const nameSchema = (max: number, options: { min?: number } = {}) =>
       const p = result.problem;
       ctx.issues.push(
         p.kind === 'character'
-          ? { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(p.codePoint) } }
-          : { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.lineBreak } },
+          ? { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(p.codePoint) }, continue: true }
+          : { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.lineBreak }, continue: true },
       );
     })
     .overwrite((s) => s.normalize('NFC').trim())
@@ -169,7 +187,7 @@ export const passwordTextSchema = (min: number, max: number) =>
     .string()
     .check((ctx) => {
       const cp = passwordProblem(ctx.value);
-      if (cp !== null) ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(cp) } });
+      if (cp !== null) ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(cp) }, continue: true });
     })
     .check(lengthCheck(max, min))
     .meta({ minLength: min, maxLength: max });
@@ -191,7 +209,7 @@ export function repairName(s: string): string {
 export function parseStored<S extends z.ZodType>(schema: S, data: unknown): ReturnType<S['safeParse']> {
   const first = schema.safeParse(data) as ReturnType<S['safeParse']>;
   if (first.success) return first;
-  const fixable = first.error!.issues.filter((i) => i.code === 'custom' && Object.values(TEXT_ISSUE).includes((i.params as { key?: never } | undefined)?.key as never));
+  const fixable = first.error!.issues.filter(isTextIssue);
   if (!fixable.length) return first;
   const copy = structuredClone(data);
   for (const issue of fixable) {

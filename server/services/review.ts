@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema } from '../../models/common';
 import type { Review, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
 import { applyReviewAction, countingStatus, isValidState, REVIEW_ACTIONS, type CountingStatus, type ReviewAction, type ReviewSkip } from '../domain/quality';
@@ -18,7 +19,7 @@ export const MAX_BULK_IDS = 500;
 const reason = freeTextSchema(500, { min: 1 });
 const reviewSchema = z.strictObject({ action: z.enum(REVIEW_ACTIONS), reason });
 const bulkSchema = z.strictObject({
-  ids: z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_IDS),
+  ids: z.array(idSchema).min(1).max(MAX_BULK_IDS),
   action: z.enum(REVIEW_ACTIONS),
   reason,
 });

@@ -5,6 +5,7 @@ import type { Question, Survey } from '../../models/survey';
 import type { TallyRow } from '../../models/tally';
 import { isValidState } from '../domain/quality';
 import { dashboardLevel, SATISFACTION_CELLS, trendLevel } from '../domain/tally';
+import { nameSchema } from '../domain/text-input';
 import {
   adequacy,
   addLikert,
@@ -32,10 +33,10 @@ const listOf = <T extends z.ZodType>(item: T) =>
 /** Dashboard filters, shared by every view, the API and exports (and carried in the URL). */
 export const filtersSchema = z
   .object({
-    sites: listOf(z.string().min(1).max(64)),
+    sites: listOf(nameSchema(64, { min: 1 })),
     from: day.optional().or(z.literal('').transform(() => undefined)),
     to: day.optional().or(z.literal('').transform(() => undefined)),
-    segments: listOf(z.string().max(64)),
+    segments: listOf(nameSchema(64)),
     channels: listOf(z.enum(CHANNELS)),
     mode: z.enum(['valid', 'raw']).default('valid'),
     granularity: z.enum(['day', 'week', 'month']).default('day'),

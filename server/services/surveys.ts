@@ -11,7 +11,7 @@ import {
   type SurveySettings,
   type SurveyVersion,
 } from '../../models/survey';
-import { parseStored, requiredNameSchema } from '../domain/text-input';
+import { nameSchema, parseStored, requiredNameSchema } from '../domain/text-input';
 import { canTransition, checkDefinition, duplicateQuestion, moveQuestion, newQuestion } from '../domain/survey-definition';
 import { stationSatisfactionTemplate } from '../domain/templates';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -115,7 +115,7 @@ export async function updateSurveyMeta(deps: Deps, actor: Actor, id: string, inp
 const questionsSchema = z.strictObject({
   version: z.number().int().min(1),
   questions: z.array(questionSchema).max(200),
-  segmentQuestionId: z.string().max(32).nullable(),
+  segmentQuestionId: nameSchema(32).nullable(),
 });
 
 /**

@@ -9,7 +9,7 @@ import {
   normaliseFreeText,
   normaliseName,
   normaliseNumberText,
-  normaliseSearch,
+  cleanSnippet,
   parseStored,
   passwordTextSchema,
   repairName,
@@ -193,7 +193,7 @@ describe('numbers and searches', () => {
   });
 
   it('cuts a search to whole characters after cleaning it', () => {
-    expect(normaliseSearch('😀😀😀', 2)).toBe('😀😀');
-    expect(normaliseSearch(' a\u0000b ', 10)).toBe('ab');
+    expect(cleanSnippet('😀😀😀', 2)).toBe('😀😀');
+    expect(cleanSnippet(' a\u0000b ', 10)).toBe('ab');
   });
 });

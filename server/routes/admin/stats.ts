@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
+import { cleanSnippet } from '../../domain/text-input';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
 import type { Deps } from '../../services/context';
@@ -74,7 +75,7 @@ export function statsRouter(deps: Deps): Router {
 
   router.get('/:id/comments', async (req, res) => {
     const ctx = await context(req);
-    const search = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
+    const search = typeof req.query.q === 'string' ? cleanSnippet(req.query.q, 100) : '';
     const page = pageSchema.parse(req.query.page);
     const result = await listComments(deps, req.actor, ctx.survey.id, ctx.filters, { search, page, pageSize: 50 });
     const base = `/admin/stats/${ctx.survey.id}/comments?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(ctx.query)), ...(search ? { q: search } : {}) }).toString()}&`;
