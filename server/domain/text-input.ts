@@ -192,6 +192,22 @@ export const passwordTextSchema = (min: number, max: number) =>
     .check(lengthCheck(max, min))
     .meta({ minLength: min, maxLength: max });
 
+/**
+ * Text that is handed to a parser as a whole (the CSV of a site import sent as JSON): it must be
+ * well-formed Unicode, because a lone surrogate would be turned into U+FFFD on the way to bytes,
+ * silently; the cells themselves are then checked field by field.
+ */
+export const wellFormedTextSchema = () =>
+  z.string().check((ctx) => {
+    for (const ch of ctx.value) {
+      const cp = ch.codePointAt(0)!;
+      if (cp >= 0xd800 && cp <= 0xdfff) {
+        ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(cp) }, continue: true });
+        return;
+      }
+    }
+  });
+
 /** A required single-line name: at least one character after trimming. */
 export const requiredNameSchema = (max: number) => nameSchema(max, { min: 1 });
 

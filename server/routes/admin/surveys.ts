@@ -4,6 +4,7 @@ import { DIMENSIONS, QUESTION_TYPES, type Question, type Survey } from '../../..
 import { POSTER_STAGES, surveyStage } from '../../domain/lifecycle';
 import { nextStatuses } from '../../domain/survey-definition';
 import { localDateTime } from '../../domain/time';
+import { parseInput } from '../../services/validate';
 import { AppError, NotFoundError } from '../../errors';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
@@ -143,9 +144,11 @@ export function surveysRouter(deps: Deps): Router {
 
   router.post('/:id/questions', (req, res) => {
     const body = req.body as Body;
-    const type = z.enum(QUESTION_TYPES).catch('likert5').parse(body.type);
     const text = str(body.text).trim() || req.t('survey.newQuestionText');
-    return act(req, res, () => editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type, text }));
+    // An unknown type is refused (400, naming the field), not silently made a Likert question.
+    return act(req, res, () =>
+      editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type: parseInput(z.strictObject({ type: z.enum(QUESTION_TYPES) }), { type: body.type }).type, text }),
+    );
   });
 
   router.post('/:id/questions/:qid/move', (req, res) =>
