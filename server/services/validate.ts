@@ -28,7 +28,7 @@ export function issueMessage(issue: Issue): { key: MessageKey; params?: Record<s
     case 'custom': {
       // Issues of the input normalisation (server/domain/text-input.ts) carry their catalog key.
       const { key, ...params } = (issue.params ?? {}) as { key?: unknown } & Record<string, string | number>;
-      if (key === TEXT_ISSUE.character || key === TEXT_ISSUE.lineBreak) return { key, params };
+      if (key === TEXT_ISSUE.character || key === TEXT_ISSUE.lineBreak) return Object.keys(params).length ? { key, params } : { key };
       return { key: 'field.invalid' };
     }
     default:

@@ -39,13 +39,15 @@ function cachePreparedStatements(db: Db): void {
 }
 
 export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+    // The version is read inside an IMMEDIATE transaction: processes opening a fresh database at
+    // the same moment (two instances, commands run in parallel) take turns, and the later one sees
+    // what the first applied instead of running the same migration twice ("duplicate column").
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 
