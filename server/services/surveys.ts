@@ -135,7 +135,8 @@ export async function saveQuestions(deps: Deps, actor: Actor, id: string, input:
 }
 
 export type QuestionEdit =
-  | { op: 'add'; type: (typeof QUESTION_TYPES)[number]; text: string }
+  /** The type as the form sent it: an unknown one is refused (400 naming `type`), not made a Likert question. */
+  | { op: 'add'; type: unknown; text: string }
   | { op: 'update'; question: Question }
   | { op: 'move'; questionId: string; delta: -1 | 1 }
   | { op: 'duplicate'; questionId: string }
@@ -144,6 +145,7 @@ export type QuestionEdit =
 
 /** Applies one builder action to the current questions and saves them (versioning as saveQuestions). */
 export async function editQuestions(deps: Deps, actor: Actor, id: string, expectedVersion: number, edit: QuestionEdit): Promise<Survey> {
+  assertCanManage(actor);
   const survey = await getSurvey(deps, id);
   // The other questions go back through the schema unchanged; names stored before the input normalisation are repaired.
   let questions = survey.questions.map((q) => {
@@ -152,9 +154,11 @@ export async function editQuestions(deps: Deps, actor: Actor, id: string, expect
   });
   let segment = survey.segmentQuestionId;
   switch (edit.op) {
-    case 'add':
-      questions = [...questions, newQuestion(edit.type, shortId('q'), edit.text, survey.locale, () => shortId('o'))];
+    case 'add': {
+      const { type } = parseInput(z.strictObject({ type: z.enum(QUESTION_TYPES) }), { type: edit.type });
+      questions = [...questions, newQuestion(type, shortId('q'), edit.text, survey.locale, () => shortId('o'))];
       break;
+    }
     case 'update':
       if (!questions.some((q) => q.id === edit.question.id)) throw new NotFoundError();
       questions = questions.map((q) => (q.id === edit.question.id ? edit.question : q));

@@ -1,10 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { DIMENSIONS, QUESTION_TYPES, type Question, type Survey } from '../../../models/survey';
 import { POSTER_STAGES, surveyStage } from '../../domain/lifecycle';
 import { nextStatuses } from '../../domain/survey-definition';
 import { localDateTime } from '../../domain/time';
-import { parseInput } from '../../services/validate';
 import { AppError, NotFoundError } from '../../errors';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
@@ -145,10 +143,7 @@ export function surveysRouter(deps: Deps): Router {
   router.post('/:id/questions', (req, res) => {
     const body = req.body as Body;
     const text = str(body.text).trim() || req.t('survey.newQuestionText');
-    // An unknown type is refused (400, naming the field), not silently made a Likert question.
-    return act(req, res, () =>
-      editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type: parseInput(z.strictObject({ type: z.enum(QUESTION_TYPES) }), { type: body.type }).type, text }),
-    );
+    return act(req, res, () => editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type: body.type, text }));
   });
 
   router.post('/:id/questions/:qid/move', (req, res) =>
