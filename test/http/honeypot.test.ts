@@ -102,3 +102,34 @@ describe('the honeypot keeps what it catches', () => {
     expect(raw.overall.received).toBe(1);
   });
 });
+
+describe('a text answer cleaned of invisible characters says so', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('stores the answer without the characters, flags it cleaned, still counts it and explains the flag', async () => {
+    const setup = await openTemplateSurvey(t);
+    const code = setup.pubs[0]!.code;
+    const { agent, fields } = await openForm(t, code);
+    t.clock.advance(60_000);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers({ q_suggestions: '希望\u0000多组织\u202e活动\u001b' }) })).expect(303);
+    const [r] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 1 });
+    expect(r!.answers.suggestions).toBe('希望多组织活动');
+    expect(r!.flags).toEqual(['cleaned']);
+
+    const { agent: evaluator } = await loginAs(t, 'evaluator');
+    const stats = (await evaluator.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
+    expect(stats.overall).toMatchObject({ received: 1, valid: 1 });
+    const page = await evaluator.get(`/admin/responses/${r!.id}`).expect(200);
+    expect(page.text).toContain('<strong>已删除不可见字符</strong>');
+    expect(page.text).toContain('仅作提示，不影响计入');
+    expect(page.text).toContain('id="counting-status">计入<');
+    // Nothing to keep: the response counts by itself.
+    expect(page.text).not.toContain('value="keep"');
+  });
+});
