@@ -121,7 +121,7 @@ export function cleanSnippet(s: string, max: number): string {
 
 /* --- zod schemas: how models and services apply the rules above ---------------------------------- */
 
-/** Catalog keys carried by custom zod issues; services/validate.ts turns them into field messages. */
+/** Catalog keys carried by custom zod issues as `params: { key, params }`; services/validate.ts turns them into field messages. */
 export const TEXT_ISSUE = { character: 'field.badCharacter', lineBreak: 'field.singleLine' } as const;
 
 type Check = z.core.ParsePayload<string>;
@@ -170,7 +170,7 @@ export const nameSchema = (max: number, options: { min?: number } = {}) =>
       const p = result.problem;
       ctx.issues.push(
         p.kind === 'character'
-          ? { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(p.codePoint) }, continue: true }
+          ? { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, params: { char: codePointName(p.codePoint) } }, continue: true }
           : { code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.lineBreak }, continue: true },
       );
     })
@@ -187,7 +187,7 @@ export const passwordTextSchema = (min: number, max: number) =>
     .string()
     .check((ctx) => {
       const cp = passwordProblem(ctx.value);
-      if (cp !== null) ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(cp) }, continue: true });
+      if (cp !== null) ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, params: { char: codePointName(cp) } }, continue: true });
     })
     .check(lengthCheck(max, min))
     .meta({ minLength: min, maxLength: max });
@@ -202,7 +202,7 @@ export const wellFormedTextSchema = () =>
     for (const ch of ctx.value) {
       const cp = ch.codePointAt(0)!;
       if (cp >= 0xd800 && cp <= 0xdfff) {
-        ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, char: codePointName(cp) }, continue: true });
+        ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: TEXT_ISSUE.character, params: { char: codePointName(cp) } }, continue: true });
         return;
       }
     }

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { ValidationError, type FieldErrors } from '../errors';
-import { TEXT_ISSUE } from '../domain/text-input';
 import type { MessageKey } from '../i18n';
 
 type Issue = z.core.$ZodIssue;
@@ -26,10 +25,9 @@ export function issueMessage(issue: Issue): { key: MessageKey; params?: Record<s
     case 'invalid_format':
       return issue.format === 'datetime' || issue.format === 'date' ? { key: 'field.date' } : { key: 'field.invalid' };
     case 'custom': {
-      // Issues of the input normalisation (server/domain/text-input.ts) carry their catalog key.
-      const { key, ...params } = (issue.params ?? {}) as { key?: unknown } & Record<string, string | number>;
-      if (key === TEXT_ISSUE.character || key === TEXT_ISSUE.lineBreak) return Object.keys(params).length ? { key, params } : { key };
-      return { key: 'field.invalid' };
+      // A refinement may name its message: { params: { key, params } } (see funding.ts, statistics.ts).
+      const named = (issue.params ?? {}) as { key?: unknown; params?: Record<string, string | number> };
+      return typeof named.key === 'string' ? { key: named.key as MessageKey, ...(named.params ? { params: named.params } : {}) } : { key: 'field.invalid' };
     }
     default:
       return { key: 'field.invalid' };

@@ -38,17 +38,24 @@ function cachePreparedStatements(db: Db): void {
   }) as typeof db.prepare;
 }
 
+/**
+ * Applies the migrations not yet applied, all in one IMMEDIATE transaction that reads the schema
+ * version only once it holds the write lock: two processes opening a new database at once (the
+ * server and a CLI command, say) apply each migration once — the second waits (busy_timeout), then
+ * finds nothing left to do.
+ */
 export function migrate(db: Db): void {
-  for (const m of MIGRATIONS) {
-    // The version is read inside an IMMEDIATE transaction: processes opening a fresh database at
-    // the same moment (two instances, commands run in parallel) take turns, and the later one sees
-    // what the first applied instead of running the same migration twice ("duplicate column").
-    db.transaction(() => {
-      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
+  const pending = () => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    return MIGRATIONS.filter((m) => m.version > current);
+  };
+  if (pending().length === 0) return;
+  db.transaction(() => {
+    for (const m of pending()) {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }
 
 /** Maps SQLite's UNIQUE constraint failure to the port's DuplicateKeyError. */
