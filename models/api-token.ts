@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import { z } from 'zod';
-import type { Id, IsoTime } from './common';
+import { requiredNameSchema, type Id, type IsoTime } from './common';
 
 export const TOKEN_SCOPES = ['read', 'write'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -18,7 +18,7 @@ export interface ApiToken {
 }
 
 export const newTokenSchema = z.object({
-  name: z.string().trim().min(1).max(80).default('api'),
+  name: requiredNameSchema(80).default('api'),
   scope: z.enum(TOKEN_SCOPES).default('read'),
 });
 

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import { z } from 'zod';
-import { textSchema, type Id, type IsoTime } from './common';
+import { nameSchema, requiredNameSchema, type Id, type IsoTime } from './common';
 
 export const SITE_KINDS = ['township', 'street'] as const;
 export type SiteKind = (typeof SITE_KINDS)[number];
@@ -25,8 +25,8 @@ export const siteCodeSchema = z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/);
 
 export const siteInputSchema = z.object({
   code: siteCodeSchema,
-  name: textSchema(100).pipe(z.string().min(1)),
-  township: textSchema(100).default(''),
+  name: requiredNameSchema(100),
+  township: nameSchema(100).default(''),
   kind: z.enum(SITE_KINDS),
   recipients: z.number().int().min(0).max(10_000_000).nullable().default(null),
   active: z.boolean().default(true),

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import { z } from 'zod';
-import { textSchema, type Id, type IsoTime } from './common';
+import { freeTextSchema, nameSchema, requiredNameSchema, type Id, type IsoTime } from './common';
 
 export const QUESTION_TYPES = ['likert5', 'single', 'multi', 'rating', 'nps', 'number', 'text'] as const;
 export type QuestionType = (typeof QUESTION_TYPES)[number];
@@ -48,6 +48,16 @@ export type DuplicatePolicy = (typeof DUPLICATE_POLICIES)[number];
 
 export const QUALITY_RULES = ['speeder', 'straightline', 'burst', 'multisite'] as const;
 export type QualityRule = (typeof QUALITY_RULES)[number];
+
+/**
+ * Flags that are not rules a survey switches: `honeypot` (the hidden anti-bot field was filled)
+ * always leaves a response out of the valid count, whatever the survey's rules, unless a person
+ * keeps it; `cleaned` (characters that are never stored were removed from a text answer) is a
+ * note that never does.
+ */
+export const ALWAYS_INVALID_FLAGS = ['honeypot'] as const;
+export const NOTE_FLAGS = ['cleaned'] as const;
+export type QualityFlag = QualityRule | (typeof ALWAYS_INVALID_FLAGS)[number] | (typeof NOTE_FLAGS)[number];
 
 export interface SurveySettings {
   opensAt: IsoTime | null;
@@ -114,20 +124,20 @@ export function defaultSettings(): SurveySettings {
 
 const optionSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
-  label: textSchema(200).pipe(z.string().min(1)),
+  label: requiredNameSchema(200),
 });
 
 export const questionSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
   type: z.enum(QUESTION_TYPES),
-  text: textSchema(500).pipe(z.string().min(1)),
-  help: textSchema(500).default(''),
+  text: freeTextSchema(500, { min: 1 }),
+  help: freeTextSchema(500).default(''),
   required: z.boolean().default(false),
   options: z.array(optionSchema).max(50).default([]),
-  dimension: textSchema(40).nullable().default(null),
+  dimension: nameSchema(40).nullable().default(null),
   countsTowardSatisfaction: z.boolean().default(false),
   allowNotApplicable: z.boolean().default(false),
-  notApplicableLabel: textSchema(40).default(''),
+  notApplicableLabel: nameSchema(40).default(''),
   min: z.number().finite().min(-1e9).max(1e9).nullable().default(null),
   max: z.number().finite().min(-1e9).max(1e9).nullable().default(null),
   maxLength: z.number().int().min(1).max(1000).nullable().default(null),
@@ -150,10 +160,10 @@ export const settingsSchema = z.strictObject({
 });
 
 export const surveyInputSchema = z.strictObject({
-  title: textSchema(200).pipe(z.string().min(1)),
-  description: textSchema(2000).default(''),
+  title: requiredNameSchema(200),
+  description: freeTextSchema(2000).default(''),
   questions: z.array(questionSchema).max(200).default([]),
-  segmentQuestionId: z.string().max(32).nullable().default(null),
+  segmentQuestionId: nameSchema(32).nullable().default(null),
   settings: settingsSchema.default(defaultSettings()),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
 });

@@ -1,5 +1,7 @@
 import { Schema } from 'mongoose';
 import { z } from 'zod';
+import { passwordTextSchema } from '../server/domain/text-input';
+import { idSchema } from './common';
 import type { Id, IsoTime } from './common';
 
 export const ROLES = ['admin', 'evaluator', 'station', 'viewer'] as const;
@@ -22,20 +24,20 @@ export interface User {
 }
 
 export const usernameSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{3,40}$/);
-export const passwordSchema = z.string().min(12).max(256);
+export const passwordSchema = passwordTextSchema(12, 256);
 
 export const newUserSchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   role: z.enum(ROLES),
-  siteIds: z.array(z.string().min(1).max(64)).max(500).default([]),
+  siteIds: z.array(idSchema).max(500).default([]),
 });
 export type NewUserInput = z.infer<typeof newUserSchema>;
 
 /** What an administrator may change about another user: the role and, for station staff, the stations. */
 export const userAccessSchema = z.object({
   role: z.enum(ROLES),
-  siteIds: z.array(z.string().min(1).max(64)).max(500).default([]),
+  siteIds: z.array(idSchema).max(500).default([]),
 });
 export type UserAccessInput = z.infer<typeof userAccessSchema>;
 

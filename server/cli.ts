@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../models/user';
 import { ConfigError, loadConfig } from './config';
+import { codePointName, firstForbidden } from './domain/text-input';
 import { AppError, NotFoundError } from './errors';
 import { translate, type Locale, type MessageKey } from './i18n';
 import { createLogger } from './logger';
@@ -56,14 +57,35 @@ type Spec = Record<string, { type: 'string' | 'boolean' }>;
 type Values = Record<string, string | boolean | undefined>;
 
 function parse(args: string[], spec: Spec): Values {
+  let values: Values;
   try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as Values;
+    values = parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as Values;
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (!e.code?.startsWith('ERR_PARSE_ARGS')) throw err;
     // Node's message, to its first sentence: "Unknown option '--bogus'", "Option '--username <value>' argument missing".
     throw new UsageError(both('cli.badArgument', { detail: (e.message ?? '').split(/\.\s/)[0]! }));
   }
+  return normaliseArguments(values);
+}
+
+/**
+ * Arguments go through the same input rules as every other string (server/domain/text-input.ts):
+ * NFC, and a character that is never stored (a control character, a lone surrogate, a bidi
+ * override…) is a wrong command line, named by its option. A password is kept exactly as typed.
+ */
+function normaliseArguments(values: Values): Values {
+  const out: Values = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') {
+      out[name] = value;
+      continue;
+    }
+    const bad = firstForbidden(value);
+    if (bad !== null) throw new UsageError(both('cli.badCharacter', { name, char: codePointName(bad) }));
+    out[name] = name === 'password' ? value : value.normalize('NFC');
+  }
+  return out;
 }
 
 function required(values: Values, name: string): string {

@@ -1,6 +1,7 @@
 import type { AnswerValue } from '../../models/response';
 import { LIKERT_LEVELS, NOT_APPLICABLE, type Question } from '../../models/survey';
 import type { FieldErrors } from '../errors';
+import { codePointLength, normaliseFreeText, normaliseNumberText } from './text-input';
 
 /** Form field name of a question's answer. */
 export const answerField = (questionId: string) => `q_${questionId}`;
@@ -41,39 +42,32 @@ const isBlank = (v: unknown) =>
 const NUMBER_LIMIT = 1e12;
 
 // `+ 0` turns -0 (from "-0") into 0, so a stored answer never differs from 0 by its sign.
+// Typed numbers go through normaliseNumberText first: full-width digits from a Chinese input method count.
 function toInteger(v: unknown): number | null {
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < NUMBER_LIMIT ? v + 0 : null;
-  if (typeof v === 'string' && /^-?\d{1,6}$/.test(v.trim())) return Number(v.trim()) + 0;
-  return null;
+  if (typeof v !== 'string') return null;
+  const s = normaliseNumberText(v);
+  return /^-?\d{1,6}$/.test(s) ? Number(s) + 0 : null;
 }
 
 function toNumber(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && Math.abs(v) < NUMBER_LIMIT ? v + 0 : null;
-  if (typeof v === 'string' && /^-?\d{1,12}(\.\d{1,6})?$/.test(v.trim())) return Number(v.trim()) + 0;
-  return null;
-}
-
-/**
- * Text as stored: newlines normalised, control characters (C0 other than newline and tab, DEL, C1)
- * removed, unpaired surrogates (possible in JSON, not in well-formed UTF-8) replaced by U+FFFD.
- */
-export function cleanText(s: string): string {
-  return s
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-    .trim();
+  if (typeof v !== 'string') return null;
+  const s = normaliseNumberText(v);
+  return /^-?\d{1,12}(\.\d{1,6})?$/.test(s) ? Number(s) + 0 : null;
 }
 
 /**
  * Checks raw answers against the exact questions of one survey version: known options, types,
- * ranges, lengths and required answers. Returns the clean answers and, per question id, what is wrong.
+ * ranges, lengths and required answers. Returns the clean answers, per question id what is wrong,
+ * and how many characters that are never stored (controls, lone surrogates…) were removed from
+ * text answers, so the response can say so (flag `cleaned`).
  */
 export function validateAnswers(
   raw: Record<string, unknown>,
   questions: readonly Question[],
   options: { requireAnswers?: boolean } = {},
-): { answers: Record<string, AnswerValue>; errors: FieldErrors } {
+): { answers: Record<string, AnswerValue>; errors: FieldErrors; removedCharacters: number } {
   // A paper questionnaire is transcribed as written: a question the resident left blank stays blank.
   const requireAnswers = options.requireAnswers ?? true;
   // Maps, turned into objects with fromEntries at the end: ids such as "__proto__" are ordinary keys.
@@ -81,6 +75,7 @@ export function validateAnswers(
   const errors = new Map<string, FieldErrors[string]>();
   const source = isRecord(raw) ? raw : {};
   const byId = new Map(questions.map((q) => [q.id, q]));
+  let removedCharacters = 0;
   for (const key of Object.keys(source)) {
     if (!byId.has(key)) errors.set(key, { key: 'answer.unknown' });
   }
@@ -170,10 +165,11 @@ export function validateAnswers(
           fail(Array.isArray(v) ? 'answer.oneOnly' : 'answer.invalid');
           break;
         }
-        const text = cleanText(v);
+        const { text, removed } = normaliseFreeText(v);
+        removedCharacters += removed;
         const max = q.maxLength ?? DEFAULT_TEXT_MAX;
         // Characters as people count them in CJK text: code points, so an emoji is one, not two UTF-16 units.
-        const length = [...text].length;
+        const length = codePointLength(text);
         if (length > max) fail('answer.tooLong', { max, length });
         else if (text === '') {
           if (q.required && requireAnswers) fail('answer.required');
@@ -182,7 +178,7 @@ export function validateAnswers(
       }
     }
   }
-  return { answers: Object.fromEntries(answers), errors: Object.fromEntries(errors) };
+  return { answers: Object.fromEntries(answers), errors: Object.fromEntries(errors), removedCharacters };
 }
 
 /** The segment value of a response: the chosen option of the segment question, '' when none. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, textSchema } from '../../models/common';
+import { idSchema, requiredNameSchema } from '../../models/common';
 import { formatNumber, hasAtMostDecimals, toHundredths } from './grading';
 import type { EvaluationLocale, EvaluationProblem } from './scoring-rules';
 
@@ -22,7 +22,7 @@ const pointsSchema = z
   .min(0)
   .max(100)
   .refine((v) => hasAtMostDecimals(v, 2), 'at most 2 decimals');
-const nameSchema = textSchema(100).pipe(z.string().min(1));
+const nameSchema = requiredNameSchema(100);
 const nodeFields = { id: idSchema, name: nameSchema, points: pointsSchema };
 
 // Three explicit levels rather than a recursive schema: a scored indicator sits at level 3 exactly.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, textSchema, type IsoTime } from '../../models/common';
+import { freeTextSchema, idSchema, nameSchema, requiredNameSchema, type IsoTime } from '../../models/common';
 import { flattenTree, checkTree, indicatorTreeSchema, MAX_NODES, referenceTemplate, type IndicatorNode } from './evaluation-tree';
 import { checkFunding, emptyFunding, fundingSchema, type Funding } from './funding';
 import {
@@ -76,8 +76,8 @@ export interface EvaluationData {
   lock: EvaluationLock | null;
 }
 
-const nameSchema = textSchema(100).pipe(z.string().min(1));
-const labelSchema = textSchema(100).default('');
+const projectNameSchema = requiredNameSchema(100);
+const labelSchema = nameSchema(100).default('');
 
 /** A map keyed by indicator id, at most one entry per possible indicator. */
 const byIndicator = <T extends z.ZodType>(value: T) =>
@@ -93,17 +93,17 @@ const scoreEntrySchema = z.object({
     .refine((v) => hasAtMostDecimals(v, 2), 'at most 2 decimals')
     .nullable()
     .default(null),
-  note: textSchema(2000).default(''),
+  note: freeTextSchema(2000).default(''),
 });
 
 const lockSchema = z.object({
   at: z.iso.datetime(),
-  by: nameSchema,
+  by: projectNameSchema,
   evidence: byIndicator(evidenceSchema),
 });
 
 export const evaluationDataSchema = z.object({
-  project: z.object({ name: nameSchema, period: labelSchema, commissioner: labelSchema, evaluator: labelSchema, subject: labelSchema }),
+  project: z.object({ name: projectNameSchema, period: labelSchema, commissioner: labelSchema, evaluator: labelSchema, subject: labelSchema }),
   funding: fundingSchema.default(emptyFunding),
   tree: indicatorTreeSchema.default(() => []),
   grades: gradeThresholdsSchema.default(() => ({ ...DEFAULT_GRADES })),

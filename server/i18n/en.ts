@@ -4,6 +4,7 @@ import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
+import * as input from './areas/input';
 import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
@@ -31,4 +32,5 @@ export const en: Record<MessageKey, string> = {
   ...tallies.en,
   ...funding.en,
   ...api.en,
+  ...input.en,
 };

@@ -4,6 +4,7 @@ import * as core from './areas/core';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
+import * as input from './areas/input';
 import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
@@ -34,6 +35,7 @@ export const zhCN = {
   ...tallies.zh,
   ...funding.zh,
   ...api.zh,
+  ...input.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { cleanSnippet } from '../domain/text-input';
 import { CHANGE_PASSWORD_PATH } from '../http/auth';
 import { audit } from '../services/audit';
 import type { Deps } from '../services/context';
@@ -35,7 +36,7 @@ export function authRouter(deps: Deps, loginLimiter: RequestHandler): Router {
     if (!result.ok) {
       const error = result.reason === 'locked' ? req.t('login.locked', { minutes: result.minutes }) : req.t('login.failed');
       if (result.reason === 'invalid') {
-        await audit(deps, req.actor, 'login.failed', { type: 'user' }, { username: username.slice(0, 40) });
+        await audit(deps, req.actor, 'login.failed', { type: 'user' }, { username: cleanSnippet(username, 40) });
       }
       return res.page(
         'auth/login',

@@ -134,11 +134,6 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     if (deps.clock().getTime() - token.issuedAt > FORM_MAX_AGE_MS) {
       return renderForm(req, res, fresh(), { status: 400, values: body, notice: req.t('respond.tokenExpired') });
     }
-    // The honeypot field is invisible to people; a bot that fills it is thanked and nothing is stored.
-    if (typeof body.website === 'string' && body.website !== '') {
-      req.log?.info({ publication: l.publication.id }, 'honeypot filled; submission dropped');
-      return res.redirect(303, `/s/${l.publication.code}/thanks`);
-    }
     let result;
     try {
       result = await submitResponse(deps, {

@@ -30,6 +30,7 @@ import {
 } from '../domain/evaluation';
 import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEdit, type TreeEditRefusal } from '../domain/indicator-edits';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
+import { freeTextSchema, parseStored } from '../domain/text-input';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors';
 import type { MessageKey } from '../i18n';
 import { newId } from '../ids';
@@ -70,7 +71,8 @@ function assertCanRead(actor: Actor): void {
 }
 
 function dataOf(record: EvaluationRecord): EvaluationData {
-  const parsed = evaluationDataSchema.safeParse(record.data);
+  // Names stored before the input normalisation are repaired on the way in (parseStored).
+  const parsed = parseStored(evaluationDataSchema, record.data);
   // Only this module writes `data`, always through the schema: a failure here is a bug or a hand-edited database.
   if (!parsed.success) throw new Error(`evaluation ${record.id} holds data that does not match the schema: ${parsed.error.message}`);
   return parsed.data;
@@ -497,7 +499,7 @@ export async function lockEvaluation(deps: Deps, actor: Actor, id: string, input
   return withProblems(saved);
 }
 
-export const unlockSchema = z.strictObject({ updatedAt: stampSchema, reason: z.string().trim().min(1).max(500) });
+export const unlockSchema = z.strictObject({ updatedAt: stampSchema, reason: freeTextSchema(500, { min: 1 }) });
 
 /** Unlocks (admins only, with a reason kept in the audit log together with the snapshot it discards). */
 export async function unlockEvaluation(deps: Deps, actor: Actor, id: string, input: unknown): Promise<EvaluationWithProblems> {

@@ -35,12 +35,22 @@ export function signFormToken(key: Buffer, t: FormToken): string {
   return `${payload}.${mac}`;
 }
 
+/** `<payload>.<mac>`: both base64url without padding; the MAC is HMAC-SHA256, 32 bytes = 43 characters. */
+const TOKEN_SHAPE = /^([A-Za-z0-9_-]{1,340})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * The token's contents when it is exactly one this key signed, else null. The MAC is recomputed over
+ * the payload string as sent and compared, in constant time, with the MAC as sent, as canonical
+ * base64url text: a lenient decoding would accept a last character whose unused bits differ, or a
+ * NUL or space after it (Buffer.from(…, 'base64url') ignores both), so a forged token passed ~1 time in 16.
+ */
 export function verifyFormToken(key: Buffer, value: unknown): FormToken | null {
-  if (typeof value !== 'string' || value.length > 400) return null;
-  const [payload, mac] = value.split('.');
-  if (!payload || !mac) return null;
-  const expected = crypto.createHmac('sha256', key).update(payload).digest();
-  const given = Buffer.from(mac, 'base64url');
+  if (typeof value !== 'string') return null;
+  const shape = TOKEN_SHAPE.exec(value);
+  if (!shape) return null;
+  const [, payload, mac] = shape as unknown as [string, string, string];
+  const expected = Buffer.from(crypto.createHmac('sha256', key).update(payload).digest('base64url'), 'latin1');
+  const given = Buffer.from(mac, 'latin1');
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
   try {
     const [publicationId, version, issuedAt, channel, submissionToken] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown[];

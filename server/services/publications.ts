@@ -2,6 +2,7 @@ import archiver from 'archiver';
 import QRCode from 'qrcode';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
+import { idSchema } from '../../models/common';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
 import type { Survey } from '../../models/survey';
@@ -30,7 +31,7 @@ export function publicLink(deps: Pick<Deps, 'config'>, code: string): string {
 }
 
 export const publishSchema = z.strictObject({
-  siteIds: z.array(z.string().min(1).max(64)).min(1).max(2000),
+  siteIds: z.array(idSchema).min(1).max(2000),
   /** Also open a draft survey, so residents can answer at once. */
   open: z.boolean().default(false),
 });

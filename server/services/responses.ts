@@ -5,7 +5,7 @@ import type { Survey } from '../../models/survey';
 import { readFormAnswers, segmentOf, validateAnswers } from '../domain/answers';
 import { publicationStage, type Stage } from '../domain/lifecycle';
 import { checkPaperDate } from '../domain/paper-date';
-import { qualityFlags } from '../domain/quality';
+import { honeypotFilled, qualityFlags } from '../domain/quality';
 import { tallyDeltas } from '../domain/tally';
 import { localDay } from '../domain/time';
 import { GoneError, type FieldErrors } from '../errors';
@@ -74,7 +74,7 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   const now = deps.clock();
   const { questions, segmentQuestionId } = await versionQuestions(deps, survey, token.version);
   const { raw, unknown } = readFormAnswers(input.body, questions);
-  const { answers, errors } = validateAnswers(raw, questions, { requireAnswers: channel !== 'paper' });
+  const { answers, errors, removedCharacters } = validateAnswers(raw, questions, { requireAnswers: channel !== 'paper' });
   for (const field of unknown) errors[field] = { key: 'answer.unknown' };
   let paperDate: string | null = null;
   if (channel === 'paper') {
@@ -108,6 +108,8 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     burstPerMinute: survey.settings.burstPerMinute,
     deviceAtOtherSite: deviceSites.some((s) => s !== publication.siteId),
     channel,
+    honeypot: honeypotFilled(input.body),
+    removedCharacters,
   });
   const response: SurveyResponse = {
     id: newId(),

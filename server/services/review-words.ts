@@ -1,4 +1,4 @@
-import type { CountingStatus } from '../domain/quality';
+import { flagEffect, type CountingStatus } from '../domain/quality';
 import { localDateTime } from '../domain/time';
 import type { MessageKey, Translate } from '../i18n';
 import type { BulkOutcome, ReviewOutcome } from './review';
@@ -6,6 +6,18 @@ import type { BulkOutcome, ReviewOutcome } from './review';
 /** Flag names in the reader's language, joined as a list. */
 export function flagNames(t: Translate, flags: readonly string[]): string {
   return flags.map((f) => t(`flag.${f}` as MessageKey)).join(t('common.listSep'));
+}
+
+const EFFECT_WORDS = { on: 'review.ruleOn', off: 'review.ruleOff', always: 'review.ruleAlways', never: 'review.ruleNever' } as const;
+
+/** What a flag does to counting under the survey's rules: rule on or off, always out (honeypot), a note (cleaned). */
+export function flagEffectText(t: Translate, flag: string, enabledRules: readonly string[]): string {
+  return t(EFFECT_WORDS[flagEffect(flag, enabledRules)]);
+}
+
+/** What a flag means, with the survey's own minimum time and burst limit. */
+export function flagHelpText(t: Translate, flag: string, settings: { minAnswerSeconds: number; burstPerMinute: number }): string {
+  return t(`flagHelp.${flag}` as MessageKey, { seconds: settings.minAnswerSeconds, n: settings.burstPerMinute });
 }
 
 /** A time in the survey's zone with the zone named, e.g. "2026-11-05 10:20:00（Asia/Shanghai）". */
@@ -24,6 +36,8 @@ export function statusText(t: Translate, s: CountingStatus, names: ReadonlyMap<s
     case 'countedFlagged':
       return t('status.countedFlagged', { flags: flagNames(t, s.tolerated) });
     case 'notCounted':
+      // A honeypot hit is out whatever the rules: "rule on" would send the reader to the settings.
+      if (s.invalidating.some((f) => flagEffect(f, []) === 'always')) return t('status.notCountedAlways', { flags: flagNames(t, s.invalidating) });
       return t('status.notCounted', { flags: flagNames(t, s.invalidating) });
     case 'excluded':
       return t('status.excluded', { who: who(), at: at(), reason: reason() });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { idSchema } from '../../models/common';
 import type { Review, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
 import { applyReviewAction, countingStatus, isValidState, REVIEW_ACTIONS, type CountingStatus, type ReviewAction, type ReviewSkip } from '../domain/quality';
 import { moveDeltas } from '../domain/tally';
+import { freeTextSchema } from '../domain/text-input';
 import { ConflictError, NotFoundError } from '../errors';
 import type { MessageKey } from '../i18n';
 import { audit } from './audit';
@@ -15,10 +17,10 @@ import { parseInput } from './validate';
 /** At most this many responses in one bulk review. */
 export const MAX_BULK_IDS = 500;
 
-const reason = z.string().trim().min(1).max(500);
+const reason = freeTextSchema(500, { min: 1 });
 export const reviewSchema = z.strictObject({ action: z.enum(REVIEW_ACTIONS), reason });
 export const bulkSchema = z.strictObject({
-  ids: z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_IDS),
+  ids: z.array(idSchema).min(1).max(MAX_BULK_IDS),
   action: z.enum(REVIEW_ACTIONS),
   reason,
 });

@@ -6,6 +6,7 @@ import type { TallyRow } from '../../models/tally';
 import { isValidState } from '../domain/quality';
 import { ValidationError, type FieldErrors } from '../errors';
 import { dashboardLevel, SATISFACTION_CELLS, trendLevel } from '../domain/tally';
+import { nameSchema } from '../domain/text-input';
 import {
   adequacy,
   addLikert,
@@ -41,10 +42,10 @@ export const GRANULARITIES = ['day', 'week', 'month'] as const;
  */
 export const filtersSchema = z
   .object({
-    sites: listOf(z.string().min(1).max(64)),
+    sites: listOf(nameSchema(64, { min: 1 })),
     from: day.optional().or(z.literal('').transform(() => undefined)),
     to: day.optional().or(z.literal('').transform(() => undefined)),
-    segments: listOf(z.string().max(64)),
+    segments: listOf(nameSchema(64)),
     channels: listOf(z.enum(CHANNELS)),
     mode: z.enum(FILTER_MODES).default('valid'),
     granularity: z.enum(GRANULARITIES).default('day'),

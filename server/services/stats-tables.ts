@@ -7,6 +7,7 @@ import { translator, type Locale, type Translate } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { neutraliseFormula } from './exports';
+import { flagEffectText } from './review-words';
 import { computeDashboard, filtersQuery, type DashboardStats, type Filters } from './statistics';
 
 type Cell = string | number | null;
@@ -103,7 +104,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
       [t('stats.valid'), stats.quality.valid, null],
       [t('review.excludedCount'), stats.quality.excluded, null],
       [t('review.keptCount'), stats.quality.kept, null],
-      ...Object.entries(stats.quality.flags).map(([flag, n]) => [t(`flag.${flag}` as Parameters<Translate>[0]), n, stats.survey.qualityRules.includes(flag) ? t('review.ruleOn') : t('review.ruleOff')]),
+      ...Object.entries(stats.quality.flags).map(([flag, n]) => [t(`flag.${flag}` as Parameters<Translate>[0]), n, flagEffectText(t, flag, stats.survey.qualityRules)]),
     ],
   });
   tables.push({

@@ -11,6 +11,7 @@ import {
   type SurveySettings,
   type SurveyVersion,
 } from '../../models/survey';
+import { nameSchema, parseStored, requiredNameSchema } from '../domain/text-input';
 import { canTransition, checkDefinition, duplicateQuestion, moveQuestion, newQuestion } from '../domain/survey-definition';
 import { stationSatisfactionTemplate } from '../domain/templates';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -80,7 +81,7 @@ export async function createSurvey(deps: Deps, actor: Actor, input: unknown): Pr
   return insertSurvey(deps, actor, parseInput(surveyInputSchema, input));
 }
 
-export const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: z.string().trim().min(1).max(200).optional() });
+export const templateSchema = z.strictObject({ locale: z.enum(['zh-CN', 'en']).default('zh-CN'), title: requiredNameSchema(200).optional() });
 
 /** One click (or one API call): a draft survey from the built-in 社工站服务对象满意度调查 template. */
 export async function createFromTemplate(deps: Deps, actor: Actor, input: unknown = {}, options: { isDemo?: boolean } = {}): Promise<Survey> {
@@ -113,7 +114,7 @@ export async function updateSurveyMeta(deps: Deps, actor: Actor, id: string, inp
 export const questionsSchema = z.strictObject({
   version: z.number().int().min(1),
   questions: z.array(questionSchema).max(200),
-  segmentQuestionId: z.string().max(32).nullable(),
+  segmentQuestionId: nameSchema(32).nullable(),
 });
 
 /**
@@ -133,7 +134,8 @@ export async function saveQuestions(deps: Deps, actor: Actor, id: string, input:
 }
 
 export type QuestionEdit =
-  | { op: 'add'; type: (typeof QUESTION_TYPES)[number]; text: string }
+  /** The type as the form sent it: an unknown one is refused (400 naming `type`), not made a Likert question. */
+  | { op: 'add'; type: unknown; text: string }
   | { op: 'update'; question: Question }
   | { op: 'move'; questionId: string; delta: -1 | 1 }
   | { op: 'duplicate'; questionId: string }
@@ -142,13 +144,20 @@ export type QuestionEdit =
 
 /** Applies one builder action to the current questions and saves them (versioning as saveQuestions). */
 export async function editQuestions(deps: Deps, actor: Actor, id: string, expectedVersion: number, edit: QuestionEdit): Promise<Survey> {
+  assertCanManage(actor);
   const survey = await getSurvey(deps, id);
-  let questions = survey.questions;
+  // The other questions go back through the schema unchanged; names stored before the input normalisation are repaired.
+  let questions = survey.questions.map((q) => {
+    const parsed = parseStored(questionSchema, q);
+    return parsed.success ? parsed.data : q;
+  });
   let segment = survey.segmentQuestionId;
   switch (edit.op) {
-    case 'add':
-      questions = [...questions, newQuestion(edit.type, shortId('q'), edit.text, survey.locale, () => shortId('o'))];
+    case 'add': {
+      const { type } = parseInput(z.strictObject({ type: z.enum(QUESTION_TYPES) }), { type: edit.type });
+      questions = [...questions, newQuestion(type, shortId('q'), edit.text, survey.locale, () => shortId('o'))];
       break;
+    }
     case 'update':
       if (!questions.some((q) => q.id === edit.question.id)) throw new NotFoundError();
       questions = questions.map((q) => (q.id === edit.question.id ? edit.question : q));

@@ -4,8 +4,11 @@ import { ValidationError } from '../errors';
 import { newId, newSecretToken, sha256 } from '../ids';
 import { audit } from './audit';
 import { SYSTEM_ACTOR, type Actor, type Deps } from './context';
+import { fieldErrors } from './validate';
 
 const PREFIX = 'manyi_';
+/** Exactly what createApiToken hands out: the prefix and 32 random bytes as base64url. Anything else is not looked up. */
+const TOKEN_SHAPE = /^manyi_[A-Za-z0-9_-]{43}$/;
 
 /** Creates an API token for a user; the token itself is returned once and only its hash is stored. */
 export async function createApiToken(
@@ -15,7 +18,11 @@ export async function createApiToken(
   actor: Actor = SYSTEM_ACTOR,
 ): Promise<{ token: string; record: ApiToken }> {
   const parsed = newTokenSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new ValidationError({ scope: { key: 'field.option' } });
+  if (!parsed.success) {
+    const fields = fieldErrors(parsed.error);
+    if (fields.scope) fields.scope = { key: 'field.option' };
+    throw new ValidationError(fields);
+  }
   const token = PREFIX + newSecretToken(32);
   const record: ApiToken = {
     id: newId(),
@@ -35,7 +42,7 @@ export async function createApiToken(
 
 /** The active token and its user for a presented bearer token, or null. */
 export async function verifyApiToken(deps: Deps, token: string): Promise<{ token: ApiToken; user: User } | null> {
-  if (!token.startsWith(PREFIX) || token.length > 200) return null;
+  if (!TOKEN_SHAPE.test(token)) return null;
   const record = await deps.store.tokens.findByHash(sha256(token));
   if (!record || record.revokedAt) return null;
   const user = await deps.store.users.get(record.userId);

@@ -8,6 +8,8 @@ import { audit } from './audit';
 import { SYSTEM_ACTOR, type Actor, type Deps } from './context';
 import { assertAdmin } from './permissions';
 import { createApiToken } from './tokens';
+import { issueMessage } from './validate';
+import { isTextIssue } from '../domain/text-input';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
@@ -48,9 +50,8 @@ export async function createUser(deps: Deps, input: unknown, actor: Actor = SYST
     const fields: FieldErrors = {};
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? 'form');
-      fields[name] = {
-        key: name === 'username' ? 'field.username' : name === 'password' ? 'field.password' : 'field.invalid',
-      };
+      // A character that cannot be stored is named; anything else about a password is the policy.
+      fields[name] ??= isTextIssue(issue) ? issueMessage(issue) : { key: name === 'username' ? 'field.username' : name === 'password' ? 'field.password' : 'field.invalid' };
     }
     throw new ValidationError(fields);
   }
@@ -281,7 +282,7 @@ export async function changeOwnPassword(deps: Deps, actor: Actor, input: unknown
     const fields: FieldErrors = {};
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]) as keyof typeof keys;
-      fields[name] ??= { key: keys[name] ?? 'field.invalid' };
+      fields[name] ??= isTextIssue(issue) ? issueMessage(issue) : { key: keys[name] ?? 'field.invalid' };
     }
     throw new ValidationError(fields);
   }

@@ -84,6 +84,21 @@ describe('survey builder, publication and QR', () => {
     expect(survey.version).toBe(1);
   });
 
+  it('refuses to add a question of an unknown type instead of making it a Likert question', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const list = await agent.get('/admin/surveys').expect(200);
+    const created = await agent.post('/admin/surveys').type('form').send({ _csrf: csrfFrom(list.text), title: '类型测试' }).expect(303);
+    const id = created.headers.location!.split('/').pop()!;
+    const csrf = csrfFrom((await agent.get(`/admin/surveys/${id}`)).text);
+    for (const type of ['telepathy', '', 'likert5\u0000']) {
+      const res = await agent.post(`/admin/surveys/${id}/questions`).type('form').send(formBody({ _csrf: csrf, version: '1', type, text: '问题' }));
+      expect(res.status).toBe(400);
+    }
+    const res = await agent.post(`/admin/surveys/${id}/questions`).type('form').send(`_csrf=${csrf}&version=1&type=single&type=text&text=x`);
+    expect(res.status).toBe(400);
+    expect((await t.store.surveys.get(id))!.questions).toEqual([]);
+  });
+
   it('keeps an edited question that breaks a rule out of the store, saying why', async () => {
     const { agent } = await loginAs(t, 'evaluator');
     const list = await agent.get('/admin/surveys').expect(200);

@@ -806,14 +806,15 @@ describe('hostile input', () => {
       expect(await snapshot(t)).toBe(before);
     });
 
-    it('stores "-0" as 0 and control characters stripped, as text', async () => {
+    it('stores "-0" as 0 and control characters and bidi overrides stripped, as text, flagged cleaned', async () => {
       const phone = request.agent(t.app);
       const page = await phone.get(`/s/${fx.code}`).expect(200);
       t.clock.advance(30_000);
       await phone.post(`/s/${fx.code}`).type('form').send(formBody({ ...formFields(page.text), q_grp: 'a', q_sat: '5', q_num: '-0', q_c: 'a\u0000b\u0007c\u202e' })).expect(303);
       const rows = await t.store.responses.list({ surveyId: fx.surveyId }, { limit: 10, newestFirst: true });
       expect(Object.is(rows[0]!.answers.num, 0)).toBe(true);
-      expect(rows[0]!.answers.c).toBe('abc\u202e');
+      expect(rows[0]!.answers.c).toBe('abc');
+      expect(rows[0]!.flags).toContain('cleaned');
     });
 
     const ADMIN_FORMS: [string, string, Record<string, string | string[]>, number[]][] = [

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import type { AnswerValue } from '../../models/response';
 import { LIKERT_LEVELS, type Question } from '../../models/survey';
-import { answerText, cleanText, DEFAULT_TEXT_MAX, readFormAnswers, segmentOf, validateAnswers } from '../../server/domain/answers';
+import { normaliseFreeText } from '../../server/domain/text-input';
+import { answerText, DEFAULT_TEXT_MAX, readFormAnswers, segmentOf, validateAnswers } from '../../server/domain/answers';
 import { question } from '../helpers/fixtures';
 
 /** Validates one answer to one question; the answer is absent from `raw` when undefined. */
 function one(q: Question, value: unknown) {
-  return validateAnswers(value === undefined ? {} : { [q.id]: value }, [q]);
+  const { answers, errors } = validateAnswers(value === undefined ? {} : { [q.id]: value }, [q]);
+  return { answers, errors };
 }
 
 const choices = (...ids: string[]) => ids.map((id) => ({ id, label: `选项 ${id}` }));
@@ -261,8 +263,8 @@ describe('validateAnswers: required, unknown and hostile input', () => {
       question({ id: 'toString', type: 'text' }),
       question({ id: 'valueOf', type: 'number' }),
     ];
-    expect(validateAnswers({}, tricky)).toEqual({ answers: {}, errors: { constructor: { key: 'answer.required' } } });
-    expect(validateAnswers({ constructor: 'b', toString: '好', valueOf: '3' }, tricky)).toEqual({ answers: { constructor: 'b', toString: '好', valueOf: 3 }, errors: {} });
+    expect(validateAnswers({}, tricky)).toEqual({ answers: {}, errors: { constructor: { key: 'answer.required' } }, removedCharacters: 0 });
+    expect(validateAnswers({ constructor: 'b', toString: '好', valueOf: '3' }, tricky)).toEqual({ answers: { constructor: 'b', toString: '好', valueOf: 3 }, errors: {}, removedCharacters: 0 });
   });
 
   it('stores the answer to a question whose id is "__proto__" as an ordinary property', () => {
@@ -280,6 +282,7 @@ describe('validateAnswers: required, unknown and hostile input', () => {
     expect(validateAnswers(raw as unknown as Record<string, unknown>, questions)).toEqual({
       answers: {},
       errors: { seg: { key: 'answer.required' }, q1: { key: 'answer.required' } },
+      removedCharacters: 0,
     });
   });
 });
@@ -307,17 +310,32 @@ describe('readFormAnswers', () => {
   });
 });
 
-describe('cleanText', () => {
+describe('text answers', () => {
+  const q = question({ id: 'c', type: 'text', maxLength: 10 });
   it.each([
-    ['a\r\nb\rc\nd', 'a\nb\nc\nd'],
-    ['\u0000x\u0008y\u000bz\u000c\u000e\u001f\u007f\u0080\u009f!', 'xyz!'],
-    ['tab\tkept', 'tab\tkept'],
-    ['  \u3000你好，世界\u3000 ', '你好，世界'],
-    ['家👨‍👩‍👧人', '家👨‍👩‍👧人'],
-    ['bad \ud800 pair \udc00!', 'bad \ufffd pair \ufffd!'],
-    ['😀', '😀'],
-  ])('cleans %j to %j', (input, output) => {
-    expect(cleanText(input)).toBe(output);
+    ['a\r\nb\rc\nd', 'a\nb\nc\nd', 0],
+    ['\u0000x\u0008y\u000ez\u001f\u007f\u0080\u009f!', 'xyz!', 7],
+    ['a\u000bb\u000cc\u0085d\u2028e', 'abcd\ne', 3],
+    ['tab\tkept', 'tab\tkept', 0],
+    ['  \u3000你好\u3000 ', '你好', 0],
+    ['x\ud800y\udc00!', 'xy!', 2],
+    ['e\u0301\u202e!', '\u00e9!', 1],
+    ['😀😀😀😀😀😀😀😀😀😀', '😀😀😀😀😀😀😀😀😀😀', 0],
+  ])('stores %j as %j, counting %i characters removed', (raw, stored, removed) => {
+    expect(validateAnswers({ c: raw }, [q])).toEqual({ answers: { c: stored }, errors: {}, removedCharacters: removed });
+  });
+
+  it('counts the length in characters after cleaning: ten emoji fit ten, eleven do not', () => {
+    expect(validateAnswers({ c: '😀'.repeat(11) }, [q]).errors).toEqual({ c: { key: 'answer.tooLong', params: { max: 10, length: 11 } } });
+    expect(validateAnswers({ c: `${'长'.repeat(10)}\u0000` }, [q]).answers).toEqual({ c: '长'.repeat(10) });
+  });
+
+  it('reads numbers typed full-width or with a minus sign', () => {
+    const n = question({ id: 'n', type: 'number', min: -100, max: 100 });
+    expect(validateAnswers({ n: '１２．５' }, [n]).answers).toEqual({ n: 12.5 });
+    expect(validateAnswers({ n: '−3' }, [n]).answers).toEqual({ n: -3 });
+    expect(validateAnswers({ n: '－3' }, [n]).answers).toEqual({ n: -3 });
+    expect(validateAnswers({ n: '1\u00002' }, [n]).errors).toEqual({ n: { key: 'answer.number' } });
   });
 });
 
@@ -413,8 +431,8 @@ function validAnswerArb(q: Question): fc.Arbitrary<Answered> {
       answered = fc
         .array(fc.constantFrom(...TEXT_UNITS), { minLength: 1, maxLength: Math.min(max, 40) })
         .map((units) => units.join(''))
-        .filter((s) => cleanText(s) !== '')
-        .map((s) => ({ raw: s, expected: cleanText(s) }));
+        .filter((s) => normaliseFreeText(s).text !== '')
+        .map((s) => ({ raw: s, expected: normaliseFreeText(s).text }));
       break;
     }
   }
@@ -502,7 +520,7 @@ describe('validateAnswers properties', () => {
         const body = Object.fromEntries([['_csrf', 'x'], ...Object.entries(rawOf(questions, answered)).map(([id, v]) => [`q_${id}`, v])]);
         const { raw, unknown } = readFormAnswers(body, questions);
         expect(unknown).toEqual([]);
-        expect(validateAnswers(raw, questions)).toEqual({ answers: expectedOf(questions, answered), errors: {} });
+        expect(validateAnswers(raw, questions)).toMatchObject({ answers: expectedOf(questions, answered), errors: {} });
       }),
       { numRuns: 100 },
     );

@@ -1,6 +1,6 @@
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
-import { applyReviewAction, countingStatus, isValidState, qualityFlags, STRAIGHTLINE_MIN_ITEMS, type QualityInput } from '../../server/domain/quality';
+import { applyReviewAction, countingStatus, flagEffect, honeypotFilled, isValidState, qualityFlags, STRAIGHTLINE_MIN_ITEMS, type QualityInput } from '../../server/domain/quality';
 import { tallyState } from '../../server/domain/tally';
 import { question } from '../helpers/fixtures';
 
@@ -26,6 +26,8 @@ function input(over: Partial<QualityInput> = {}): QualityInput {
     burstPerMinute: 10,
     deviceAtOtherSite: false,
     channel: 'qr',
+    honeypot: false,
+    removedCharacters: 0,
     ...over,
   };
 }
@@ -149,15 +151,15 @@ describe('countingStatus', () => {
   const r = (flags: string[], review: SurveyResponse['review'] = null) => ({ flags, review, ...(review ? decision : none) });
 
   it('says counted for an unflagged response left to the rules', () => {
-    expect(countingStatus(r([]), ['speeder'])).toEqual({ kind: 'counted', counts: true, invalidating: [], tolerated: [], decision: null });
+    expect(countingStatus(r([]), ['speeder'])).toEqual({ kind: 'counted', counts: true, invalidating: [], tolerated: [], notes: [], decision: null });
   });
 
   it('says not counted because of the flags whose rule is on, naming them', () => {
-    expect(countingStatus(r(['straightline', 'speeder']), ['speeder'])).toEqual({ kind: 'notCounted', counts: false, invalidating: ['speeder'], tolerated: ['straightline'], decision: null });
+    expect(countingStatus(r(['straightline', 'speeder']), ['speeder'])).toEqual({ kind: 'notCounted', counts: false, invalidating: ['speeder'], tolerated: ['straightline'], notes: [], decision: null });
   });
 
   it('says counted although flagged when every one of its rules is off', () => {
-    expect(countingStatus(r(['speeder']), [])).toEqual({ kind: 'countedFlagged', counts: true, invalidating: [], tolerated: ['speeder'], decision: null });
+    expect(countingStatus(r(['speeder']), [])).toEqual({ kind: 'countedFlagged', counts: true, invalidating: [], tolerated: ['speeder'], notes: [], decision: null });
   });
 
   it('says excluded by a person, with reason, who and when, whatever the flags and rules', () => {
@@ -167,24 +169,61 @@ describe('countingStatus', () => {
   });
 
   it('says kept by a person despite flags, and counts it even when its rule is on', () => {
-    expect(countingStatus(r(['speeder'], 'kept'), ['speeder'])).toEqual({ kind: 'kept', counts: true, invalidating: ['speeder'], tolerated: [], decision: { reason: '核实', by: 'u1', at: '2026-11-05T00:00:00.000Z' } });
+    expect(countingStatus(r(['speeder'], 'kept'), ['speeder'])).toEqual({ kind: 'kept', counts: true, invalidating: ['speeder'], tolerated: [], notes: [], decision: { reason: '核实', by: 'u1', at: '2026-11-05T00:00:00.000Z' } });
   });
 
   it('agrees with isValidState over the tally state for every combination of flags, rules and review', () => {
     const subsets = <T,>(xs: readonly T[]): T[][] => xs.reduce<T[][]>((acc, x) => acc.concat(acc.map((s) => [...s, x])), [[]]);
     let cases = 0;
-    for (const flags of subsets(RULES)) {
+    for (const flags of subsets([...RULES, 'honeypot', 'cleaned'])) {
       for (const rules of subsets(RULES)) {
         for (const review of [null, 'excluded', 'kept'] as const) {
           const response = r(flags, review);
           const status = countingStatus(response, rules);
           expect(status.counts).toBe(isValidState(tallyState(response), rules));
-          expect([...status.invalidating, ...status.tolerated].sort()).toEqual([...flags].sort());
+          expect([...status.invalidating, ...status.tolerated, ...status.notes].sort()).toEqual([...flags].sort());
           cases++;
         }
       }
     }
-    expect(cases).toBe(16 * 16 * 3);
+    expect(cases).toBe(64 * 16 * 3);
+  });
+});
+
+describe('honeypot and cleaned', () => {
+  const ALL_RULES = ['speeder', 'straightline', 'burst', 'multisite'];
+
+  it('flags a filled honeypot and removed characters, whatever the channel', () => {
+    expect(qualityFlags(input({ honeypot: true }))).toEqual(['honeypot']);
+    expect(qualityFlags(input({ removedCharacters: 3 }))).toEqual(['cleaned']);
+    expect(qualityFlags(input({ honeypot: true, channel: 'assisted' }))).toEqual(['honeypot']);
+  });
+
+  it('finds the honeypot filled by any value but the one empty string a browser sends', () => {
+    expect(honeypotFilled({ website: '' })).toBe(false);
+    expect(honeypotFilled({})).toBe(false);
+    for (const website of ['http://spam.example', ' ', ['a', 'b'], [''], ['', ''], [], 0, null]) expect(honeypotFilled({ website })).toBe(true);
+  });
+
+  it('never counts a honeypot response, whatever the survey\'s rules, unless a person kept it', () => {
+    for (const rules of [[], ['speeder'], ALL_RULES]) {
+      expect(flagEffect('honeypot', rules)).toBe('always');
+      expect(isValidState('honeypot', rules)).toBe(false);
+      expect(isValidState('cleaned,honeypot', rules)).toBe(false);
+      expect(countingStatus({ flags: ['honeypot'], review: null, reviewReason: null, reviewedBy: null, reviewedAt: null }, rules)).toMatchObject({ kind: 'notCounted', counts: false, invalidating: ['honeypot'] });
+    }
+    expect(isValidState('kept', [])).toBe(true);
+    expect(applyReviewAction({ flags: ['honeypot'], review: null }, 'keep')).toEqual({ to: 'kept' });
+  });
+
+  it('treats cleaned as a note that never changes counting and is nothing to keep', () => {
+    for (const rules of [[], ALL_RULES]) {
+      expect(flagEffect('cleaned', rules)).toBe('never');
+      expect(isValidState('cleaned', rules)).toBe(true);
+      expect(countingStatus({ flags: ['cleaned'], review: null, reviewReason: null, reviewedBy: null, reviewedAt: null }, rules)).toMatchObject({ kind: 'counted', counts: true, notes: ['cleaned'] });
+    }
+    expect(applyReviewAction({ flags: ['cleaned'], review: null }, 'keep')).toEqual({ skip: 'nothingToKeep' });
+    expect(applyReviewAction({ flags: ['cleaned', 'speeder'], review: null }, 'keep')).toEqual({ to: 'kept' });
   });
 });
 

@@ -114,9 +114,12 @@ describe('parseSiteCsv: reading a CSV of sites', () => {
     ]);
   });
 
-  it('counts a quoted line break as part of its cell, so row numbers match the spreadsheet', () => {
+  it('counts a quoted line break as part of its cell, so row numbers match the spreadsheet (and refuses it: a name is one line)', () => {
     const csv = `${EN_HEADER}\nA1,"two\nlines",,street,\nA2,x,,nowhere,\n`;
-    expect(problemsOf(parseSiteCsv(csv)).issues).toEqual([{ row: 3, field: 'kind', key: 'sites.kindInvalid' }]);
+    expect(problemsOf(parseSiteCsv(csv)).issues).toEqual([
+      { row: 2, field: 'name', key: 'field.singleLine' },
+      { row: 3, field: 'kind', key: 'sites.kindInvalid' },
+    ]);
   });
 
   it('reports a code used twice in the file on the later row, naming the first', () => {

@@ -3,15 +3,15 @@ import { z } from 'zod';
 import type { Survey } from '../../../models/survey';
 import { surveyStage } from '../../domain/lifecycle';
 import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
+import { cleanSnippet } from '../../domain/text-input';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
-import type { MessageKey } from '../../i18n';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { findVisibleResponse, responseDetail } from '../../services/response-detail';
 import { crossTab, filterChoices, listComments, listForReview, listSurveysForStats, REVIEW_TABS, reviewTab } from '../../services/responses-view';
 import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../services/review';
-import { bulkOutcomeText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
+import { bulkOutcomeText, flagEffectText, flagHelpText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
 import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
 import { tallyFreshnessNote } from '../../services/tallies';
 import { stationChart, trendChart, dimensionChart, likertChart, optionChart } from './stats-charts';
@@ -81,7 +81,7 @@ export function statsRouter(deps: Deps): Router {
 
   router.get('/:id/comments', async (req, res) => {
     const ctx = await context(req);
-    const search = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
+    const search = typeof req.query.q === 'string' ? cleanSnippet(req.query.q, 100) : '';
     const page = pageSchema.parse(req.query.page);
     const result = await listComments(deps, req.actor, ctx.survey.id, ctx.filters, { search, page, pageSize: 50 });
     const base = `/admin/stats/${ctx.survey.id}/comments?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(ctx.query)), ...(search ? { q: search } : {}) }).toString()}&`;
@@ -119,6 +119,8 @@ export function statsRouter(deps: Deps): Router {
       localTime: (iso: string) => localDateTime(iso, tz),
       zone: tz,
       flagNames: (flags: string[]) => flagNames(req.t, flags),
+      flagEffect: (flag: string) => flagEffectText(req.t, flag, ctx.survey.settings.qualityRules),
+      flagHelp: (flag: string) => flagHelpText(req.t, flag, ctx.survey.settings),
     });
   }
 
@@ -185,7 +187,8 @@ export function reviewRouter(deps: Deps): Router {
       statusText: statusText(req.t, d.status, d.names, tz),
       at,
       duration: req.t('response.durationValue', { m: Math.floor(seconds / 60), s: seconds % 60 }),
-      flagHelp: (flag: string) => req.t(`flagHelp.${flag}` as MessageKey, { seconds: d.survey.minAnswerSeconds, n: d.survey.burstPerMinute }),
+      flagHelp: (flag: string) => flagHelpText(req.t, flag, d.survey),
+      flagEffect: (flag: string) => flagEffectText(req.t, flag, d.survey.qualityRules),
       actions: REVIEW_ACTIONS.filter((a) => !('skip' in applyReviewAction(d.response, a))),
       form: form ?? { action: '', reason: '', errors: {} },
     });

@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { DIMENSIONS, QUESTION_TYPES, type Question, type Survey } from '../../../models/survey';
 import { POSTER_STAGES, surveyStage } from '../../domain/lifecycle';
 import { nextStatuses } from '../../domain/survey-definition';
@@ -143,9 +142,8 @@ export function surveysRouter(deps: Deps): Router {
 
   router.post('/:id/questions', (req, res) => {
     const body = req.body as Body;
-    const type = z.enum(QUESTION_TYPES).catch('likert5').parse(body.type);
     const text = str(body.text).trim() || req.t('survey.newQuestionText');
-    return act(req, res, () => editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type, text }));
+    return act(req, res, () => editQuestions(deps, req.actor, req.params.id, version(req), { op: 'add', type: body.type, text }));
   });
 
   router.post('/:id/questions/:qid/move', (req, res) =>

@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { SITE_CSV_MAX_BYTES } from '../../domain/site-csv';
+import { wellFormedTextSchema } from '../../domain/text-input';
 import { AppError } from '../../errors';
 import type { Deps } from '../../services/context';
 import { assertCanManage } from '../../services/permissions';
@@ -8,7 +9,7 @@ import { createSite, getSite, importSites, listSites, updateSite } from '../../s
 import { parseInput } from '../../services/validate';
 
 export const listQuery = z.strictObject({ active: z.enum(['true', 'false']).optional() });
-export const importJson = z.strictObject({ csv: z.string().min(1) });
+export const importJson = z.strictObject({ csv: wellFormedTextSchema().pipe(z.string().min(1)) });
 const CSV_TYPES = ['text/csv', 'text/plain', 'application/csv'];
 
 const idOf = (req: Request) => (typeof req.params.id === 'string' ? req.params.id : '');
