@@ -36,3 +36,41 @@ export function localDateTime(instant: Date | string, timeZone: string): string 
 export function zoneName(timeZone: string, beijingTime: string): string {
   return timeZone === 'Asia/Shanghai' ? beijingTime : timeZone;
 }
+
+/**
+ * The instant as a Date whose UTC fields read the local wall-clock time in `timeZone`. Spreadsheet
+ * date-times have no zone: exceljs writes a Date's UTC fields, so this is how an Excel cell shows
+ * 2026-12-07 14:30 for an answer submitted at 06:30Z in Asia/Shanghai (the header names the zone).
+ */
+export function wallClock(instant: Date | string, timeZone: string): Date {
+  const [date, time] = localDateTime(instant, timeZone).split(' ') as [string, string];
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi, s] = time.split(':').map(Number) as [number, number, number];
+  const ms = (typeof instant === 'string' ? new Date(instant) : instant).getUTCMilliseconds();
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+}
+
+/** A local day (YYYY-MM-DD) as a Date at its midnight UTC, for a spreadsheet date cell. */
+export function dayCell(day: string): Date {
+  const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d));
+}
+
+/** "YYYYMMDD-HHmm" in the zone, for file names. */
+export function fileStamp(instant: Date, timeZone: string): string {
+  const s = localDateTime(instant, timeZone);
+  return `${s.slice(0, 10).replace(/-/g, '')}-${s.slice(11, 13)}${s.slice(14, 16)}`;
+}
+
+/** The first instant of a local day (YYYY-MM-DD) in a time zone (DST-safe: the offset is checked at the result). */
+export function startOfLocalDay(day: string, timeZone: string): Date {
+  const guess = dayCell(day).getTime();
+  let at = guess;
+  for (let i = 0; i < 3; i++) {
+    const offset = wallClock(new Date(at), timeZone).getTime() - at;
+    const next = guess - offset;
+    if (next === at) break;
+    at = next;
+  }
+  return new Date(at);
+}

@@ -1,5 +1,6 @@
 import * as accounts from './areas/accounts';
 import * as core from './areas/core';
+import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -25,4 +26,5 @@ export const en: Record<MessageKey, string> = {
   ...lifecycle.en,
   ...stationHome.en,
   ...accounts.en,
+  ...downloads.en,
 };

@@ -1,5 +1,6 @@
 import * as accounts from './areas/accounts';
 import * as core from './areas/core';
+import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -28,6 +29,7 @@ export const zhCN = {
   ...lifecycle.zh,
   ...stationHome.zh,
   ...accounts.zh,
+  ...downloads.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
