@@ -1,4 +1,5 @@
 import * as accounts from './areas/accounts';
+import * as auditLog from './areas/audit-log';
 import * as core from './areas/core';
 import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
@@ -27,4 +28,5 @@ export const en: Record<MessageKey, string> = {
   ...stationHome.en,
   ...accounts.en,
   ...downloads.en,
+  ...auditLog.en,
 };

@@ -1,4 +1,5 @@
 import * as accounts from './areas/accounts';
+import * as auditLog from './areas/audit-log';
 import * as core from './areas/core';
 import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
@@ -30,6 +31,7 @@ export const zhCN = {
   ...stationHome.zh,
   ...accounts.zh,
   ...downloads.zh,
+  ...auditLog.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
