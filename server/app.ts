@@ -16,6 +16,7 @@ import { renderHelpers } from './http/render';
 import { securityHeaders } from './http/security';
 import { sessionMiddleware } from './http/session';
 import './http/types';
+import { localDay } from './domain/time';
 import { keepNumbersWhole } from './domain/typography';
 import { newId, saltedHash } from './ids';
 import { createLogger } from './logger';
@@ -53,6 +54,8 @@ export function createApp(options: AppOptions): Express {
   app.locals.ipHash = ipHash;
   // Every view may glue the ranges in text it does not mark up itself ("18–59 岁") so a line never breaks inside them.
   app.locals.keepNumbersWhole = keepNumbersWhole;
+  /** The local calendar day of an instant in the configured zone (a list's "created" column), never the UTC date. */
+  app.locals.localDate = (instant: string | Date) => localDay(new Date(instant), config.timeZone);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('views', VIEWS_DIR);

@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import type { AuditEvent } from '../../models/audit-event';
 import { runCli } from '../../server/cli';
+import { localDateTime } from '../../server/domain/time';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { createEvaluation } from '../../server/services/evaluations';
 import { createApiToken } from '../../server/services/tokens';
@@ -114,6 +115,13 @@ describe('downloads are audited and named', () => {
   it('the printed analysis report', async () => {
     const e = await onlyNewEvent(() => agent.get(`/admin/exports/${survey()}/report?mode=raw`).expect(200));
     expect(e).toMatchObject({ actorName: 'eva', action: 'print.report', targetId: survey(), details: { filters: 'mode=raw', stations: null, rows: 3 } });
+  });
+
+  it('the printed report and the scorecard print page show their times in the configured zone, with the zone named', async () => {
+    const local = localDateTime(t.clock.now, 'Asia/Shanghai').slice(0, 16);
+    const plain = (html: string) => html.replace(/\u2060/g, '').replace(/\u00a0/g, ' ');
+    expect(plain((await agent.get(`/admin/exports/${survey()}/report`).expect(200)).text)).toContain(`计算时间 ${local}（北京时间）`);
+    expect(plain((await agent.get(`/admin/evaluations/${evaluationId}/print`).expect(200)).text)).toContain(`满意度指标按 ${local}（北京时间） 的答卷数据计算`);
   });
 
   it.each([['xlsx'], ['csv']])('the scorecard as %s', async (format) => {
