@@ -1,4 +1,4 @@
-import type { Options as CsvOptions } from 'csv-stringify';
+import type { CastReturnObject, Options as CsvOptions } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type ExcelJS from 'exceljs';
 import { csvText, safeSheetName, xlsxText } from '../domain/cell-text';
@@ -38,16 +38,22 @@ function timeText(c: TimeCell): string {
 }
 
 /**
- * csv-stringify options for every CSV manyi writes: UTF-8 with a BOM (so Excel reads Chinese),
- * CRLF records, and a field quoted whenever it holds a CR or an LF — csv-stringify quotes the
- * delimiter, the quote and its own record delimiter, but with CRLF records a bare LF or CR would
- * otherwise go out unquoted and split the row. Every string goes through csvText (see cell-text.ts).
+ * A string field as csv-stringify writes it: made safe by csvText, and quoted when it holds a CR or
+ * an LF. csv-stringify quotes the delimiter, the quote and its own record delimiter, but once
+ * `record_delimiter` is set it leaves a bare LF or CR unquoted and the row splits. Its options for
+ * this (`quote_record_delimiter`, `quoted_match`) test every field with fresh arrays or a regex
+ * search and cost 35–40 MiB more memory on 100,000 rows; here only the rare multi-line field pays.
  */
+function csvField(value: string): string | CastReturnObject {
+  const text = csvText(value);
+  return text.includes('\n') || text.includes('\r') ? { value: text, quoted: true } : text;
+}
+
+/** csv-stringify options for every CSV manyi writes: UTF-8 with a BOM (so Excel reads Chinese), CRLF records. */
 export const CSV_OPTIONS: CsvOptions = {
   bom: true,
   record_delimiter: 'windows',
-  quoted_match: /[\r\n]/,
-  cast: { string: csvText },
+  cast: { string: csvField },
 };
 
 /** A small table as one CSV text with CSV_OPTIONS (templates, the statistics ZIP's files). */
@@ -66,17 +72,37 @@ export function xlsxValues(cells: readonly Cell[]): ExcelJS.CellValue[] {
 }
 
 /**
- * Adds a row to a worksheet (streamed or not): strings XML-safe, numbers numeric, times as
- * date-time cells with their number format. Returns the row (commit it when streaming).
- * `escape: false` adds strings as they are, for a workbook that sanitiseWorkbook cleans at the end.
+ * One style object per kind of cell, shared by every cell of that kind: exceljs looks a style up by
+ * object identity before serialising it, so shared objects keep the streaming writer as fast with
+ * styles as without (a new style object per cell made a 100,000-row export three times slower).
+ * Frozen, since a change to one would change every cell.
  */
-export function addXlsxRow(sheet: ExcelJS.Worksheet, cells: readonly Cell[], options: { bold?: boolean; escape?: boolean } = {}): ExcelJS.Row {
-  const values = options.escape === false ? cells.map((c) => (isTime(c) ? c.wall : c)) : xlsxValues(cells);
-  const row = sheet.addRow(values);
+const SHARED_STYLES = {
+  text: Object.freeze({}),
+  bold: Object.freeze({ font: Object.freeze({ bold: true }) }),
+  datetime: Object.freeze({ numFmt: DATE_TIME_FORMAT }),
+  date: Object.freeze({ numFmt: DATE_FORMAT }),
+} as const;
+
+/**
+ * Adds a row to a worksheet: strings XML-safe, numbers numeric, times as date-time cells with their
+ * number format. Returns the row (commit it when streaming). With `inMemory`, for a workbook built
+ * whole and cleaned by sanitiseWorkbook before writing, strings are added as they are and each cell
+ * gets its own style, so the caller may still change a cell's format.
+ */
+export function addXlsxRow(sheet: ExcelJS.Worksheet, cells: readonly Cell[], options: { bold?: boolean; inMemory?: boolean } = {}): ExcelJS.Row {
+  if (options.inMemory) {
+    const row = sheet.addRow(cells.map((c) => (isTime(c) ? c.wall : c)));
+    cells.forEach((c, i) => {
+      if (isTime(c)) row.getCell(i + 1).numFmt = c.kind === 'date' ? DATE_FORMAT : DATE_TIME_FORMAT;
+    });
+    if (options.bold) row.font = { bold: true };
+    return row;
+  }
+  const row = sheet.addRow(xlsxValues(cells));
   cells.forEach((c, i) => {
-    if (isTime(c)) row.getCell(i + 1).numFmt = c.kind === 'date' ? DATE_FORMAT : DATE_TIME_FORMAT;
+    row.getCell(i + 1).style = (isTime(c) ? SHARED_STYLES[c.kind] : options.bold ? SHARED_STYLES.bold : SHARED_STYLES.text) as Partial<ExcelJS.Style>;
   });
-  if (options.bold) row.font = { bold: true };
   return row;
 }
 

@@ -43,11 +43,29 @@ export function zoneName(timeZone: string, beijingTime: string): string {
  * 2026-12-07 14:30 for an answer submitted at 06:30Z in Asia/Shanghai (the header names the zone).
  */
 export function wallClock(instant: Date | string, timeZone: string): Date {
-  const [date, time] = localDateTime(instant, timeZone).split(' ') as [string, string];
+  const at = (typeof instant === 'string' ? new Date(instant) : instant).getTime();
+  return new Date(at + zoneOffsetMs(at, timeZone));
+}
+
+/** The last offset computed per zone and the quarter hour it holds for (exports ask in submission order). */
+const offsets = new Map<string, { quarter: number; offset: number }>();
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * The zone's offset from UTC at an instant, in ms. Since 1972 every UTC offset in the IANA database
+ * is a whole quarter hour and changes on one, so one computation holds for its whole quarter hour.
+ */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const quarter = Math.floor(at / QUARTER_HOUR);
+  const cached = offsets.get(timeZone);
+  if (cached && cached.quarter === quarter) return cached.offset;
+  const start = quarter * QUARTER_HOUR;
+  const [date, time] = localDateTime(new Date(start), timeZone).split(' ') as [string, string];
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const [h, mi, s] = time.split(':').map(Number) as [number, number, number];
-  const ms = (typeof instant === 'string' ? new Date(instant) : instant).getUTCMilliseconds();
-  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  const offset = Date.UTC(y, mo - 1, d, h, mi, s) - start;
+  offsets.set(timeZone, { quarter, offset });
+  return offset;
 }
 
 /** A local day (YYYY-MM-DD) as a Date at its midnight UTC, for a spreadsheet date cell. */

@@ -142,7 +142,7 @@ export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, 
   const tree = wb.addWorksheet(t('evalui.sheet.indicators'));
   const { header, rows } = indicatorTable(model, locale, timeZone);
   tree.addRow(header).font = { bold: true };
-  for (const row of rows) addXlsxRow(tree, row, { escape: false }).getCell(8).numFmt = '0.00%';
+  for (const row of rows) addXlsxRow(tree, row, { inMemory: true }).getCell(8).numFmt = '0.00%';
   tree.addRow([t('evaluation.table.total'), null, null, null, null, card.points, card.total, card.rate, t(gradeKey(card.grade))]).getCell(8).numFmt = '0.00%';
   for (const [i, width] of [8, 12, 16, 24, 18, 8, 8, 10, 14, 30].entries()) tree.getColumn(i + 1).width = width;
   tree.getColumn(20).width = 48;
