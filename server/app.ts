@@ -17,6 +17,7 @@ import { securityHeaders } from './http/security';
 import { sessionMiddleware } from './http/session';
 import './http/types';
 import { htmlMaxLength } from './domain/text-input';
+import { localDay } from './domain/time';
 import { keepNumbersWhole } from './domain/typography';
 import { newId, saltedHash } from './ids';
 import { createLogger } from './logger';
@@ -56,6 +57,8 @@ export function createApp(options: AppOptions): Express {
   app.locals.keepNumbersWhole = keepNumbersWhole;
   // Text limits are characters; maxlength counts UTF-16 units (see htmlMaxLength).
   app.locals.maxChars = htmlMaxLength;
+  /** The local calendar day of an instant in the configured zone (a list's "created" column), never the UTC date. */
+  app.locals.localDate = (instant: string | Date) => localDay(new Date(instant), config.timeZone);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('views', VIEWS_DIR);

@@ -36,3 +36,59 @@ export function localDateTime(instant: Date | string, timeZone: string): string 
 export function zoneName(timeZone: string, beijingTime: string): string {
   return timeZone === 'Asia/Shanghai' ? beijingTime : timeZone;
 }
+
+/**
+ * The instant as a Date whose UTC fields read the local wall-clock time in `timeZone`. Spreadsheet
+ * date-times have no zone: exceljs writes a Date's UTC fields, so this is how an Excel cell shows
+ * 2026-12-07 14:30 for an answer submitted at 06:30Z in Asia/Shanghai (the header names the zone).
+ */
+export function wallClock(instant: Date | string, timeZone: string): Date {
+  const at = (typeof instant === 'string' ? new Date(instant) : instant).getTime();
+  return new Date(at + zoneOffsetMs(at, timeZone));
+}
+
+/** The last offset computed per zone and the quarter hour it holds for (exports ask in submission order). */
+const offsets = new Map<string, { quarter: number; offset: number }>();
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * The zone's offset from UTC at an instant, in ms. Since 1972 every UTC offset in the IANA database
+ * is a whole quarter hour and changes on one, so one computation holds for its whole quarter hour.
+ */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const quarter = Math.floor(at / QUARTER_HOUR);
+  const cached = offsets.get(timeZone);
+  if (cached && cached.quarter === quarter) return cached.offset;
+  const start = quarter * QUARTER_HOUR;
+  const [date, time] = localDateTime(new Date(start), timeZone).split(' ') as [string, string];
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [h, mi, s] = time.split(':').map(Number) as [number, number, number];
+  const offset = Date.UTC(y, mo - 1, d, h, mi, s) - start;
+  offsets.set(timeZone, { quarter, offset });
+  return offset;
+}
+
+/** A local day (YYYY-MM-DD) as a Date at its midnight UTC, for a spreadsheet date cell. */
+export function dayCell(day: string): Date {
+  const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d));
+}
+
+/** "YYYYMMDD-HHmm" in the zone, for file names. */
+export function fileStamp(instant: Date, timeZone: string): string {
+  const s = localDateTime(instant, timeZone);
+  return `${s.slice(0, 10).replace(/-/g, '')}-${s.slice(11, 13)}${s.slice(14, 16)}`;
+}
+
+/** The first instant of a local day (YYYY-MM-DD) in a time zone (DST-safe: the offset is checked at the result). */
+export function startOfLocalDay(day: string, timeZone: string): Date {
+  const guess = dayCell(day).getTime();
+  let at = guess;
+  for (let i = 0; i < 3; i++) {
+    const offset = wallClock(new Date(at), timeZone).getTime() - at;
+    const next = guess - offset;
+    if (next === at) break;
+    at = next;
+  }
+  return new Date(at);
+}

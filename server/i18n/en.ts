@@ -1,6 +1,8 @@
 import * as accounts from './areas/accounts';
 import * as api from './areas/api';
+import * as auditLog from './areas/audit-log';
 import * as core from './areas/core';
+import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -33,4 +35,6 @@ export const en: Record<MessageKey, string> = {
   ...funding.en,
   ...api.en,
   ...input.en,
+  ...downloads.en,
+  ...auditLog.en,
 };

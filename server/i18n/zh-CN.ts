@@ -1,6 +1,8 @@
 import * as accounts from './areas/accounts';
 import * as api from './areas/api';
+import * as auditLog from './areas/audit-log';
 import * as core from './areas/core';
+import * as downloads from './areas/downloads';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -36,6 +38,8 @@ export const zhCN = {
   ...funding.zh,
   ...api.zh,
   ...input.zh,
+  ...downloads.zh,
+  ...auditLog.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -113,6 +113,10 @@ export const statsSchema = z
       clean: count,
     }),
     computedAt: z.iso.datetime(),
+    talliesAsOf: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'null when every stored response is in the figures; on MongoDB, while tallies are still being applied, the submission time up to which they are' }),
   })
   .meta({ description: 'Dashboard statistics. `mode` chooses the responses the figures use (valid, or all received); `received` and `valid` are always the two counts.' });
 

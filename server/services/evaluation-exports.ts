@@ -2,23 +2,20 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
+import { addXlsxRow, CSV_OPTIONS, csvRecord, sanitiseWorkbook, timeCell, type Cell } from '../documents/spreadsheet';
 import { evaluationText, formatPercent, formatScore, gradeKey, type NodeStatus } from '../domain/evaluation';
+import { localDateTime, zoneName } from '../domain/time';
 import { translator, type Locale, type MessageKey, type Translate } from '../i18n';
-import type { ScorecardModel } from './evaluations';
-import { neutraliseFormula } from './exports';
+import { audit } from './audit';
+import type { Actor, Deps } from './context';
+import { makeDownload, nameWords, titlePart, type PreparedDownload } from './downloads';
+import { scorecardModel, type ScorecardModel } from './evaluations';
 
 export const EVALUATION_CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
-
-/** e.g. 嘉峪关市社会工作服务站项目绩效评价-评分表-20261202.xlsx */
-export function evaluationFileName(name: string, what: string, ext: string, now: Date): string {
-  const safe = name.replace(/[\\/:*?"<>|\r\n]/g, '_').slice(0, 60);
-  return `${safe}-${what}-${now.toISOString().slice(0, 10).replace(/-/g, '')}.${ext}`;
-}
-
-type Cell = string | number | null;
+export type ScorecardFormat = keyof typeof EVALUATION_CONTENT_TYPES;
 
 const STATUS: Record<NodeStatus, MessageKey> = {
   scored: 'evaluation.status.scored',
@@ -30,8 +27,9 @@ const STATUS: Record<NodeStatus, MessageKey> = {
 /**
  * The 指标体系 table: one row per indicator, parents before children, with the dimension, group and
  * indicator names in their own columns; bound indicators carry their evidence and rule in words.
+ * Evidence times are shown in `timeZone`, named in the header.
  */
-export function indicatorTable(model: ScorecardModel, locale: Locale): { header: string[]; rows: Cell[][] } {
+export function indicatorTable(model: ScorecardModel, locale: Locale, timeZone: string): { header: string[]; rows: Cell[][] } {
   const t = translator(locale);
   const header = [
     t('evalui.col.level'),
@@ -55,7 +53,7 @@ export function indicatorTable(model: ScorecardModel, locale: Locale): { header:
     t('evalui.evidence.required'),
     t('evalui.evidence.rule'),
     t('evalui.evidence.explanation'),
-    t('evalui.evidence.computedAt'),
+    t('download.computedAt', { zone: zoneName(timeZone, t('time.beijing')) }),
   ];
   const names: string[] = [];
   const ci = (c: [number, number] | null) => (c ? `${c[0]}–${c[1]}` : null);
@@ -86,15 +84,16 @@ export function indicatorTable(model: ScorecardModel, locale: Locale): { header:
       e?.requiredSample ?? null,
       bound ? (model.bound[n.id]?.ruleText ?? null) : null,
       n.explanation ? evaluationText(n.explanation, locale) : null,
-      e?.computedAt ?? null,
+      timeCell(e?.computedAt, timeZone),
     ];
   });
   return { header, rows };
 }
 
-function projectRows(model: ScorecardModel, t: Translate): Cell[][] {
+function projectRows(model: ScorecardModel, t: Translate, timeZone: string): Cell[][] {
   const { data, record } = model.evaluation;
   const lock = data.lock;
+  const when = (iso: string) => `${localDateTime(iso, timeZone).slice(0, 16)}${t('time.zoneSuffix', { zone: zoneName(timeZone, t('time.beijing')) })}`;
   return [
     ...(record.isDemo ? [[t('demo.label')]] : []),
     [t('evalui.project.name'), data.project.name],
@@ -102,21 +101,22 @@ function projectRows(model: ScorecardModel, t: Translate): Cell[][] {
     [t('evalui.project.commissioner'), data.project.commissioner],
     [t('evalui.project.evaluator'), data.project.evaluator],
     [t('evalui.project.subject'), data.project.subject],
-    [t('evalui.lock.state'), lock ? t('evalui.lock.lockedAt', { at: lock.at.slice(0, 16).replace('T', ' '), by: lock.by }) : t('evalui.lock.live')],
+    [t('evalui.lock.state'), lock ? t('evalui.lock.lockedAt', { at: when(lock.at), by: lock.by }) : t('evalui.lock.live')],
   ];
 }
 
 /**
  * The scorecard as a workbook: 绩效分析 (project, total and grade, the report's table, funding) and
- * 指标体系 (every indicator with its evidence). Scores and rates are numbers (rates formatted as %).
+ * 指标体系 (every indicator with its evidence). Scores and rates are numbers (rates formatted as %),
+ * evidence times date-times in `timeZone`; every string is made XML-safe just before writing.
  */
-export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, out: Writable): Promise<void> {
+export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, out: Writable, timeZone: string): Promise<void> {
   const t = translator(locale);
   const card = model.scored.scorecard;
   const wb = new ExcelJS.Workbook();
   wb.creator = 'manyi';
   const analysis = wb.addWorksheet(t('evalui.sheet.analysis'));
-  for (const row of projectRows(model, t)) analysis.addRow(row);
+  for (const row of projectRows(model, t, timeZone)) analysis.addRow(row);
   analysis.addRow([]);
   analysis.addRow([t('evalui.total'), card.total, t('evalui.grade'), t(gradeKey(card.grade))]);
   if (!card.complete) analysis.addRow([t('evalui.provisional', { count: card.missing })]);
@@ -145,13 +145,14 @@ export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, 
   analysis.getColumn(1).width = 24;
 
   const tree = wb.addWorksheet(t('evalui.sheet.indicators'));
-  const { header, rows } = indicatorTable(model, locale);
+  const { header, rows } = indicatorTable(model, locale, timeZone);
   tree.addRow(header).font = { bold: true };
-  for (const row of rows) tree.addRow(row).getCell(8).numFmt = '0.00%';
+  for (const row of rows) addXlsxRow(tree, row, { inMemory: true }).getCell(8).numFmt = '0.00%';
   tree.addRow([t('evaluation.table.total'), null, null, null, null, card.points, card.total, card.rate, t(gradeKey(card.grade))]).getCell(8).numFmt = '0.00%';
   for (const [i, width] of [8, 12, 16, 24, 18, 8, 8, 10, 14, 30].entries()) tree.getColumn(i + 1).width = width;
   tree.getColumn(20).width = 48;
   tree.getColumn(21).width = 48;
+  sanitiseWorkbook(wb);
   // A scorecard is a few dozen rows: built whole, then sent in one piece.
   const buffer = await wb.xlsx.writeBuffer();
   out.end(Buffer.from(buffer as ArrayBuffer));
@@ -163,17 +164,51 @@ export async function writeScorecardXlsx(model: ScorecardModel, locale: Locale, 
  * total; every text cell that a spreadsheet would run as a formula is neutralised. Rates are
  * written as printed (95.00%), scores with 2 decimals.
  */
-export async function writeScorecardCsv(model: ScorecardModel, locale: Locale, out: Writable): Promise<void> {
+export async function writeScorecardCsv(model: ScorecardModel, locale: Locale, out: Writable, timeZone: string): Promise<void> {
   const t = translator(locale);
   const card = model.scored.scorecard;
-  const { header, rows } = indicatorTable(model, locale);
-  const csv = stringify({ bom: true, record_delimiter: 'windows', cast: { string: neutraliseFormula } });
+  const { header, rows } = indicatorTable(model, locale, timeZone);
+  const csv = stringify(CSV_OPTIONS);
   csv.pipe(out);
-  const printable = (row: Cell[]): Cell[] => row.map((v, i) => (i === 6 && typeof v === 'number' ? formatScore(v) : i === 7 ? (v === null ? null : formatPercent(v as number)) : v));
+  const printable = (row: Cell[]) => csvRecord(row.map((v, i) => (i === 6 && typeof v === 'number' ? formatScore(v) : i === 7 ? (v === null ? null : formatPercent(v as number)) : v)));
   if (model.evaluation.record.isDemo) csv.write([t('demo.label'), ...header.slice(1).map(() => '')]);
   csv.write(header);
   for (const row of rows) csv.write(printable(row));
   csv.write(printable([t('evaluation.table.total'), null, null, null, null, card.points, card.total, card.rate, t(gradeKey(card.grade)), ...header.slice(9).map(() => null)]));
   csv.end();
   await once(out, 'finish');
+}
+
+/**
+ * The scorecard as XLSX or CSV, named after the evaluation and the local time, audited with the
+ * number of indicator rows it holds.
+ */
+export async function prepareScorecardExport(deps: Deps, actor: Actor, id: string, format: ScorecardFormat, locale: Locale): Promise<PreparedDownload> {
+  const model = await scorecardModel(deps, actor, id, locale);
+  const words = nameWords(locale);
+  const name = model.evaluation.record.name;
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(name, 'evaluation'),
+      { text: words.t('evalui.export.file'), ascii: words.en('evalui.export.file') },
+    ],
+    format,
+    EVALUATION_CONTENT_TYPES[format],
+  );
+  const write = async (out: Writable): Promise<number> => {
+    if (format === 'xlsx') await writeScorecardXlsx(model, locale, out, deps.config.timeZone);
+    else await writeScorecardCsv(model, locale, out, deps.config.timeZone);
+    const rows = model.scored.scorecard.nodes.length;
+    await audit(deps, actor, 'export.scorecard', { type: 'evaluation', id: model.evaluation.record.id }, { format, name, rows, file: download.fileName });
+    return rows;
+  };
+  return { download, write };
+}
+
+/** The scorecard for the print page; printing it is audited like a download. */
+export async function printScorecard(deps: Deps, actor: Actor, id: string, locale: Locale): Promise<ScorecardModel> {
+  const model = await scorecardModel(deps, actor, id, locale);
+  await audit(deps, actor, 'print.scorecard', { type: 'evaluation', id: model.evaluation.record.id }, { name: model.evaluation.record.name, rows: model.scored.scorecard.nodes.length });
+  return model;
 }

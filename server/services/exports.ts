@@ -4,12 +4,16 @@ import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
+import { addXlsxRow, CSV_OPTIONS, csvRecord, localDayCell, sheetNamer, timeCell, type Cell } from '../documents/spreadsheet';
 import { answerText } from '../domain/answers';
+import { codeCell, wellFormedDeep } from '../domain/cell-text';
 import { countingStatus } from '../domain/quality';
-import { localDateTime } from '../domain/time';
+import { zoneName } from '../domain/time';
 import { translator, type Locale } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
+import { makeDownload, nameWords, titlePart, scopeParts, type PreparedDownload } from './downloads';
+import { restrictSites } from './permissions';
 import { responseFilter } from './responses-view';
 import { statusText } from './review-words';
 import { allQuestions, filtersQuery, type Filters } from './statistics';
@@ -26,28 +30,22 @@ export const CONTENT_TYPES = {
 } as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/**
- * A text cell that a spreadsheet would run as a formula (=, +, -, @, tab, carriage return at the
- * start) gets a leading apostrophe, the OWASP-recommended neutralisation for CSV.
- */
-export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 export interface ExportOptions {
   locale: Locale;
   /** Option ids instead of labels in the answer columns (a "code-valued" file for statistics software). */
   codes: boolean;
 }
 
-type Cell = string | number | null;
-
 /**
  * Header and row builder for the raw-responses export: one row per response, one column per
- * question. `names` maps user ids to usernames for the counting status in words.
+ * question. `names` maps user ids to usernames for the counting status in words. Times are in the
+ * survey's time zone (the zone its local days are counted in), named in the header. In the coded
+ * variant, option ids that are whole numbers (Likert 5..1) are numbers; ratings, NPS and number
+ * answers are numbers in both.
  */
 export function responseTable(survey: Survey, questions: Question[], sites: Map<string, { code: string; name: string }>, options: ExportOptions, names: ReadonlyMap<string, string> = new Map()) {
   const t = translator(options.locale);
+  const zone = zoneName(survey.timeZone, t('time.beijing'));
   const fixed = [
     t('export.col.id'),
     t('export.col.version'),
@@ -55,7 +53,7 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
     t('export.col.stationName'),
     t('export.col.channel'),
     t('export.col.paperDate'),
-    t('export.col.submitted', { zone: survey.timeZone }),
+    t('export.col.submitted', { zone }),
     t('export.col.seconds'),
     t('export.col.flags'),
     t('export.col.valid'),
@@ -64,9 +62,9 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
   ];
   const header = [...fixed, ...questions.map((q, i) => `${i + 1}. ${q.text}${options.codes ? ` [${q.id}]` : ''}`)];
   const label = (q: Question, v: AnswerValue | undefined): Cell => {
-    if (v === undefined) return null;
+    if (v === undefined || v === null) return null;
     if (typeof v === 'number') return v;
-    if (options.codes) return Array.isArray(v) ? v.join(',') : v;
+    if (options.codes) return Array.isArray(v) ? v.map(String).join(',') : codeCell(String(v));
     return answerText(q, v, '；');
   };
   const row = (r: SurveyResponse): Cell[] => {
@@ -78,8 +76,8 @@ export function responseTable(survey: Survey, questions: Question[], sites: Map<
       site?.code ?? r.siteId,
       site?.name ?? '',
       t(`channel.${r.channel}`),
-      r.paperDate,
-      localDateTime(r.submittedAt, survey.timeZone),
+      localDayCell(r.paperDate),
+      timeCell(r.submittedAt, survey.timeZone),
       Math.round(r.durationMs / 1000),
       r.flags.map((f) => (options.codes ? f : t(`flag.${f}` as Parameters<typeof t>[0]))).join(options.codes ? ',' : '；'),
       status.counts ? t('common.yes') : t('common.no'),
@@ -126,62 +124,97 @@ export interface ExportRequest {
 }
 
 /**
- * Streams every response matching the dashboard filters (raw basis: all received; the validity
- * column says which count) from the store to `out` in CSV (UTF-8 with BOM, RFC 4180 by
- * csv-stringify, formula-safe), XLSX (exceljs streaming writer) or NDJSON. Audited with its row count.
+ * Checks the request (survey, filters, permission) and names the file: survey title, what it
+ * holds (valid or all responses, labels or codes), its stations and period, and the local time.
+ * `write` then streams every response matching the dashboard filters (raw basis: all received;
+ * the validity column says which count) from the store in CSV (UTF-8 with BOM, CRLF, quoted and
+ * formula-safe per CSV_OPTIONS), XLSX (exceljs streaming writer, XML-safe, times as date-times)
+ * or NDJSON (one well-formed JSON object per line), and audits it with its row count.
  */
-export async function exportResponses(deps: Deps, actor: Actor, req: ExportRequest, out: Writable): Promise<number> {
+export async function prepareResponsesExport(deps: Deps, actor: Actor, req: ExportRequest): Promise<PreparedDownload> {
   const survey = await getSurvey(deps, req.surveyId);
   const questions = await allQuestions(deps, survey);
-  const sites = new Map((await deps.store.sites.list()).map((s) => [s.id, { code: s.code, name: s.name }]));
+  const siteList = await deps.store.sites.list();
+  const sites = new Map(siteList.map((s) => [s.id, { code: s.code, name: s.name }]));
   const filter = responseFilter(actor, survey.id, req.filters);
   const rules = survey.settings.qualityRules;
   const valid = (r: SurveyResponse) => req.filters.mode === 'raw' || countingStatus(r, rules).counts;
-  const names = new Map((await deps.store.users.list()).map((u) => [u.id, u.username]));
-  const { header, row } = responseTable(survey, questions, sites, req.options, names);
-  let rows = 0;
+  const words = nameWords(req.options.locale);
+  const stationIds = restrictSites(actor, req.filters.sites);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(survey.title, 'survey'),
+      { text: words.t('export.file.responses'), ascii: words.en('export.file.responses') },
+      ...(req.filters.mode === 'raw' ? [{ text: words.t('download.withInvalid'), ascii: words.en('download.withInvalid') }] : []),
+      ...(req.options.codes ? [{ text: words.t('download.codes'), ascii: words.en('download.codes') }] : []),
+      ...scopeParts(words, siteList, stationIds, req.filters),
+    ],
+    req.format,
+    CONTENT_TYPES[req.format],
+  );
 
-  if (req.format === 'csv') {
-    const csv = stringify({ bom: true, record_delimiter: 'windows', cast: { string: neutraliseFormula } });
-    csv.pipe(out);
-    const put = async (record: Cell[]) => {
-      if (!csv.write(record)) await once(csv, 'drain');
-    };
-    await put(header.map(neutraliseFormula));
-    for await (const r of deps.store.responses.stream(filter)) {
-      if (!valid(r)) continue;
-      await put(row(r));
-      rows++;
+  const writeFile = async (out: Writable): Promise<number> => {
+    const names = new Map((await deps.store.users.list()).map((u) => [u.id, u.username]));
+    const { header, row } = responseTable(survey, questions, sites, req.options, names);
+    let rows = 0;
+    if (req.format === 'csv') {
+      const csv = stringify(CSV_OPTIONS);
+      csv.pipe(out);
+      const put = async (record: Cell[]) => {
+        if (!csv.write(csvRecord(record))) await once(csv, 'drain');
+      };
+      await put(header);
+      for await (const r of deps.store.responses.stream(filter)) {
+        if (!valid(r)) continue;
+        await put(row(r));
+        rows++;
+      }
+      csv.end();
+      await once(out, 'finish');
+    } else if (req.format === 'ndjson') {
+      for await (const r of deps.store.responses.stream(filter)) {
+        if (!valid(r)) continue;
+        const { deviceHash: _d, ipHash: _i, submissionToken: _s, ...safe } = r;
+        const status = countingStatus(r, rules);
+        // JSON.stringify escapes every control character and line break; lone surrogates become U+FFFD.
+        await write(out, JSON.stringify(wellFormedDeep({ ...safe, siteCode: sites.get(r.siteId)?.code ?? null, valid: status.counts, status: status.kind })) + '\n');
+        rows++;
+      }
+      out.end();
+      await once(out, 'finish');
+    } else {
+      // Styles on: date-time cells need their number format, or Excel shows a bare serial number.
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+      const sheet = wb.addWorksheet(sheetNamer()(translator(req.options.locale)('export.sheet.responses')));
+      const zipGate = sheetGate(sheet);
+      addXlsxRow(sheet, header, { bold: true }).commit();
+      for await (const r of deps.store.responses.stream(filter)) {
+        if (!valid(r)) continue;
+        // Text stays a text cell: Excel shows it and never evaluates it.
+        addXlsxRow(sheet, row(r)).commit();
+        rows++;
+        // exceljs buffers committed rows without back-pressure until its zip stream reads them; wait
+        // for a slow client (or disk) to catch up, so memory stays bounded however many rows there are.
+        if (rows % 500 === 0) await zipGate.wait();
+      }
+      sheet.commit();
+      await wb.commit();
     }
-    csv.end();
-    await once(out, 'finish');
-  } else if (req.format === 'ndjson') {
-    for await (const r of deps.store.responses.stream(filter)) {
-      if (!valid(r)) continue;
-      const { deviceHash: _d, ipHash: _i, submissionToken: _s, ...safe } = r;
-      const status = countingStatus(r, rules);
-      await write(out, JSON.stringify({ ...safe, siteCode: sites.get(r.siteId)?.code ?? null, valid: status.counts, status: status.kind }) + '\n');
-      rows++;
-    }
-    out.end();
-    await once(out, 'finish');
-  } else {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-    const sheet = wb.addWorksheet(translator(req.options.locale)('export.sheet.responses'));
-    const zipGate = sheetGate(sheet);
-    sheet.addRow(header).commit();
-    for await (const r of deps.store.responses.stream(filter)) {
-      if (!valid(r)) continue;
-      // Text stays a text cell: Excel shows it and never evaluates it.
-      sheet.addRow(row(r)).commit();
-      rows++;
-      // exceljs buffers committed rows without back-pressure until its zip stream reads them; wait
-      // for a slow client (or disk) to catch up, so memory stays bounded however many rows there are.
-      if (rows % 500 === 0) await zipGate.wait();
-    }
-    sheet.commit();
-    await wb.commit();
-  }
-  await audit(deps, actor, 'export.responses', { type: 'survey', id: survey.id }, { format: req.format, codes: req.options.codes, filters: filtersQuery(req.filters), rows });
-  return rows;
+    await audit(deps, actor, 'export.responses', { type: 'survey', id: survey.id }, {
+      format: req.format,
+      codes: req.options.codes,
+      filters: filtersQuery(req.filters),
+      stations: stationIds ? stationIds.map((id) => sites.get(id)?.code ?? id) : null,
+      rows,
+      file: download.fileName,
+    });
+    return rows;
+  };
+  return { download, write: writeFile };
+}
+
+/** Prepares and writes in one step (the CLI and benchmarks, which name their own file). */
+export async function exportResponses(deps: Deps, actor: Actor, req: ExportRequest, out: Writable): Promise<number> {
+  return (await prepareResponsesExport(deps, actor, req)).write(out);
 }

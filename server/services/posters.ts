@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Survey } from '../../models/survey';
 import { renderPosterPdf } from '../documents/poster-pdf';
 import { renderPosterPng } from '../documents/poster-png';
@@ -6,7 +7,9 @@ import { NotFoundError } from '../errors';
 import type { Locale, Translate } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
-import { getPublicationView, posterPublications, qrMatrix, type PublicationView } from './publications';
+import { makeDownload, nameWords, titlePart, scopeParts, type Download, type PreparedDownload } from './downloads';
+import { visibleSiteIds } from './permissions';
+import { getPublicationView, posterPublications, qrMatrix, qrPng, writeQrZip, type PublicationView } from './publications';
 import { getSurvey } from './surveys';
 
 /** One station's poster: its content and what the page needs to link to it. */
@@ -22,9 +25,7 @@ export interface PosterLanguage {
   locale: Locale;
 }
 
-export interface PosterFile {
-  fileName: string;
-  contentType: 'application/pdf' | 'image/png';
+export interface PosterFile extends Download {
   body: Buffer;
 }
 
@@ -33,9 +34,6 @@ const posterOf = (survey: Survey, v: PublicationView, t: Translate): Poster => (
   siteCode: v.site.code,
   model: buildPoster({ survey, site: v.site, link: v.link }, t),
 });
-
-/** A file name from a station code: letters, digits, '-' and '_' only. */
-const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 /** One station's poster, for the printable page (station staff: their stations only, others 404). */
 export async function getPoster(deps: Deps, actor: Actor, publicationId: string, t: Translate): Promise<{ survey: Survey; poster: Poster }> {
@@ -64,8 +62,19 @@ export async function posterFile(deps: Deps, actor: Actor, publicationId: string
   const { survey, poster } = await getPoster(deps, actor, publicationId, lang.t);
   const page = { model: poster.model, qr: qrMatrix(poster.model.qrPayload) };
   const body = format === 'pdf' ? await renderPosterPdf([page], { title: `${poster.model.station} · ${survey.title}`, lang: lang.locale }) : await renderPosterPng(page);
-  await audit(deps, actor, 'poster.download', { type: 'publication', id: publicationId }, { format, site: poster.siteCode, survey: survey.id });
-  return { fileName: `poster-${safe(poster.siteCode)}.${format}`, contentType: format === 'pdf' ? 'application/pdf' : 'image/png', body };
+  const words = nameWords(lang.locale);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(survey.title, 'survey'),
+      { text: words.t('download.poster'), ascii: words.en('download.poster') },
+      { text: poster.model.station, ascii: poster.siteCode },
+    ],
+    format,
+    format === 'pdf' ? 'application/pdf' : 'image/png',
+  );
+  await audit(deps, actor, 'poster.download', { type: 'publication', id: publicationId }, { format, site: poster.siteCode, survey: survey.id, file: download.fileName });
+  return { ...download, body };
 }
 
 /** Every poster of the survey's batch in one PDF, one page per station; the download is audited. */
@@ -76,6 +85,74 @@ export async function surveyPostersPdf(deps: Deps, actor: Actor, surveyId: strin
     posters.map((p) => ({ model: p.model, qr: qrMatrix(p.model.qrPayload) })),
     { title: survey.title, lang: lang.locale },
   );
-  await audit(deps, actor, 'poster.download', { type: 'survey', id: survey.id }, { format: 'pdf', count: posters.length });
-  return { fileName: `posters-${safe(survey.id)}.pdf`, contentType: 'application/pdf', body };
+  const words = nameWords(lang.locale);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(survey.title, 'survey'),
+      { text: words.t('download.posters'), ascii: words.en('download.posters') },
+    ],
+    'pdf',
+    'application/pdf',
+  );
+  await audit(deps, actor, 'poster.download', { type: 'survey', id: survey.id }, { format: 'pdf', count: posters.length, file: download.fileName });
+  return { ...download, body };
+}
+
+/** One station's QR code as a PNG of `size` pixels, named after the survey and station; audited. */
+export async function qrPngFile(deps: Deps, actor: Actor, publicationId: string, size: number, locale: Locale): Promise<PosterFile> {
+  const v = await getPublicationView(deps, actor, publicationId);
+  const body = await qrPng(v.link, size);
+  const words = nameWords(locale);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(v.survey.title, 'survey'),
+      { text: words.t('download.qr'), ascii: words.en('download.qr') },
+      { text: v.site.name, ascii: v.site.code },
+    ],
+    'png',
+    'image/png',
+  );
+  await audit(deps, actor, 'qr.download', { type: 'publication', id: publicationId }, { format: 'png', rows: 1, stations: [v.site.code], survey: v.survey.id, file: download.fileName });
+  return { ...download, body };
+}
+
+/** The printable poster page(s): opening them is audited like the PDF download. */
+export async function printPosters(deps: Deps, actor: Actor, target: { publicationId: string } | { surveyId: string; all: boolean }, t: Translate) {
+  if ('publicationId' in target) {
+    const { survey, poster } = await getPoster(deps, actor, target.publicationId, t);
+    await audit(deps, actor, 'poster.print', { type: 'publication', id: target.publicationId }, { site: poster.siteCode, survey: survey.id, count: 1 });
+    return { survey, posters: [poster], leftOut: [] as PublicationView[] };
+  }
+  const batch = await getSurveyPosters(deps, actor, target.surveyId, t, target.all);
+  await audit(deps, actor, 'poster.print', { type: 'survey', id: batch.survey.id }, { count: batch.posters.length, all: target.all });
+  return batch;
+}
+
+/**
+ * Every station's QR code as a PNG in one ZIP (the same stations as the poster batch), named after
+ * the survey and its stations, audited with the number of codes.
+ */
+export async function prepareQrZip(deps: Deps, actor: Actor, surveyId: string, all: boolean, locale: Locale): Promise<PreparedDownload> {
+  const survey = await getSurvey(deps, surveyId);
+  const { included, leftOut } = await posterPublications(deps, actor, survey, all);
+  const words = nameWords(locale);
+  const everyStation = !leftOut.length && !visibleSiteIds(actor);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(survey.title, 'survey'),
+      { text: words.t('download.qr'), ascii: words.en('download.qr') },
+      ...scopeParts(words, included.map((v) => v.site), everyStation ? undefined : included.map((v) => v.site.id), {}),
+    ],
+    'zip',
+    'application/zip',
+  );
+  const write = async (out: Writable): Promise<number> => {
+    await writeQrZip(included, out);
+    await audit(deps, actor, 'qr.download', { type: 'survey', id: survey.id }, { format: 'zip', rows: included.length, all, stations: included.map((v) => v.site.code), file: download.fileName });
+    return included.length;
+  };
+  return { download, write };
 }

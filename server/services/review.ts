@@ -7,7 +7,7 @@ import { moveDeltas } from '../domain/tally';
 import { freeTextSchema } from '../domain/text-input';
 import { ConflictError, NotFoundError } from '../errors';
 import type { MessageKey } from '../i18n';
-import { audit } from './audit';
+import { audit, type AuditAction } from './audit';
 import type { Actor, Deps } from './context';
 import { assertCanManage, assertCanSeeSite, restrictSites, visibleSiteIds } from './permissions';
 import { getSurvey, versionQuestions } from './surveys';
@@ -27,7 +27,7 @@ export const bulkSchema = z.strictObject({
 export const exclusionSchema = z.strictObject({ excluded: z.boolean(), reason });
 
 /** The audit action of each review action (response.include is what restoring an exclusion was called before). */
-const AUDIT_ACTION: Record<ReviewAction, string> = { exclude: 'response.exclude', keep: 'response.keep', restore: 'response.restore' };
+const AUDIT_ACTION: Record<ReviewAction, AuditAction> = { exclude: 'response.exclude', keep: 'response.keep', restore: 'response.restore' };
 export const REVIEW_AUDIT_ACTIONS = ['response.exclude', 'response.keep', 'response.restore', 'response.include'] as const;
 
 const SKIP_MESSAGE: Record<ReviewSkip | 'changed', MessageKey> = {

@@ -1,16 +1,20 @@
 import type { Writable } from 'node:stream';
 import archiver from 'archiver';
-import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
+import { addXlsxRow, csvDocument, sheetNamer, timeCell, type Cell } from '../documents/spreadsheet';
+import { cleanNamePart } from '../domain/download-name';
 import { Z95 } from '../domain/statistics';
+import { zoneName } from '../domain/time';
 import { translator, type Locale, type Translate } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
-import { neutraliseFormula } from './exports';
 import { flagEffectText } from './review-words';
+import { makeDownload, nameWords, titlePart, scopeParts, type PreparedDownload } from './downloads';
+import { CONTENT_TYPES } from './exports';
+import { restrictSites } from './permissions';
 import { computeDashboard, filtersQuery, type DashboardStats, type Filters } from './statistics';
+import { getSurvey } from './surveys';
 
-type Cell = string | number | null;
 export interface Table {
   /** Sheet name (≤ 31 characters) and CSV file name. */
   name: string;
@@ -27,8 +31,9 @@ export function dimensionLabel(t: Translate, d: string): string {
 /**
  * The statistics as tables — exactly the dashboard's numbers — for the workbook sheets and the
  * CSV files in the ZIP: overview, each question, stations, segments, trend, data quality, method.
+ * The computation time is shown in `timeZone` (the survey's), named in its label.
  */
-export function statisticsTables(stats: DashboardStats, locale: Locale): Table[] {
+export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone: string): Table[] {
   const t = translator(locale);
   const o = stats.overall;
   const s = o.satisfaction;
@@ -50,7 +55,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
       [`${t('stats.rate')} ${t('stats.ci95')} (%)`, ci(s.rateCi)],
       [t('stats.requiredShort'), o.required],
       [t('stats.sample'), o.adequate ? t('stats.adequate') : t('stats.inadequate')],
-      [t('export.computedAt'), stats.computedAt],
+      [t('download.computedAt', { zone: zoneName(timeZone, t('time.beijing')) }), timeCell(stats.computedAt, timeZone)],
       ...(stats.survey.isDemo ? [[t('demo.badge'), t('demo.label')]] : []),
     ],
   });
@@ -125,47 +130,70 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
   return tables;
 }
 
-/** Unique sheet names of at most 31 characters without the characters Excel forbids. */
-function sheetName(name: string, used: Set<string>): string {
-  const base = name.replace(/[\\/?*[\]:]/g, ' ').slice(0, 28);
-  let n = base;
-  for (let i = 2; used.has(n); i++) n = `${base}${i}`;
-  used.add(n);
-  return n;
-}
-
 export type StatsFormat = 'xlsx' | 'zip';
 
-/** The statistics workbook (XLSX, one sheet per table) or the same tables as CSV files in a ZIP. */
-export async function exportStatistics(deps: Deps, actor: Actor, surveyId: string, filters: Filters, format: StatsFormat, locale: Locale, out: Writable): Promise<void> {
-  const stats = await computeDashboard(deps, actor, surveyId, filters);
-  const tables = statisticsTables(stats, locale);
-  if (format === 'xlsx') {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-    const used = new Set<string>();
-    for (const table of tables) {
-      const sheet = wb.addWorksheet(sheetName(table.name, used));
-      table.rows.forEach((r, i) => {
-        const row = sheet.addRow(r);
-        if (i === 0) row.font = { bold: true };
-        row.commit();
+/**
+ * The statistics workbook (XLSX, one sheet per table: strings XML-safe, numbers numeric, the
+ * computation time a date-time) or the same tables as CSV files in a ZIP (quoted and formula-safe
+ * per CSV_OPTIONS). The file is named after the survey, its stations and period, and audited.
+ */
+export async function prepareStatisticsExport(deps: Deps, actor: Actor, surveyId: string, filters: Filters, format: StatsFormat, locale: Locale): Promise<PreparedDownload> {
+  const survey = await getSurvey(deps, surveyId);
+  const stats = await computeDashboard(deps, actor, survey.id, filters);
+  const tables = statisticsTables(stats, locale, survey.timeZone);
+  const siteList = await deps.store.sites.list();
+  const stationIds = restrictSites(actor, filters.sites);
+  const words = nameWords(locale);
+  const download = makeDownload(
+    deps,
+    [
+      titlePart(survey.title, 'survey'),
+      { text: words.t('export.file.statistics'), ascii: words.en('export.file.statistics') },
+      ...(filters.mode === 'raw' ? [{ text: words.t('download.withInvalid'), ascii: words.en('download.withInvalid') }] : []),
+      ...scopeParts(words, siteList, stationIds, filters),
+    ],
+    format,
+    CONTENT_TYPES[format],
+  );
+  const write = async (out: Writable): Promise<number> => {
+    if (format === 'xlsx') {
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+      const name = sheetNamer();
+      for (const table of tables) {
+        const sheet = wb.addWorksheet(name(table.name));
+        table.rows.forEach((r, i) => addXlsxRow(sheet, r, { bold: i === 0 }).commit());
+        sheet.commit();
+      }
+      await wb.commit();
+    } else {
+      const zip = archiver('zip', { zlib: { level: 6 } });
+      const done = new Promise<void>((resolve, reject) => {
+        out.on('finish', resolve);
+        zip.on('error', reject);
       });
-      sheet.commit();
+      zip.pipe(out);
+      tables.forEach((table, i) => {
+        const csv = csvDocument(table.rows);
+        const entry = cleanNamePart(table.name) || 'table';
+        zip.append(csv, { name: `${String(i + 1).padStart(2, '0')}-${entry}.csv` });
+      });
+      await zip.finalize();
+      await done;
     }
-    await wb.commit();
-  } else {
-    const zip = archiver('zip', { zlib: { level: 6 } });
-    const done = new Promise<void>((resolve, reject) => {
-      out.on('finish', resolve);
-      zip.on('error', reject);
+    const sites = new Map(siteList.map((s) => [s.id, s.code]));
+    await audit(deps, actor, 'export.statistics', { type: 'survey', id: survey.id }, {
+      format,
+      filters: filtersQuery(filters),
+      stations: stationIds ? stationIds.map((id) => sites.get(id) ?? id) : null,
+      rows: stats.overall.received,
+      file: download.fileName,
     });
-    zip.pipe(out);
-    tables.forEach((table, i) => {
-      const csv = stringify(table.rows, { bom: true, record_delimiter: 'windows', cast: { string: neutraliseFormula } });
-      zip.append(csv, { name: `${String(i + 1).padStart(2, '0')}-${table.name.replace(/[\\/?*[\]:]/g, '_')}.csv` });
-    });
-    await zip.finalize();
-    await done;
-  }
-  await audit(deps, actor, 'export.statistics', { type: 'survey', id: surveyId }, { format, filters: filtersQuery(filters), rows: stats.overall.received });
+    return stats.overall.received;
+  };
+  return { download, write };
+}
+
+/** Prepares and writes in one step. */
+export async function exportStatistics(deps: Deps, actor: Actor, surveyId: string, filters: Filters, format: StatsFormat, locale: Locale, out: Writable): Promise<number> {
+  return (await prepareStatisticsExport(deps, actor, surveyId, filters, format, locale)).write(out);
 }

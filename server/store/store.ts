@@ -86,6 +86,12 @@ export interface AuditQuery {
   offset?: number;
   action?: string;
   targetId?: string;
+  /** Events by this user (actorId). */
+  actorId?: string;
+  /** Events at or after this instant (ISO). */
+  from?: string;
+  /** Events before this instant (ISO, exclusive). */
+  to?: string;
 }
 
 export interface AuditRepo {

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
+import { fileNames, stamp } from '../helpers/downloads';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
@@ -38,7 +39,7 @@ describe('exports', () => {
   it('exports raw responses as CSV with a BOM that parses back to the submitted answers, formulas neutralised', async () => {
     const res = await agent.get(`/admin/exports/${setup.survey.id}/responses.csv?mode=raw`).buffer(true).parse(binary).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).toMatch(/attachment; filename=".*\.csv"; filename\*=UTF-8''/);
+    expect(fileNames(res)).toEqual({ type: 'attachment', name: `社工站服务对象满意度调查-原始答卷-含无效-全部站点-${stamp(t)}.csv`, ascii: `survey-responses-incl-invalid-all-stations-${stamp(t)}.csv` });
     const body = res.body as Buffer;
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows: string[][] = parse(body.toString('utf8'), { bom: true });

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../server/services/context';
 import { publishAtSites } from '../../server/services/publications';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { readPdf, readPng, type ImageFacts } from '../helpers/documents';
+import { fileNames, stamp } from '../helpers/downloads';
 import { siteFixture } from '../helpers/fixtures';
 import { openTemplateSurvey } from '../helpers/survey';
 
@@ -57,7 +58,7 @@ describe('posters as PDF and PNG', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/pdf');
-    expect(res.headers['content-disposition']).toBe('attachment; filename="poster-JYG01.pdf"');
+    expect(fileNames(res)).toEqual({ type: 'attachment', name: `社工站服务对象满意度调查-海报-雄关街道社工站-${stamp(t)}.pdf`, ascii: `survey-poster-JYG01-${stamp(t)}.pdf` });
     const { text, pages } = await readPdf(res.body);
     expect(pages).toHaveLength(1);
     expect(text).toContain('雄关街道社工站');
@@ -73,7 +74,7 @@ describe('posters as PDF and PNG', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
-    expect(res.headers['content-disposition']).toBe('attachment; filename="poster-JYG02.png"');
+    expect(fileNames(res).name).toBe(`社工站服务对象满意度调查-海报-峪泉镇社工站-${stamp(t)}.png`);
     const png = await readPng(res.body);
     expect([png.width, png.height]).toEqual([1240, 1754]);
     expect(png.qr).toBe(`http://manyi.test/s/${pubB().code}`);
@@ -116,7 +117,7 @@ describe('posters as PDF and PNG', () => {
     const res = await download(evaluator, `/admin/surveys/${setup.survey.id}/posters.pdf`);
 
     expect(res.status).toBe(200);
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="posters-${setup.survey.id}.pdf"`);
+    expect(fileNames(res).name).toBe(`社工站服务对象满意度调查-全部海报-${stamp(t)}.pdf`);
     const { pages } = await readPdf(res.body);
     expect(pages).toHaveLength(2);
     expect(pages[0]).toContain(`http://manyi.test/s/${pubA().code}`);

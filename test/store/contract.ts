@@ -137,6 +137,30 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.audit.count({ action: 'a.even' })).toBe(3);
       expect(await store.audit.count({ targetId: 'x1' })).toBe(1);
     });
+
+    it('filters events by user and by a time range (from inclusive, to exclusive), combined with the action', async () => {
+      const users = ['u-a', 'u-b', null];
+      for (let i = 0; i < 6; i++) {
+        await store.audit.append({
+          id: newId(),
+          at: `2026-12-0${i + 1}T10:00:00.000Z`,
+          actorId: users[i % 3]!,
+          actorName: users[i % 3] ?? 'system',
+          action: i < 3 ? 'export.responses' : 'login',
+          targetType: 't',
+          targetId: `y${i}`,
+          details: {},
+        });
+      }
+      expect((await store.audit.list({ limit: 10, actorId: 'u-a' })).map((e) => e.targetId)).toEqual(['y3', 'y0']);
+      expect(await store.audit.count({ actorId: 'u-b' })).toBe(2);
+      const range = { from: '2026-12-02T10:00:00.000Z', to: '2026-12-05T10:00:00.000Z' };
+      expect((await store.audit.list({ limit: 10, ...range })).map((e) => e.targetId)).toEqual(['y3', 'y2', 'y1']);
+      expect(await store.audit.count(range)).toBe(3);
+      expect((await store.audit.list({ limit: 10, ...range, action: 'login' })).map((e) => e.targetId)).toEqual(['y3']);
+      expect(await store.audit.count({ ...range, actorId: 'u-b', action: 'export.responses' })).toBe(1);
+      expect(await store.audit.count({ from: '2026-12-06T10:00:00.001Z' })).toBe(0);
+    });
   });
 
   describe('rate limits', () => {

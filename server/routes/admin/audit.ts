@@ -1,20 +1,22 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { zoneName } from '../../domain/time';
 import { requireRole } from '../../http/auth';
+import { AuditFilterError, auditFilterChoices, auditLogPage } from '../../services/audit-log';
 import type { Deps } from '../../services/context';
 
-const PAGE = 50;
-const querySchema = z.object({ page: z.coerce.number().int().min(1).max(100000).catch(1) });
-
+/** /admin/audit: the audit log, filtered in the URL (user, action, dates), paged; administrators only. */
 export function auditRouter(deps: Deps): Router {
   const router = Router();
   router.get('/', requireRole('admin'), async (req, res) => {
-    const { page } = querySchema.parse(req.query);
-    const [events, total] = await Promise.all([
-      deps.store.audit.list({ limit: PAGE, offset: (page - 1) * PAGE }),
-      deps.store.audit.count(),
-    ]);
-    res.page('admin/audit', { title: req.t('nav.audit'), events, page, pages: Math.max(1, Math.ceil(total / PAGE)), total });
+    const zone = zoneName(deps.config.timeZone, req.t('time.beijing'));
+    try {
+      res.page('admin/audit', { title: req.t('nav.audit'), zone, ...(await auditLogPage(deps, req.actor, req.query, req.t)), errors: {} });
+    } catch (err) {
+      if (!(err instanceof AuditFilterError)) throw err;
+      const errors = Object.fromEntries(Object.entries(err.fields ?? {}).map(([k, v]) => [k, req.t(v.key, v.params)]));
+      const choices = await auditFilterChoices(deps, req.actor, req.t);
+      res.page('admin/audit', { title: req.t('nav.audit'), zone, ...choices, rows: [], total: 0, page: 1, pages: 1, filters: err.filters, query: '', errors }, { status: 400 });
+    }
   });
   return router;
 }

@@ -14,8 +14,8 @@ import {
   type NodeStatus,
   type ScoringRule,
 } from '../../domain/evaluation';
-import { localDateTime } from '../../domain/time';
-import type { MessageKey } from '../../i18n';
+import { localDateTime, zoneName } from '../../domain/time';
+import { translate, type MessageKey } from '../../i18n';
 
 /**
  * The evaluation pages' HTML forms: what a form shows (strings, as typed) and the input the
@@ -196,7 +196,8 @@ const STATUS_KEYS: Record<NodeStatus, MessageKey> = {
 /** Formatting helpers the evaluation views share (the domain's rounding and the catalog's words). */
 export function viewHelpers(locale: EvaluationLocale, timeZone: string) {
   return {
-    when: (iso: string) => `${localDateTime(iso, timeZone).slice(0, 16)}`,
+    /** A time in the configured zone, the zone named: 2026-12-07 14:30（北京时间）. */
+    when: (iso: string) => `${localDateTime(iso, timeZone).slice(0, 16)}${translate(locale, 'time.zoneSuffix', { zone: zoneName(timeZone, translate(locale, 'time.beijing')) })}`,
     fmt: { score: formatScore, percent: formatPercent, number: formatNumber, amount: formatAmount },
     statusKey: (status: NodeStatus) => STATUS_KEYS[status],
     gradeKey,

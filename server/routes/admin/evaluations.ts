@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import { fundingRates, LEAF_LEVEL, MEASURES, RULE_KINDS, type EvaluationData } from '../../domain/evaluation';
 import { AppError, ForbiddenError, NotFoundError } from '../../errors';
+import { sendDownloadHeaders } from '../../http/download';
 import type { Deps } from '../../services/context';
 import {
   bindIndicator,
@@ -18,7 +19,7 @@ import {
   updateGrades,
   updateProject,
 } from '../../services/evaluations';
-import { EVALUATION_CONTENT_TYPES, evaluationFileName, writeScorecardCsv, writeScorecardXlsx } from '../../services/evaluation-exports';
+import { prepareScorecardExport, printScorecard } from '../../services/evaluation-exports';
 import { canManage } from '../../services/permissions';
 import { parseInput } from '../../services/validate';
 import {
@@ -282,18 +283,15 @@ export function evaluationsRouter(deps: Deps): Router {
   });
 
   router.get('/:id/print', async (req, res) => {
-    const model = await scorecardModel(deps, req.actor, idOf(req), req.locale);
+    const model = await printScorecard(deps, req.actor, idOf(req), req.locale);
     res.page('admin/evaluations/print', { title: model.evaluation.record.name, model, printedAt: deps.clock().toISOString(), stylesheet: 'scorecard', ...viewHelpers(req.locale, deps.config.timeZone) }, { layout: 'layouts/print' });
   });
 
   router.get('/:id/scorecard.:format', async (req, res) => {
     const format = parseInput(formatSchema, req.params.format);
-    const model = await scorecardModel(deps, req.actor, idOf(req), req.locale);
-    res.type(EVALUATION_CONTENT_TYPES[format]);
-    res.attachment(evaluationFileName(model.evaluation.record.name, req.t('evalui.export.file'), format, deps.clock()));
-    res.set('Cache-Control', 'no-store');
-    if (format === 'xlsx') await writeScorecardXlsx(model, req.locale, res);
-    else await writeScorecardCsv(model, req.locale, res);
+    const job = await prepareScorecardExport(deps, req.actor, idOf(req), format, req.locale);
+    sendDownloadHeaders(res, job.download);
+    await job.write(res);
   });
 
   return router;

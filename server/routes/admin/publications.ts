@@ -1,10 +1,13 @@
 import { Router, type Request, type Response } from 'express';
+import { sendDownloadHeaders } from '../../http/download';
 import type { Deps } from '../../services/context';
-import { getPoster, getSurveyPosters, posterFile, surveyPostersPdf, type PosterFile } from '../../services/posters';
-import { getPublicationView, posterPublications, qrPng, qrSvg, setPublicationActive, writeQrZip } from '../../services/publications';
-import { getSurvey } from '../../services/surveys';
+import { posterFile, prepareQrZip, printPosters, qrPngFile, surveyPostersPdf, type PosterFile } from '../../services/posters';
+import { getPublicationView, qrSvg, setPublicationActive } from '../../services/publications';
 
-const sendFile = (res: Response, file: PosterFile) => res.type(file.contentType).set('Content-Disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+const sendFile = (res: Response, file: PosterFile) => {
+  sendDownloadHeaders(res, file);
+  res.send(file.body);
+};
 /** Posters follow the page language, like the printable poster. */
 const languageOf = (req: Request) => ({ t: req.t, locale: req.locale });
 
@@ -13,9 +16,10 @@ export function publicationsRouter(deps: Deps): Router {
   const router = Router();
 
   router.get('/publications/:pid/qr.png', async (req, res) => {
-    const v = await getPublicationView(deps, req.actor, req.params.pid);
     const size = Math.min(2048, Math.max(256, Number(req.query.size) || 1024));
-    res.type('png').set('Content-Disposition', `inline; filename="${v.site.code.replace(/[^A-Za-z0-9_-]/g, '_')}.png"`).send(await qrPng(v.link, size));
+    const file = await qrPngFile(deps, req.actor, req.params.pid, size, req.locale);
+    sendDownloadHeaders(res, file, 'inline');
+    res.send(file.body);
   });
 
   router.get('/publications/:pid/qr.svg', async (req, res) => {
@@ -24,8 +28,8 @@ export function publicationsRouter(deps: Deps): Router {
   });
 
   router.get('/publications/:pid/poster', async (req, res) => {
-    const { survey, poster } = await getPoster(deps, req.actor, req.params.pid, req.t);
-    res.page('admin/posters', { title: req.t('poster.title'), survey, posters: [poster], leftOut: [], single: true }, { layout: 'layouts/print' });
+    const { survey, posters } = await printPosters(deps, req.actor, { publicationId: req.params.pid }, req.t);
+    res.page('admin/posters', { title: req.t('poster.title'), survey, posters, leftOut: [], single: true }, { layout: 'layouts/print' });
   });
 
   router.get('/publications/:pid/poster.pdf', async (req, res) => {
@@ -46,7 +50,7 @@ export function publicationsRouter(deps: Deps): Router {
   const all = (req: Request) => req.query.all === '1';
 
   router.get('/surveys/:id/posters', async (req, res) => {
-    const { survey, posters, leftOut } = await getSurveyPosters(deps, req.actor, req.params.id, req.t, all(req));
+    const { survey, posters, leftOut } = await printPosters(deps, req.actor, { surveyId: req.params.id, all: all(req) }, req.t);
     res.page('admin/posters', { title: req.t('poster.allTitle'), survey, posters, leftOut, single: false, all: all(req) }, { layout: 'layouts/print' });
   });
 
@@ -55,10 +59,9 @@ export function publicationsRouter(deps: Deps): Router {
   });
 
   router.get('/surveys/:id/qr.zip', async (req, res) => {
-    const survey = await getSurvey(deps, req.params.id);
-    const { included } = await posterPublications(deps, req.actor, survey, all(req));
-    res.type('application/zip').set('Content-Disposition', `attachment; filename="qr-${survey.id}.zip"`);
-    await writeQrZip(included, res);
+    const job = await prepareQrZip(deps, req.actor, req.params.id, all(req), req.locale);
+    sendDownloadHeaders(res, job.download);
+    await job.write(res);
   });
 
   return router;

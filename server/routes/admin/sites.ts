@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import multer from 'multer';
 import { z } from 'zod';
 import type { Site } from '../../../models/site';
+import { csvDocument } from '../../documents/spreadsheet';
 import { parseRecipients, SITE_CSV_MAX_BYTES, SITE_CSV_MAX_ROWS, SITE_CSV_TEMPLATE_HEADER, type CsvMessage } from '../../domain/site-csv';
 import { AppError, ForbiddenError } from '../../errors';
 import type { Deps } from '../../services/context';
@@ -162,8 +163,8 @@ export function sitesRouter(deps: Deps): Router {
   router.get('/import/template.csv', manage, (_req, res) => {
     res.type('text/csv; charset=utf-8');
     res.attachment('sites-template.csv');
-    // With a BOM so that Excel opens the Chinese headers as UTF-8.
-    res.send(`\uFEFF${SITE_CSV_TEMPLATE_HEADER.join(',')}\r\n`);
+    // With a BOM so that Excel opens the Chinese headers as UTF-8 (CSV_OPTIONS).
+    res.send(csvDocument([[...SITE_CSV_TEMPLATE_HEADER]]));
   });
 
   router.post('/import', manage, async (req, res) => {

@@ -2,14 +2,14 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { SurveyResponse } from '../../../models/response';
 import type { CountingStatus } from '../../domain/quality';
+import { sendDownloadHeaders } from '../../http/download';
 import type { Deps } from '../../services/context';
-import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
+import { EXPORT_FORMATS, prepareResponsesExport } from '../../services/exports';
 import { responseDetail } from '../../services/response-detail';
 import { listResponses } from '../../services/responses-view';
 import { reviewMany, reviewResponse, setExclusion, type ReviewOutcome } from '../../services/review';
 import { resolveFilters } from '../../services/statistics';
-import { exportStatistics } from '../../services/stats-tables';
-import { getSurvey } from '../../services/surveys';
+import { prepareStatisticsExport } from '../../services/stats-tables';
 import { parseInput } from '../../services/validate';
 
 /**
@@ -45,17 +45,17 @@ export function responsesApi(deps: Deps): Router {
   router.get('/surveys/:id/responses/export', async (req, res) => {
     const { format } = parseInput(responsesExportQuery, { format: req.query.format });
     const filters = await resolveFilters(deps, req.params.id, req.query);
-    const survey = await getSurvey(deps, req.params.id);
-    res.attachment(`responses-${survey.id}.${format}`).type(CONTENT_TYPES[format]);
-    await exportResponses(deps, req.actor, { surveyId: survey.id, filters, format, options: { locale: req.locale, codes: req.query.codes === '1' } }, res);
+    const job = await prepareResponsesExport(deps, req.actor, { surveyId: req.params.id, filters, format, options: { locale: req.locale, codes: req.query.codes === '1' } });
+    sendDownloadHeaders(res, job.download);
+    await job.write(res);
   });
 
   router.get('/surveys/:id/stats/export', async (req, res) => {
     const { format } = parseInput(statsExportQuery, { format: req.query.format });
     const filters = await resolveFilters(deps, req.params.id, req.query);
-    const survey = await getSurvey(deps, req.params.id);
-    res.attachment(`statistics-${survey.id}.${format}`).type(CONTENT_TYPES[format]);
-    await exportStatistics(deps, req.actor, survey.id, filters, format, req.locale, res);
+    const job = await prepareStatisticsExport(deps, req.actor, req.params.id, filters, format, req.locale);
+    sendDownloadHeaders(res, job.download);
+    await job.write(res);
   });
 
   router.get('/responses/:id', async (req, res) => {

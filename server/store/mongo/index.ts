@@ -178,8 +178,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   const auditFilter = (q: Omit<AuditQuery, 'limit' | 'offset'>) => {
     const f: Doc = {};
-    if (q.action) f.action = q.action;
-    if (q.targetId) f.targetId = q.targetId;
+    if (q.action) f.action = { $eq: q.action };
+    if (q.targetId) f.targetId = { $eq: q.targetId };
+    if (q.actorId) f.actorId = { $eq: q.actorId };
+    if (q.from || q.to) f.at = { ...(q.from ? { $gte: new Date(q.from) } : {}), ...(q.to ? { $lt: new Date(q.to) } : {}) };
     return f;
   };
 

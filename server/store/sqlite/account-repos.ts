@@ -170,6 +170,19 @@ function auditWhere(q: Omit<AuditQuery, 'limit' | 'offset'>): { sql: string; val
     parts.push('target_id = ?');
     values.push(q.targetId);
   }
+  if (q.actorId) {
+    parts.push('actor_id = ?');
+    values.push(q.actorId);
+  }
+  // Times are stored as toISOString() text, so text order is time order.
+  if (q.from) {
+    parts.push('at >= ?');
+    values.push(new Date(q.from).toISOString());
+  }
+  if (q.to) {
+    parts.push('at < ?');
+    values.push(new Date(q.to).toISOString());
+  }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', values };
 }
 
