@@ -103,7 +103,9 @@ describe('the audit log page', () => {
   });
 
   it('is for administrators only', async () => {
-    await evaluator.agent.get('/admin/audit').expect(403);
+    // A fresh login: the first evaluator's session ended with the clock moved a day on (sessions last 8 hours).
+    const other = await loginAs(t, 'evaluator', { username: 'eva2' });
+    await other.agent.get('/admin/audit').expect(403);
   });
 });
 
