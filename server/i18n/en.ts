@@ -1,6 +1,7 @@
 import * as accounts from './areas/accounts';
 import * as api from './areas/api';
 import * as core from './areas/core';
+import * as estimation from './areas/estimation';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -31,4 +32,5 @@ export const en: Record<MessageKey, string> = {
   ...tallies.en,
   ...funding.en,
   ...api.en,
+  ...estimation.en,
 };

@@ -1,6 +1,7 @@
 import * as accounts from './areas/accounts';
 import * as api from './areas/api';
 import * as core from './areas/core';
+import * as estimation from './areas/estimation';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -34,6 +35,7 @@ export const zhCN = {
   ...tallies.zh,
   ...funding.zh,
   ...api.zh,
+  ...estimation.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
