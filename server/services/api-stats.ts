@@ -117,7 +117,7 @@ export const statsSchema = z
         ...groupShape,
         site: z.object({ id: z.string(), code: z.string(), name: z.string(), recipients: z.number().int().nullable() }),
         required: count.meta({ description: 'what the station needs for its own figure to ±5 points (with its FPC), or the survey’s target' }),
-        share: count.nullable().meta({ description: 'its share of the overall requirement under the allocation' }),
+        allocated: count.nullable().meta({ description: 'its share of the overall requirement under the allocation' }),
         moe: fraction.nullable().meta({ description: 'achieved margin of error at its current n (p = 0.5), a fraction' }),
         adequate: z.boolean(),
         responseRate: z.number().min(0).nullable().meta({ description: '回收率 = valid ÷ service recipients, a fraction (above 1 when recipients are undercounted)' }),
@@ -153,6 +153,7 @@ export const statsSchema = z
       clean: count,
     }),
     computedAt: z.iso.datetime(),
+    talliesAsOf: z.iso.datetime().nullable().meta({ description: 'null when the tallies hold every response; else the submission time of the oldest response not yet counted (MongoDB applies tallies in batches)' }),
   })
   .meta({ description: 'Dashboard statistics. `mode` chooses the responses the figures use (valid, or all received); `received` and `valid` are always the two counts.' });
 

@@ -393,7 +393,7 @@ export function bindingFilters(binding: Pick<Binding, 'siteIds' | 'dayFrom' | 'd
     segments: undefined,
     channels: undefined,
     mode: 'valid',
-    granularity: 'day',
+    granularity: undefined,
   };
 }
 

@@ -164,7 +164,7 @@ export interface SiteStats extends GroupStats {
   /** What the station needs for its own figures to ±5 points (its FPC, or the survey's target). */
   required: number;
   /** Its share of the overall requirement under the allocation (null without populations). */
-  share: number | null;
+  allocated: number | null;
   /** Achieved margin of error at its current n, in percentage points (p = 0.5). */
   moe: number | null;
   adequate: boolean;
@@ -399,7 +399,7 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
         ...groupStats(acc, simpleEstimate(strata[i]!.sums, site.recipients, options)),
         site: { id: site.id, code: site.code, name: site.name, recipients: site.recipients },
         required: p.required,
-        share: p.share,
+        allocated: p.share,
         moe: points(p.moe),
         adequate: p.adequate,
         responseRate: round(site.recipients ? (acc.valid / site.recipients) * 100 : null, 2),

@@ -115,7 +115,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale): Table[]
         interval(r.satisfaction, 'rateCi'),
         r.weight,
         r.required,
-        r.share,
+        r.allocated,
         r.moe,
         r.adequate ? t('stats.adequate') : t('stats.inadequate'),
         r.responseRate,

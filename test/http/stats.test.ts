@@ -55,8 +55,8 @@ describe('statistics dashboard and API', () => {
     expect(byCode.JYG01.weight).toBe(0.6);
     // A station's own requirement keeps its FPC: 80 recipients → 67 responses needed; 120 → 92. The overall
     // requirement is the sum of the proportional shares (80 + 53 = 133), where the stations' own add up to 159.
-    expect(byCode.JYG02).toMatchObject({ required: 67, share: 53, adequate: false, responseRate: 0.0125 });
-    expect(byCode.JYG01).toMatchObject({ required: 92, share: 80, received: 3, valid: 2 });
+    expect(byCode.JYG02).toMatchObject({ required: 67, allocated: 53, adequate: false, responseRate: 0.0125 });
+    expect(byCode.JYG01).toMatchObject({ required: 92, allocated: 80, received: 3, valid: 2 });
     expect(s.overall).toMatchObject({ required: 133, stationsRequired: 159, allocation: 'proportional', adequate: false });
     // Achieved margins (p = 0.5): JYG01 1.96 × √(0.25 × 118/119 / 2) = 0.6900; JYG02 1.96 × √(0.25/1) = 0.98;
     // overall 1.96 × √(0.36 × 0.24790/2 + 0.16 × 0.25) = 0.570150 → 57.02 points → 0.5702.
