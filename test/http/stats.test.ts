@@ -188,8 +188,49 @@ describe('statistics dashboard and API', () => {
     expect(res.body.cells[row][col5]).toBe(1);
     expect(res.body.cells[row][col1]).toBe(1);
     expect(res.body.responses).toBe(4);
-    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall`).expect(200);
+    // Row and column percentages with the totals: 老人 answered 5 and 1, so half of the row is in each.
+    expect(res.body.rowTotals[row]).toBe(2);
+    expect(res.body.rowPct[row][col5]).toBe(50);
+    expect(res.body.colPct[row][col5]).toBe(100);
+    expect(res.body.total).toBe(4);
+    // The tested table drops empty rows and columns: 3 categories × 4 levels, n = 4.
+    // E = 2×1/4 = 0.5 in the 老人 row, 0.25 elsewhere: χ² = Σ O²/E − n = (2 + 2 + 4 + 4) − 4 = 8 on 6 df,
+    // p = P(χ²₆ ≥ 8) = 0.2381; V = √(8 / (4 × 2)) = 1. Every expected count is under 5: flagged.
+    expect(res.body.multi).toBe(false);
+    expect(res.body.test).toMatchObject({ n: 4, rows: 3, cols: 4, df: 6, expectedBelow5: 12, fisherP: null });
+    expect(res.body.test.chi2).toBeCloseTo(8, 10);
+    expect(res.body.test.p).toBeCloseTo(0.2381, 4);
+    expect(res.body.test.cramersV).toBeCloseTo(1, 10);
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall&mode=raw`).expect(200);
     expect(page.text).toContain('交叉分析');
+    expect(page.text).toContain('卡方独立性检验：χ² = 8.00，自由度 6，p = 0.238');
+    expect(page.text).toContain('12 个单元格的期望频数小于 5（最小 0.25），卡方近似不可靠');
+    expect(page.text).toContain('每格依次为：人数；行百分比（占该行合计）；列百分比（占该列合计）。');
+    // A multiple choice counts a person in several cells: no test.
+    const multi = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=received&col=overall`).expect(200);
+    expect(multi.body).toMatchObject({ multi: true, test: null });
+    const multiPage = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=received&col=overall`).expect(200);
+    expect(multiPage.text).toContain('多选题中一人可计入多个单元格，不做卡方检验。');
+  });
+
+  it('gives a 2×2 table with small expected counts Fisher\'s exact test besides the warning', async () => {
+    // Fisher's tea-tasting table [[3, 1], [1, 3]] (Agresti 2002, Table 3.8): the three valid responses so far
+    // know both the address and the worker; add one of each mixed pair and three who know neither.
+    const [a] = setup.pubs;
+    const pairs = [['yes', 'no'], ['no', 'yes'], ['no', 'no'], ['no', 'no'], ['no', 'no']];
+    for (const [address, worker] of pairs) await answer(a!.code, { ...likert(['4', '4', '4', '4', '4', '4']), q_know_address: address!, q_know_worker: worker! });
+    const { agent } = await loginAs(t, 'evaluator');
+    const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=know_address&col=know_worker`).expect(200);
+    expect(res.body.cells).toEqual([
+      [3, 1],
+      [1, 3],
+    ]);
+    // Every E = 4 × 4 / 8 = 2 < 5; χ² = 4 × 1²/2 = 2; Fisher's two-sided P = 34/70 = 0.4857.
+    expect(res.body.test).toMatchObject({ df: 1, expectedBelow5: 4 });
+    expect(res.body.test.fisherP).toBeCloseTo(34 / 70, 10);
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=know_address&col=know_worker`).expect(200);
+    expect(page.text).toContain('Fisher 精确检验（双侧）：p = 0.486。');
+    expect(page.text).toContain('在 5% 显著性水平上，未发现两题的回答有关联。');
   });
 });
 

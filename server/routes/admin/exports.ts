@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../../services/context';
 import { CONTENT_TYPES, EXPORT_FORMATS, exportResponses } from '../../services/exports';
 import { listComments } from '../../services/responses-view';
+import { levelBands } from '../../domain/statistics';
 import { computeDashboard, filtersQuery, parseFilters } from '../../services/statistics';
 import { exportStatistics, statisticsTables } from '../../services/stats-tables';
 import { getSurvey } from '../../services/surveys';
@@ -67,6 +68,7 @@ export function exportsRouter(deps: Deps): Router {
         comments: comments.rows.filter((c) => c.valid),
         commentTotal: comments.total,
         charts: { stations: stationChart(stats, req.t), dimensions: dimensionChart(stats, req.t) },
+        levels: levelBands(stats.survey.weights),
         query: filtersQuery(filters),
         scripts: ['/static/vendor/chart.js/chart.umd.min.js', '/static/js/charts.js'],
         stylesheet: 'report',
