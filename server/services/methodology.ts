@@ -29,7 +29,7 @@ export function methodology(stats: DashboardStats, t: Translate): MethodItem[] {
     row('est.method.station', t('est.method.stationText')),
     row('est.method.overall', `${t('est.method.overallText')} ${weightsNow}`),
     row('est.method.rate', t('est.method.rateText')),
-    row('est.method.small', t('est.method.smallText', { min: MIN_RESPONDENTS })),
+    row('est.method.small', t('est.method.smallText', { min: MIN_RESPONDENTS, low: Math.min(...stats.survey.weights), high: Math.max(...stats.survey.weights) })),
     row('est.method.allEqual', t('est.method.allEqualText', { min: Math.min(...stats.survey.weights), max: Math.max(...stats.survey.weights) })),
     row('est.method.census', t('est.method.censusText')),
     row('est.method.items', t('est.method.itemsText')),

@@ -89,6 +89,8 @@ function recompute(answers: Record<string, string[][]>, population: Record<strin
   }
   const df = (v * v) / dfDen;
   const half = tQuantile(0.975, df) * Math.sqrt(v);
+  // Interval ends stay within the weights' range, 20–100.
+  const clip = (x: number) => Math.min(100, Math.max(20, x));
   // Every station all satisfied or all not (v(p) = 0): Kish's n* = 1 / Σ W²(1 − f)/n.
   const neff = vp > 0 ? Math.min((rate * (1 - rate)) / vp, cap) : 1 / sumA;
   const wilson = (p: number, n: number) => {
@@ -98,9 +100,9 @@ function recompute(answers: Record<string, string[][]>, population: Record<strin
   };
   const station = (s: (typeof stations)[number]) => {
     const se = Math.sqrt(((1 - s.n / s.N) * s.s2) / s.n);
-    return { index: s.mean, ci: [s.mean - tQuantile(0.975, s.n - 1) * se, s.mean + tQuantile(0.975, s.n - 1) * se], rate: s.p, rateCi: wilson(s.p, s.n / (1 - s.n / s.N)) };
+    return { index: s.mean, ci: [clip(s.mean - tQuantile(0.975, s.n - 1) * se), clip(s.mean + tQuantile(0.975, s.n - 1) * se)], rate: s.p, rateCi: wilson(s.p, s.n / (1 - s.n / s.N)) };
   };
-  return { index, ci: [index - half, index + half], rate, rateCi: wilson(rate, neff), df, stations: Object.fromEntries(stations.map((s) => [s.code, station(s)])) };
+  return { index, ci: [clip(index - half), clip(index + half)], rate, rateCi: wilson(rate, neff), df, stations: Object.fromEntries(stations.map((s) => [s.code, station(s)])) };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
