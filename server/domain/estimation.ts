@@ -86,14 +86,30 @@ export function respondentScore(c: LevelCounts, weights: readonly number[], thre
   return { y: total / m, satisfied: total >= threshold * m - 1e-9 * Math.max(1, Math.abs(threshold * m)) };
 }
 
-/** Respondent sums from level profiles and how many respondents had each (in key order, so sums are reproducible). */
-export function sumsFromProfiles(profiles: Iterable<[string, number]>, weights: readonly number[], satisfiedLevels: readonly number[]): RespondentSums {
+/** A respondent's score and whether it reaches τ, by profile key (null for an unreadable key or no answer with a level). */
+export type ProfileScorer = (key: string) => { y: number; satisfied: boolean } | null;
+
+/** A scorer for these weights and satisfied levels that remembers each profile it has scored (one dashboard reads the same profiles many times). */
+export function profileScorer(weights: readonly number[], satisfiedLevels: readonly number[]): ProfileScorer {
   const threshold = satisfiedThreshold(weights, satisfiedLevels);
+  const seen = new Map<string, { y: number; satisfied: boolean } | null>();
+  return (key) => {
+    let s = seen.get(key);
+    if (s === undefined) {
+      const c = parseProfile(key);
+      s = c ? respondentScore(c, weights, threshold) : null;
+      seen.set(key, s);
+    }
+    return s;
+  };
+}
+
+/** Respondent sums from level profiles and how many respondents had each (in key order, so sums are reproducible). */
+export function sumsFromProfiles(profiles: Iterable<[string, number]>, weights: readonly number[], satisfiedLevels: readonly number[], score: ProfileScorer = profileScorer(weights, satisfiedLevels)): RespondentSums {
   let out = emptySums();
   for (const [key, count] of [...profiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const c = parseProfile(key);
-    if (!c || count <= 0) continue;
-    const s = respondentScore(c, weights, threshold);
+    if (count <= 0) continue;
+    const s = score(key);
     if (s) out = mergeSums(out, constantSums(count, s.y, s.satisfied));
   }
   return out;

@@ -10,6 +10,7 @@ import {
   emptySums,
   mergeSums,
   overlaps,
+  profileScorer,
   satisfiedThreshold,
   simpleEstimate,
   stratifiedEstimate,
@@ -17,6 +18,7 @@ import {
   weightRange,
   type Estimate,
   type IntervalMethod,
+  type ProfileScorer,
   type RespondentSums,
   type StratifiedEstimate,
   type StratumInput,
@@ -296,9 +298,10 @@ interface Scoring {
   weights: readonly number[];
   levels: readonly number[];
   scale: { min: number; max: number };
+  score: ProfileScorer;
 }
 
-const sumsOf = (cells: Cells, s: Scoring, dimension?: string): RespondentSums => sumsFromProfiles(profiles(cells, dimension), s.weights, s.levels);
+const sumsOf = (cells: Cells, s: Scoring, dimension?: string): RespondentSums => sumsFromProfiles(profiles(cells, dimension), s.weights, s.levels, s.score);
 
 function groupStats(acc: Acc, estimate: Estimate): GroupStats {
   return { received: acc.received, valid: acc.valid, validRate: round(acc.received ? (acc.valid / acc.received) * 100 : null, 2), satisfaction: respondentFigures(estimate) };
@@ -330,7 +333,12 @@ export async function computeDashboard(deps: Deps, actor: Actor, surveyId: strin
   const rules = survey.settings.qualityRules;
   const valid = (state: string) => isValidState(state, rules);
   const counts = (state: string) => filters.mode === 'raw' || valid(state);
-  const scoring: Scoring = { weights: survey.settings.likertWeights, levels: survey.settings.satisfiedLevels, scale: weightRange(survey.settings.likertWeights) };
+  const scoring: Scoring = {
+    weights: survey.settings.likertWeights,
+    levels: survey.settings.satisfiedLevels,
+    scale: weightRange(survey.settings.likertWeights),
+    score: profileScorer(survey.settings.likertWeights, survey.settings.satisfiedLevels),
+  };
   const options = { scale: scoring.scale };
 
   const level = dashboardLevel(base);
@@ -516,8 +524,9 @@ async function computeTrend(
   const days = rows.map((r) => r.day!).sort();
   const granularity = filters.granularity ?? (days.length ? granularityForSpan(filters.from ?? days[0]!, filters.to ?? days[days.length - 1]!) : 'day');
   const buckets = new Map<string, { received: number; valid: number; profiles: Map<string, number> }>();
+  const bucketOfDay = new Map<string, string>();
   for (const row of rows) {
-    const key = bucketOf(row.day!, granularity);
+    const key = bucketOfDay.get(row.day!) ?? bucketOfDay.set(row.day!, bucketOf(row.day!, granularity)).get(row.day!)!;
     const b = buckets.get(key) ?? buckets.set(key, { received: 0, valid: 0, profiles: new Map() }).get(key)!;
     const state = row.state ?? '';
     if (row.questionId === '_n') {
@@ -528,7 +537,7 @@ async function computeTrend(
   const trend = [...buckets.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([bucket, b]) => {
-      const f = respondentFigures(simpleEstimate(sumsFromProfiles(b.profiles, scoring.weights, scoring.levels), null, { scale: scoring.scale }));
+      const f = respondentFigures(simpleEstimate(sumsFromProfiles(b.profiles, scoring.weights, scoring.levels, scoring.score), null, { scale: scoring.scale }));
       return { bucket, received: b.received, valid: b.valid, respondents: f.n, index: f.index, rate: f.rate, insufficient: f.insufficient };
     });
   return { trend, trendGranularity: granularity };
