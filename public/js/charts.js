@@ -46,6 +46,16 @@
   window.Chart.defaults.maintainAspectRatio = true;
   window.Chart.defaults.animation = false;
 
+  // A chart's table behind a disclosure is printed open, then closed again.
+  var opened = [];
+  window.addEventListener('beforeprint', function () {
+    var closed = document.querySelectorAll('details.chart-table:not([open])');
+    for (var d = 0; d < closed.length; d++) { closed[d].open = true; opened.push(closed[d]); }
+  });
+  window.addEventListener('afterprint', function () {
+    while (opened.length) opened.pop().open = false;
+  });
+
   var canvases = document.querySelectorAll('canvas[data-chart]');
   for (var i = 0; i < canvases.length; i++) {
     try {

@@ -1,61 +1,66 @@
 import type { IsoTime } from '../../models/common';
-import type { Evidence } from './scoring-rules';
-import { meanInterval, round, wilsonInterval } from './statistics';
+import { mergeSums, stratifiedEstimate, type StratumInput } from './estimation';
+import type { Estimator, Evidence } from './scoring-rules';
+import { round } from './statistics';
 
 /**
- * One survey's share of a bound indicator's evidence: its response counts, the raw sums behind its
- * satisfaction figures (n Likert answers with a level, Σw, Σw², answers in the satisfied levels)
- * and its own sample adequacy.
+ * One survey's share of a bound indicator's evidence: its response counts, its respondents' sums
+ * by station (unrounded, from the dashboard) and its own sample adequacy.
  */
 export interface EvidencePart {
   received: number;
   valid: number;
-  n: number;
-  sum: number;
-  sumsq: number;
-  satisfied: number;
+  /** Respondent sums per station, each with its population. */
+  strata: StratumInput[];
+  /** The range respondent scores can take in this survey (its weights' smallest and largest). */
+  scale: { min: number; max: number };
   adequate: boolean;
   required: number;
 }
 
 const clampPercent = (x: number) => Math.min(Math.max(x, 0), 100);
 
+/** The estimator an Evidence names, from the weighting the stratified estimate used. */
+export const estimatorOf = (weighting: 'population' | 'respondents'): Estimator => (weighting === 'population' ? 'stratified-population' : 'stratified-respondents');
+
 /**
- * Pools several surveys into one Evidence, as if their valid answers were one sample:
- * index = Σsum ÷ Σn with its 95% interval from the pooled n, Σsum and Σsum² (not an average of
- * the surveys' indices, which would weigh a survey of 10 answers like one of 1,000);
- * rate = Σsatisfied ÷ Σn with the Wilson interval; received and valid are summed.
- * The pooled sample is adequate only when every survey's own sample is (a large survey cannot
- * make up for one that was barely answered); the required sample is the sum of theirs.
- * With no parts, or no Likert answer with a level, index and rate are null (no evidence, not 0).
+ * Pools several surveys into one Evidence with the dashboard's estimator: the respondents of every
+ * survey at one station form that station's stratum, and the index and rate are stratified by
+ * station (population weights, per-station FPC; weights by respondents when a population is
+ * missing) with their intervals — see estimation.ts. A survey of 10 respondents therefore weighs
+ * like 10 respondents, not like a survey of 1,000. received and valid are summed. The pooled sample
+ * is adequate only when every survey's own sample is (a large survey cannot make up for one that was
+ * barely answered); the required sample is the sum of theirs. With no parts, or no respondent with
+ * a satisfaction answer, index and rate are null (no evidence, not 0).
  */
 export function poolEvidence(parts: readonly EvidencePart[], computedAt: IsoTime): Evidence {
-  const total = parts.reduce(
-    (acc, p) => ({
-      received: acc.received + p.received,
-      valid: acc.valid + p.valid,
-      n: acc.n + p.n,
-      sum: acc.sum + p.sum,
-      sumsq: acc.sumsq + p.sumsq,
-      satisfied: acc.satisfied + p.satisfied,
-      required: acc.required + p.required,
-    }),
-    { received: 0, valid: 0, n: 0, sum: 0, sumsq: 0, satisfied: 0, required: 0 },
-  );
-  const mean = meanInterval(total.n, total.sum, total.sumsq);
-  const wilson = wilsonInterval(total.satisfied, total.n);
+  const byStation = new Map<string, StratumInput>();
+  for (const part of parts) {
+    for (const s of part.strata) {
+      const seen = byStation.get(s.id);
+      byStation.set(s.id, seen ? { id: s.id, population: seen.population ?? s.population, sums: mergeSums(seen.sums, s.sums) } : { ...s });
+    }
+  }
+  const scale = parts.length
+    ? { min: Math.min(...parts.map((p) => p.scale.min)), max: Math.max(...parts.map((p) => p.scale.max)) }
+    : { min: 0, max: 100 };
+  const e = stratifiedEstimate([...byStation.values()], { scale });
   const pct = (x: number | null) => (x === null ? null : round(clampPercent(x), 2));
-  const index = pct(mean.mean);
-  const rate = total.n > 0 ? pct((total.satisfied / total.n) * 100) : null;
+  const index = pct(e.index);
+  const rate = e.rate === null ? null : pct(e.rate * 100);
+  const received = parts.reduce((k, p) => k + p.received, 0);
+  const valid = parts.reduce((k, p) => k + p.valid, 0);
   return {
-    received: total.received,
-    valid: total.valid,
+    received,
+    valid,
     index,
-    indexCi: index !== null && mean.ci ? [pct(mean.ci[0])!, pct(mean.ci[1])!] : null,
+    indexCi: index !== null && e.indexCi ? [pct(e.indexCi[0])!, pct(e.indexCi[1])!] : null,
     rate,
-    rateCi: rate !== null && wilson ? [pct(wilson[0] * 100)!, pct(wilson[1] * 100)!] : null,
-    adequate: parts.length > 0 && total.valid > 0 && parts.every((p) => p.adequate),
-    requiredSample: parts.length > 0 ? total.required : null,
+    rateCi: rate !== null && e.rateCi ? [pct(e.rateCi[0] * 100)!, pct(e.rateCi[1] * 100)!] : null,
+    adequate: parts.length > 0 && valid > 0 && parts.every((p) => p.adequate),
+    requiredSample: parts.length > 0 ? parts.reduce((k, p) => k + p.required, 0) : null,
+    estimator: estimatorOf(e.weighting),
+    respondents: e.n,
     computedAt,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, type IsoTime } from '../../models/common';
+import * as estimationCatalog from '../i18n/areas/estimation';
 import * as evaluationCatalog from '../i18n/areas/evaluation';
 import * as fundingCatalog from '../i18n/areas/funding';
 import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading';
@@ -10,8 +11,8 @@ import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading'
  * percentage), whichever the binding names.
  */
 
-/** The catalog areas the evaluation domain speaks from: the scorecard's, and 资金情况's checks. */
-const catalog = { zh: { ...evaluationCatalog.zh, ...fundingCatalog.zh }, en: { ...evaluationCatalog.en, ...fundingCatalog.en } };
+/** The catalog areas the evaluation domain speaks from: the scorecard's, 资金情况's checks and the estimators' names. */
+const catalog = { zh: { ...evaluationCatalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh }, en: { ...evaluationCatalog.en, ...fundingCatalog.en, ...estimationCatalog.en } };
 
 export type EvaluationMessageKey = keyof typeof catalog.zh;
 export type EvaluationParams = Record<string, string | number>;
@@ -96,8 +97,16 @@ function sortedBands(bands: readonly Band[]): Band[] {
 }
 
 /**
+ * The estimators evidence can come from: respondent-level, stratified by station with population
+ * weights (the default), or with weights by respondents when a station's population is missing.
+ * Evidence frozen before estimators were named has none: its figures pooled the answers.
+ */
+export const ESTIMATORS = ['stratified-population', 'stratified-respondents'] as const;
+export type Estimator = (typeof ESTIMATORS)[number];
+
+/**
  * What the statistics service found for a binding's responses. `index` is 0–100; `rate` is a
- * percentage 0–100; each interval is 95%.
+ * percentage 0–100; each interval is 95%; `estimator` names how index and rate were estimated.
  */
 export interface Evidence {
   received: number;
@@ -108,6 +117,9 @@ export interface Evidence {
   rateCi: [number, number] | null;
   adequate: boolean;
   requiredSample: number | null;
+  estimator?: Estimator;
+  /** Respondents the figures rest on. */
+  respondents?: number;
   computedAt: IsoTime;
 }
 
@@ -126,6 +138,8 @@ export const evidenceSchema = z
     rateCi: intervalSchema,
     adequate: z.boolean(),
     requiredSample: z.number().int().min(0).nullable(),
+    estimator: z.enum(ESTIMATORS).optional(),
+    respondents: z.number().int().min(0).optional(),
     computedAt: z.iso.datetime(),
   })
   .refine((e) => e.valid <= e.received, { path: ['valid'], message: 'more valid than received responses' });
@@ -197,23 +211,20 @@ export function measuredValue(measure: Measure, evidence: Evidence | null | unde
 
 /**
  * Scores a bound indicator. Without evidence, or with no valid responses, the indicator has no
- * score (status 'no-evidence'), never a silent 0.
+ * score (status 'no-evidence'), never a silent 0. The explanation names the estimator the figure
+ * comes from (evidence frozen before estimators were named keeps its earlier wording).
  */
 export function scoreBinding(points: number, binding: Pick<Binding, 'measure' | 'rule'>, evidence: Evidence | null | undefined): BindingScore {
   const value = measuredValue(binding.measure, evidence);
   const valid = evidence?.valid ?? 0;
   if (value === null) return { status: 'no-evidence', score: null, value: null, valid, explanation: { key: 'evaluation.explain.noEvidence', params: {} } };
   const score = applyRule(points, binding.rule, value);
-  return {
-    status: 'scored',
-    score,
-    value,
-    valid,
-    explanation: {
-      key: binding.measure === 'index' ? 'evaluation.explain.index' : 'evaluation.explain.rate',
-      params: { value: formatNumber(value), n: valid, score: formatNumber(score), points: formatNumber(points) },
-    },
-  };
+  const params = { value: formatNumber(value), n: valid, score: formatNumber(score), points: formatNumber(points) };
+  const estimator = evidence?.estimator;
+  const explanation: EvaluationMessage = estimator
+    ? { key: `est.explain.${binding.measure}.${estimator}`, params: { ...params, respondents: evidence?.respondents ?? 0 } }
+    : { key: binding.measure === 'index' ? 'evaluation.explain.index' : 'evaluation.explain.rate', params };
+  return { status: 'scored', score, value, valid, explanation };
 }
 
 /** The rule stated in words, for the scorecard and for the report that quotes it. */

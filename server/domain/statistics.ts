@@ -1,17 +1,19 @@
 /**
  * Survey statistics from tallies: pure functions, zero-safe, rounded in one place (round()).
- * Formulas:
- * - satisfaction index (满意度指数) = Σ wᵢ·cᵢ / n over valid Likert answers (不了解/不适用 excluded);
- * - its 95% interval = mean ± z·s/√n with s² = (Σx² − (Σx)²/n)/(n − 1);
- * - satisfaction rate (满意率) = answers in the satisfied levels / n, with the Wilson score interval;
- * - required sample n₀ = z²·p(1−p)/e², with the finite-population correction n = n₀ / (1 + (n₀ − 1)/N).
+ * Per question (one answer per respondent and item) and per number question:
+ * - satisfaction index of an item (满意度指数, per item) = Σ wᵢ·cᵢ / n over its valid answers
+ *   (不了解/不适用 excluded), with the t-interval of server/domain/estimation.ts (t on n − 1 degrees
+ *   of freedom, the all-equal bound, none below MIN_RESPONDENTS);
+ * - satisfaction rate of an item (满意率, per item) = answers in the satisfied levels / n, with Wilson's interval;
+ * - a number question's mean with its t-interval.
+ * The index and rate of a station, a segment, a dimension or the survey are respondent-level and
+ * stratified: see estimation.ts. Required samples: see sample-plan.ts.
  */
 import { LIKERT_LEVELS, NOT_APPLICABLE, type Question } from '../../models/survey';
+import { MIN_RESPONDENTS, simpleEstimate, sumsFromLevels, t95, weightRange, Z95, type Interval, type LevelCounts } from './estimation';
 
-/** z for a two-sided 95% interval. */
-export const Z95 = 1.959963984540054;
-
-export type Interval = [number, number];
+export { Z95, type Interval } from './estimation';
+export { requiredSample } from './sample-plan';
 
 export function round(x: number, digits?: number): number;
 export function round(x: number | null, digits?: number): number | null;
@@ -23,14 +25,14 @@ export function round(x: number | null, digits = 2): number | null {
 
 export const share = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 
-/** Mean, standard deviation and 95% interval from n, Σx and Σx²; the interval needs n ≥ 2. */
-export function meanInterval(n: number, sum: number, sumsq: number, z = Z95): { mean: number | null; sd: number | null; ci: Interval | null } {
+/** Mean, standard deviation and 95% t-interval (n − 1 degrees of freedom) from n, Σx and Σx²; the interval needs n ≥ 2. */
+export function meanInterval(n: number, sum: number, sumsq: number): { mean: number | null; sd: number | null; ci: Interval | null } {
   if (n <= 0) return { mean: null, sd: null, ci: null };
   const mean = sum / n;
   if (n < 2) return { mean, sd: null, ci: null };
   const variance = Math.max(0, (sumsq - (sum * sum) / n) / (n - 1));
   const sd = Math.sqrt(variance);
-  const half = (z * sd) / Math.sqrt(n);
+  const half = (t95(n - 1) * sd) / Math.sqrt(n);
   return { mean, sd, ci: [mean - half, mean + half] };
 }
 
@@ -42,25 +44,6 @@ export function wilsonInterval(k: number, n: number, z = Z95): Interval | null {
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
-
-export interface SampleOptions {
-  /** Expected proportion (0.5 is the most conservative). */
-  p?: number;
-  /** Margin of error (±5% = 0.05). */
-  margin?: number;
-  z?: number;
-}
-
-/** Responses needed for the margin at 95%: z²p(1−p)/e², corrected for a finite population of recipients. */
-export function requiredSample(population: number | null, options: SampleOptions = {}): number {
-  const p = options.p ?? 0.5;
-  const e = options.margin ?? 0.05;
-  const z = options.z ?? Z95;
-  const n0 = (z * z * p * (1 - p)) / (e * e);
-  if (population === null || population === undefined) return Math.ceil(n0);
-  if (population <= 0) return 0;
-  return Math.ceil(n0 / (1 + (n0 - 1) / population));
 }
 
 /** Counts of one or more Likert items: levels '5'…'1' and 'na'. */
@@ -76,6 +59,8 @@ export function addLikert(into: LikertCounts, from: LikertCounts): LikertCounts 
 export interface Satisfaction {
   /** Valid answers with a level (不了解 excluded). */
   n: number;
+  /** Fewer than MIN_RESPONDENTS answers: no interval (样本不足). */
+  insufficient: boolean;
   notApplicable: number;
   /** 满意度指数 on the weights' scale (0–100 by default). */
   index: number | null;
@@ -102,13 +87,17 @@ export function satisfaction(counts: LikertCounts, weights: readonly number[], s
     sumsq += w * w * c;
     if (satisfiedLevels.includes(Number(level))) satisfied += c;
   });
-  const m = meanInterval(n, sum, sumsq);
-  const w = wilsonInterval(satisfied, n);
+  const levels = LIKERT_LEVELS.map((l) => counts[l]) as LevelCounts;
+  const e = simpleEstimate(sumsFromLevels(levels, weights, satisfiedLevels), null, { scale: weightRange(weights) });
+  const insufficient = n < MIN_RESPONDENTS;
+  // An item's rate counts answers in the satisfied levels themselves (whatever their weights).
+  const w = insufficient ? null : wilsonInterval(satisfied, n);
   return {
     n,
+    insufficient,
     notApplicable: counts.na,
-    index: round(m.mean, 2),
-    indexCi: m.ci ? [round(m.ci[0], 2), round(m.ci[1], 2)] : null,
+    index: round(e.index, 2),
+    indexCi: e.indexCi ? [round(e.indexCi[0], 2), round(e.indexCi[1], 2)] : null,
     rate: n > 0 ? round((satisfied / n) * 100, 2) : null,
     rateCi: w ? [round(w[0] * 100, 2), round(w[1] * 100, 2)] : null,
     sum,
@@ -237,13 +226,32 @@ export function bucketOf(day: string, granularity: Granularity): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
-export interface Adequacy {
-  required: number;
-  adequate: boolean;
+/**
+ * The trend's buckets chosen by the span it covers (first to last day, inclusive): days up to 31
+ * days, ISO weeks up to 26 weeks (182 days), months beyond.
+ */
+export function granularityForSpan(firstDay: string, lastDay: string): Granularity {
+  const days = Math.round((Date.parse(`${lastDay}T00:00:00Z`) - Date.parse(`${firstDay}T00:00:00Z`)) / 86_400_000) + 1;
+  if (!Number.isFinite(days) || days <= 31) return 'day';
+  return days <= 182 ? 'week' : 'month';
 }
 
-/** Whether `valid` responses reach the required sample for a station of `population` recipients. */
-export function adequacy(valid: number, population: number | null, target: number | null, options?: SampleOptions): Adequacy {
-  const required = target ?? requiredSample(population, options);
-  return { required, adequate: valid >= required && valid > 0 };
+/**
+ * The satisfaction levels 5..1 with the index range each stands for on the weights' scale: halfway
+ * to the neighbouring weights (100/80/60/40/20: 非常满意 90–100, 满意 70–90 … 非常不满意 20–30).
+ * Charts colour an index by the level it falls in.
+ */
+export function levelBands(weights: readonly number[]): { level: number; low: number; high: number }[] {
+  const levels = LIKERT_LEVELS.map((l, i) => ({ level: Number(l), w: weights[i] ?? 0 })).sort((a, b) => b.w - a.w || b.level - a.level);
+  return levels.map((x, i) => ({
+    level: x.level,
+    high: i === 0 ? x.w : (x.w + levels[i - 1]!.w) / 2,
+    low: i === levels.length - 1 ? x.w : (x.w + levels[i + 1]!.w) / 2,
+  }));
+}
+
+/** The level (1–5) an index falls in (see levelBands); a value on a boundary goes to the higher level. */
+export function levelOf(value: number, weights: readonly number[]): number {
+  const bands = levelBands(weights);
+  return (bands.find((b) => value >= b.low) ?? bands[bands.length - 1]!).level;
 }

@@ -1,6 +1,7 @@
 import type { SurveyResponse } from '../../models/response';
-import type { Question } from '../../models/survey';
+import { LIKERT_LEVELS, type Question } from '../../models/survey';
 import { ALL, ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel } from '../../models/tally';
+import { profileKey, type LevelCounts } from './estimation';
 import { localDateTime } from './time';
 
 /** '_n~' counts responses; its sum is the total answer time in ms. */
@@ -8,7 +9,31 @@ export const RESPONSES_CELL = '_n~';
 /** '_sat~<level>' counts a response's answers to the items that count toward satisfaction, by level. */
 export const SATISFACTION_CELLS = '_sat';
 
+/**
+ * '_r~c5-c4-c3-c2-c1' counts respondents by their satisfaction answers per level (不了解 left out):
+ * every response has exactly one, so a group's '_r' cells add up to its '_n~' count. From these
+ * profiles each respondent's mean score and whether it reaches the satisfied threshold follow for
+ * any weights and satisfied levels, which stay settings that change without a rebuild.
+ */
+export const RESPONDENT_CELLS = '_r';
+/** '_rd~<dimension>:c5-c4-c3-c2-c1': the same profile over one dimension's items (respondents who answered one). */
+export const DIMENSION_CELLS = '_rd';
+
 export const cellKey = (questionId: string, key: string) => `${questionId}~${key}`;
+
+/** A dimension as it appears in a cell key: percent-encoded, with '.' encoded too (MongoDB field names). */
+export const dimensionKey = (dimension: string) => encodeURIComponent(dimension).replace(/\./g, '%2E');
+
+/** The dimension and profile of a '_rd' cell key, or null. */
+export function parseDimensionCell(key: string): { dimension: string; profile: string } | null {
+  const at = key.lastIndexOf(':');
+  if (at < 0) return null;
+  try {
+    return { dimension: decodeURIComponent(key.slice(0, at)), profile: key.slice(at + 1) };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * 'excluded' or 'kept' when a person decided, else the quality flags sorted and joined ('' when
@@ -56,6 +81,26 @@ export function responseCells(r: Pick<SurveyResponse, 'answers' | 'durationMs'>,
   return cells;
 }
 
+/** The respondent's level profile over the satisfaction items, overall and per dimension (see RESPONDENT_CELLS). */
+export function respondentCells(r: Pick<SurveyResponse, 'answers'>, questions: readonly Question[]): Record<string, TallyCell> {
+  const overall: LevelCounts = [0, 0, 0, 0, 0];
+  const byDimension = new Map<string, LevelCounts>();
+  for (const q of questions) {
+    if (q.type !== 'likert5' || !q.countsTowardSatisfaction) continue;
+    const a = r.answers[q.id];
+    const level = typeof a === 'string' ? LIKERT_LEVELS.indexOf(a as (typeof LIKERT_LEVELS)[number]) : -1;
+    if (level < 0) continue;
+    overall[level]! += 1;
+    if (q.dimension) {
+      const d = byDimension.get(q.dimension) ?? byDimension.set(q.dimension, [0, 0, 0, 0, 0]).get(q.dimension)!;
+      d[level]! += 1;
+    }
+  }
+  const cells: Record<string, TallyCell> = { [cellKey(RESPONDENT_CELLS, profileKey(overall))]: { count: 1, sum: 0, sumsq: 0 } };
+  for (const [dimension, c] of byDimension) cells[cellKey(DIMENSION_CELLS, `${dimensionKey(dimension)}:${profileKey(c)}`)] = { count: 1, sum: 0, sumsq: 0 };
+  return cells;
+}
+
 /**
  * The three groups a response belongs to:
  * - fine: its day, station, channel and segment (period and channel filters read these);
@@ -71,9 +116,10 @@ export function tallyKeys(r: SurveyResponse): { level: TallyLevel; key: TallyKey
   ];
 }
 
-/** The trend group's cells: the response count and its satisfaction answers by level, nothing per question. */
+/** The trend group's cells: the response count, its satisfaction answers by level and its respondent profile, nothing per question. */
 export function trendCells(cells: Record<string, TallyCell>, questions: readonly Question[]): Record<string, TallyCell> {
   const out: Record<string, TallyCell> = { [RESPONSES_CELL]: { ...cells[RESPONSES_CELL]! } };
+  for (const [k, c] of Object.entries(cells)) if (k.startsWith(`${RESPONDENT_CELLS}~`)) out[k] = { ...c };
   for (const q of questions) {
     if (q.type !== 'likert5' || !q.countsTowardSatisfaction) continue;
     for (const [k, c] of Object.entries(cells)) {
@@ -88,7 +134,7 @@ export function trendCells(cells: Record<string, TallyCell>, questions: readonly
 
 /** What storing (sign 1) or removing (sign -1) this response does to the tallies, in each of its groups. */
 export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], sign: 1 | -1 = 1): TallyDelta[] {
-  const cells = responseCells(r, questions);
+  const cells = { ...responseCells(r, questions), ...respondentCells(r, questions) };
   // 0 - x rather than -1 * x: removing a zero sum gives 0, not -0.
   // Each group gets its own cells, so a consumer that adds into one does not change another.
   const signed = (source: Record<string, TallyCell>) => {

@@ -3,6 +3,7 @@ import * as api from './areas/api';
 import * as auditLog from './areas/audit-log';
 import * as core from './areas/core';
 import * as downloads from './areas/downloads';
+import * as estimation from './areas/estimation';
 import * as sites from './areas/sites';
 import * as evaluation from './areas/evaluation';
 import * as evaluationUi from './areas/evaluation-ui';
@@ -40,6 +41,7 @@ export const zhCN = {
   ...input.zh,
   ...downloads.zh,
   ...auditLog.zh,
+  ...estimation.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

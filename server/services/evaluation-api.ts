@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   checkFunding,
   evaluationDataSchema,
+  ESTIMATORS,
   evaluationText,
   fundingRates,
   fundingRecordSchema,
@@ -41,9 +42,14 @@ export const evidenceApiSchema = z
     rateCi: z.tuple([fraction, fraction]).nullable(),
     adequate: z.boolean(),
     requiredSample: count.nullable(),
+    estimator: z
+      .enum(ESTIMATORS)
+      .optional()
+      .meta({ description: 'stratified-population: respondent-level, stratified by station, weighted by service recipients; stratified-respondents: weighted by respondents (a population is missing); absent on evidence frozen before estimators were named (answers pooled)' }),
+    respondents: count.optional().meta({ description: 'respondents the figures rest on' }),
     computedAt: z.iso.datetime(),
   })
-  .meta({ description: 'the pooled survey figures a bound indicator is scored from' });
+  .meta({ description: 'the survey figures a bound indicator is scored from (several surveys: respondents pooled by station)' });
 
 export const fundingReportSchema = fundingRecordSchema
   .extend({

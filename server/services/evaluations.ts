@@ -395,7 +395,7 @@ export function bindingFilters(binding: Pick<Binding, 'siteIds' | 'dayFrom' | 'd
     segments: undefined,
     channels: undefined,
     mode: 'valid',
-    granularity: 'day',
+    granularity: undefined,
   };
 }
 
@@ -426,26 +426,23 @@ export async function surveyEvidence(deps: Deps, binding: Binding): Promise<Surv
     const href = dashboardHref(surveyId, binding);
     try {
       const stats = await computeDashboard(deps, SYSTEM_ACTOR, surveyId, bindingFilters(binding));
-      const s = stats.overall.satisfaction;
       out.push({
         surveyId,
         title: stats.survey.title,
         isDemo: stats.survey.isDemo,
         received: stats.overall.received,
         valid: stats.overall.valid,
-        n: s.n,
-        sum: s.sum,
-        sumsq: s.sumsq,
-        satisfied: s.satisfied,
+        strata: stats.strata,
+        scale: stats.scale,
         adequate: stats.overall.adequate,
         required: stats.overall.required,
-        index: s.index,
-        rate: s.rate,
+        index: stats.overall.satisfaction.index,
+        rate: stats.overall.satisfaction.rate,
         href,
       });
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
-      out.push({ surveyId, title: null, isDemo: false, received: 0, valid: 0, n: 0, sum: 0, sumsq: 0, satisfied: 0, adequate: false, required: 0, index: null, rate: null, href });
+      out.push({ surveyId, title: null, isDemo: false, received: 0, valid: 0, strata: [], scale: { min: 0, max: 100 }, adequate: false, required: 0, index: null, rate: null, href });
     }
   }
   return out;

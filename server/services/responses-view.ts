@@ -1,5 +1,6 @@
 import type { SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
+import { crossTabPercentages, independenceTest } from '../domain/crosstab';
 import { countingStatus, isValidState, type CountingStatus } from '../domain/quality';
 import { tallyState } from '../domain/tally';
 import { NotFoundError, ValidationError } from '../errors';
@@ -119,11 +120,17 @@ export async function crossTab(deps: Deps, actor: Actor, surveyId: string, f: Fi
   };
   const rows = axis(rowQ);
   const cols = axis(colQ);
+  const cells = rows.map((r) => cols.map((c) => counts.get(`${r.id}\u0001${c.id}`) ?? 0));
+  // A multiple choice counts one person in several cells: the χ² test's independence of observations fails.
+  const multi = rowQ.type === 'multi' || colQ.type === 'multi';
   return {
     row: { id: rowQ.id, text: rowQ.text, options: rows },
     col: { id: colQ.id, text: colQ.text, options: cols },
-    cells: rows.map((r) => cols.map((c) => counts.get(`${r.id}\u0001${c.id}`) ?? 0)),
+    cells,
     responses,
+    ...crossTabPercentages(cells),
+    multi,
+    test: multi ? null : independenceTest(cells),
   };
 }
 

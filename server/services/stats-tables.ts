@@ -3,7 +3,6 @@ import archiver from 'archiver';
 import ExcelJS from 'exceljs';
 import { addXlsxRow, csvDocument, sheetNamer, timeCell, type Cell } from '../documents/spreadsheet';
 import { cleanNamePart } from '../domain/download-name';
-import { Z95 } from '../domain/statistics';
 import { zoneName } from '../domain/time';
 import { translator, type Locale, type Translate } from '../i18n';
 import { audit } from './audit';
@@ -12,7 +11,8 @@ import { flagEffectText } from './review-words';
 import { makeDownload, nameWords, titlePart, scopeParts, type PreparedDownload } from './downloads';
 import { CONTENT_TYPES } from './exports';
 import { restrictSites } from './permissions';
-import { computeDashboard, filtersQuery, type DashboardStats, type Filters } from './statistics';
+import { methodology } from './methodology';
+import { computeDashboard, filtersQuery, type DashboardStats, type Filters, type RespondentFigures } from './statistics';
 import { getSurvey } from './surveys';
 
 export interface Table {
@@ -38,6 +38,10 @@ export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone
   const o = stats.overall;
   const s = o.satisfaction;
   const tables: Table[] = [];
+  /** An interval as a cell, or 样本不足 where there are too few respondents for one. */
+  const interval = (f: RespondentFigures, which: 'indexCi' | 'rateCi') => (f.insufficient && f.n > 0 ? t('est.insufficient') : ci(f[which]));
+  const list = (names: string[]) => names.join(t('common.listSep'));
+  const estimator = o.estimator.weighting === 'population' ? t('est.estimator.stratified-population') : `${t('est.estimator.stratified-respondents')}: ${list(o.estimator.missingPopulation)}`;
   tables.push({
     name: t('export.sheet.overview'),
     rows: [
@@ -48,12 +52,17 @@ export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone
       [t('stats.received'), o.received],
       [t('stats.valid'), o.valid],
       [t('stats.validRate'), o.validRate],
-      [t('stats.answers'), s.n],
+      [t('est.respondents'), s.n],
+      [t('est.estimatorLabel'), estimator],
       [t('stats.index'), s.index],
-      [`${t('stats.index')} ${t('stats.ci95')}`, ci(s.indexCi)],
+      [`${t('stats.index')} ${t('stats.ci95')}`, interval(s, 'indexCi')],
       [`${t('stats.rate')} (%)`, s.rate],
-      [`${t('stats.rate')} ${t('stats.ci95')} (%)`, ci(s.rateCi)],
-      [t('stats.requiredShort'), o.required],
+      [`${t('stats.rate')} ${t('stats.ci95')} (%)`, interval(s, 'rateCi')],
+      ...(o.estimator.emptyStrata.length ? [[t('est.emptyStrata', { names: list(o.estimator.emptyStrata) }), null]] : []),
+      [t('est.pooledNote', { index: o.pooled.index ?? '—', rate: o.pooled.rate === null ? '—' : `${o.pooled.rate}%` }), null],
+      [`${t('stats.requiredShort')} (${t(`est.allocation.${o.allocation}`)})`, o.required],
+      [`${t('est.requiredOwn')} Σ`, o.stationsRequired],
+      [t('est.moeShort'), o.moe],
       [t('stats.sample'), o.adequate ? t('stats.adequate') : t('stats.inadequate')],
       [t('download.computedAt', { zone: zoneName(timeZone, t('time.beijing')) }), timeCell(stats.computedAt, timeZone)],
       ...(stats.survey.isDemo ? [[t('demo.badge'), t('demo.label')]] : []),
@@ -64,7 +73,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone
     const title = `${i + 1}. ${qs.text}`;
     if (qs.type === 'likert5') {
       for (const opt of qs.options) q.push([title, opt.label, opt.count, opt.share, null, null, null, opt.share === null ? t('stats.notInDenominator') : null]);
-      q.push([title, t('export.summary'), qs.satisfaction.n, null, qs.satisfaction.index, qs.satisfaction.rate, null, `${t('stats.ci95')} ${ci(qs.satisfaction.indexCi)}`]);
+      q.push([title, t('export.summary'), qs.satisfaction.n, null, qs.satisfaction.index, qs.satisfaction.rate, null, qs.satisfaction.insufficient && qs.satisfaction.n > 0 ? t('est.insufficient') : `${t('stats.ci95')} ${ci(qs.satisfaction.indexCi)}`]);
     } else if (qs.type === 'single' || qs.type === 'multi' || qs.type === 'rating' || qs.type === 'nps') {
       for (const opt of qs.options) q.push([title, opt.label, opt.count, opt.share, null, null, null, null]);
       if (qs.type === 'rating' || qs.type === 'nps') q.push([title, t('export.summary'), qs.answered, null, null, null, qs.mean, qs.type === 'nps' ? `NPS ${qs.nps ?? ''}` : `${t('export.median')} ${qs.median ?? ''}`]);
@@ -79,27 +88,76 @@ export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone
   tables.push({
     name: t('export.sheet.stations'),
     rows: [
-      [t('export.col.stationCode'), t('export.col.stationName'), t('export.recipients'), t('stats.received'), t('stats.valid'), `${t('stats.validRate')} (%)`, t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`, t('stats.requiredShort'), t('stats.sample'), `${t('stats.responseRate')} (%)`],
-      ...stats.bySite.map((r) => [r.site.code, r.site.name, r.site.recipients, r.received, r.valid, r.validRate, r.satisfaction.index, ci(r.satisfaction.indexCi), r.satisfaction.rate, ci(r.satisfaction.rateCi), r.required, r.adequate ? t('stats.adequate') : t('stats.inadequate'), r.responseRate]),
+      [
+        t('export.col.stationCode'),
+        t('export.col.stationName'),
+        t('export.recipients'),
+        t('stats.received'),
+        t('stats.valid'),
+        `${t('stats.validRate')} (%)`,
+        t('est.respondents'),
+        t('stats.index'),
+        t('stats.ci95'),
+        `${t('stats.rate')} (%)`,
+        `${t('stats.ci95')} (%)`,
+        `${t('est.weight')} (%)`,
+        t('est.requiredOwn'),
+        t('est.share'),
+        t('est.moeShort'),
+        t('stats.sample'),
+        `${t('stats.responseRate')} (%)`,
+      ],
+      ...stats.bySite.map((r) => [
+        r.site.code,
+        r.site.name,
+        r.site.recipients,
+        r.received,
+        r.valid,
+        r.validRate,
+        r.satisfaction.n,
+        r.satisfaction.index,
+        interval(r.satisfaction, 'indexCi'),
+        r.satisfaction.rate,
+        interval(r.satisfaction, 'rateCi'),
+        r.weight,
+        r.required,
+        r.allocated,
+        r.moe,
+        r.adequate ? t('stats.adequate') : t('stats.inadequate'),
+        r.responseRate,
+      ]),
+      [t('est.total'), null, null, o.received, o.valid, o.validRate, s.n, s.index, interval(s, 'indexCi'), s.rate, interval(s, 'rateCi'), 100, o.stationsRequired, o.required, o.moe, o.adequate ? t('stats.adequate') : t('stats.inadequate'), null],
     ],
   });
   tables.push({
     name: t('export.sheet.segments'),
     rows: [
-      [t('survey.segment'), t('stats.received'), t('stats.valid'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`],
-      ...stats.bySegment.map((g) => [g.label, g.received, g.valid, g.satisfaction.index, ci(g.satisfaction.indexCi), g.satisfaction.rate, ci(g.satisfaction.rateCi)]),
+      [t('survey.segment'), t('stats.received'), t('stats.valid'), t('est.respondents'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`],
+      ...stats.bySegment.map((g) => [g.label, g.received, g.valid, g.satisfaction.n, g.satisfaction.index, interval(g.satisfaction, 'indexCi'), g.satisfaction.rate, interval(g.satisfaction, 'rateCi')]),
     ],
   });
   tables.push({
     name: t('export.sheet.dimensions'),
     rows: [
-      [t('survey.dimension'), t('stats.answers'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, t('likert.na')],
-      ...stats.dimensions.map((d) => [dimensionLabel(t, d.dimension), d.satisfaction.n, d.satisfaction.index, ci(d.satisfaction.indexCi), d.satisfaction.rate, d.satisfaction.notApplicable]),
+      [t('survey.dimension'), t('est.respondents'), t('stats.index'), t('stats.ci95'), `${t('stats.rate')} (%)`, `${t('stats.ci95')} (%)`, t('stats.answers'), t('likert.na')],
+      ...stats.dimensions.map((d) => [
+        dimensionLabel(t, d.dimension),
+        d.satisfaction.n,
+        d.satisfaction.index,
+        interval(d.satisfaction, 'indexCi'),
+        d.satisfaction.rate,
+        interval(d.satisfaction, 'rateCi'),
+        d.answers.n,
+        d.answers.notApplicable,
+      ]),
     ],
   });
   tables.push({
     name: t('export.sheet.trend'),
-    rows: [[t('stats.period'), t('stats.received'), t('stats.valid'), t('stats.index'), `${t('stats.rate')} (%)`], ...stats.trend.map((p) => [p.bucket, p.received, p.valid, p.index, p.rate])],
+    rows: [
+      [t('stats.period'), t('stats.received'), t('stats.valid'), t('est.respondents'), t('stats.index'), `${t('stats.rate')} (%)`, t('export.note')],
+      ...stats.trend.map((p) => [p.bucket, p.received, p.valid, p.respondents, p.index, p.rate, p.insufficient && p.respondents > 0 ? t('est.insufficient') : null]),
+    ],
   });
   tables.push({
     name: t('export.sheet.quality'),
@@ -119,12 +177,7 @@ export function statisticsTables(stats: DashboardStats, locale: Locale, timeZone
       [t('survey.weights'), stats.survey.weights.join(' / ')],
       [t('survey.satisfiedLevels'), stats.survey.satisfiedLevels.map((l) => t(`likert.${l}` as Parameters<Translate>[0])).join(t('common.listSep'))],
       [t('survey.qualityRules'), stats.survey.qualityRules.map((r) => t(`flag.${r}` as Parameters<Translate>[0])).join(t('common.listSep')) || t('common.none')],
-      [t('export.method.index'), t('export.method.indexText')],
-      [t('export.method.rate'), t('export.method.rateText')],
-      [t('export.method.ci'), t('export.method.ciText', { z: Z95.toFixed(4) })],
-      [t('export.method.sample'), t('export.method.sampleText')],
-      [t('export.method.na'), t('export.method.naText')],
-      [t('export.method.validity'), t('export.method.validityText')],
+      ...methodology(stats, t).map((m) => [m.item, m.text]),
     ],
   });
   return tables;

@@ -50,7 +50,7 @@ describe('evaluation scorecard in a browser', () => {
     await page.goto(`${suite.server.baseUrl}/admin/evaluations/${id}`);
     expect(await page.locator('table.analysis').innerText()).toContain('得分率');
     expect(await page.locator('#grade').innerText()).toBe('良');
-    expect(await page.locator('#evidence-satisfaction').innerText()).toContain('满意度指数 90（有效答卷 2 份），得 10 分（分值 10 分）');
+    expect(await page.locator('#evidence-satisfaction').innerText()).toContain('满意度指数 90（按站点分层、服务对象人数加权；受访者 2 人，有效答卷 2 份），得 10 分（分值 10 分）');
     await expectAccessible(page);
 
     for (const path of ['tree', 'settings', 'indicators/satisfaction', 'indicators/budgeting', 'print']) {

@@ -177,7 +177,8 @@ describe('performance evaluations (绩效评价)', () => {
     ({ sat } = await satisfactionOf(e.id));
     expect(sat).toMatchObject({ score: 10, evidence: { received: 2, valid: 2, index: 90 } });
     page = await agent.get(`/admin/evaluations/${e.id}`).expect(200);
-    expect(page.text).toContain('满意度指数 90（有效答卷 2 份），得 10 分（分值 10 分）');
+    // The explanation names the estimator (respondents at one station weighted by its service recipients).
+    expect(page.text).toContain('满意度指数 90（按站点分层、服务对象人数加权；受访者 2 人，有效答卷 2 份），得 10 分（分值 10 分）');
     expect(page.text).toContain(`href="/admin/stats/${setup.survey.id}"`);
 
     const stamp = await stampOf(e.id);
@@ -223,7 +224,7 @@ describe('performance evaluations (绩效评价)', () => {
     expect(page.text).not.toContain('/lock');
   });
 
-  it('pools several surveys: index from the summed answers, rate with a Wilson interval, adequacy only when each is adequate', async () => {
+  it('pools several surveys by station at the respondent level, with intervals, adequacy only when each is adequate', async () => {
     let other = await createFromTemplate(t.deps, SYSTEM_ACTOR, { locale: 'zh-CN', title: '第二轮调查' });
     other = await setSurveyStatus(t.deps, SYSTEM_ACTOR, other.id, { status: 'open' });
     const [otherPub] = (await publishAtSites(t.deps, SYSTEM_ACTOR, other.id, { siteIds: [setup.sites[0]!.id] })).created;
@@ -233,14 +234,19 @@ describe('performance evaluations (绩效评价)', () => {
     await answer('5');
     await answer('5');
     await answer('5');
+    await answer('5');
     const code = second.pubs[0]!.code;
     const { agent, fields } = await openForm(t, code);
     t.clock.advance(90_000);
     await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers(allLikert('3')) })).expect(303);
     const { sat } = await satisfactionOf(e.id);
-    // 18 answers of 100 and 6 of 60: (1800 + 360) / 24 = 90, not the mean of the surveys' 100 and 60.
-    expect(sat.evidence).toMatchObject({ received: 4, valid: 4, index: 90, rate: 1, adequate: false });
+    // Both surveys at station JYG01: one stratum of 5 respondents, 4 at 100 and 1 at 60: (400 + 60) / 5 = 92,
+    // not the mean of the surveys' 100 and 60; every respondent reaches 60, rate 1 with Wilson's interval up to 1.
+    expect(sat.evidence).toMatchObject({ received: 5, valid: 5, index: 92, rate: 1, adequate: false, estimator: 'stratified-population', respondents: 5 });
     expect(sat.evidence.rateCi[1]).toBe(1);
+    // Scores 100, 100, 100, 100, 60 from 120 recipients: s² = 320, v = (1 − 5/120) × 320 / 5 = 61.33, t₄ = 2.7764:
+    // 92 ± 21.74 = [70.26, 100] (the upper end cut at the scale's top).
+    expect(sat.evidence.indexCi).toEqual([70.26, 100]);
     expect(sat.surveys.map((s: { index: number }) => s.index)).toEqual([100, 60]);
     expect(sat.surveys[1].dashboard).toBe(`/admin/stats/${second.survey.id}`);
   });
@@ -313,7 +319,7 @@ describe('performance evaluations (绩效评价)', () => {
     const sat = indicators.find((r) => r[4] === 'satisfaction')!;
     expect(sat.slice(0, 9)).toEqual([3, '效益', '满意度', '服务对象满意度', 'satisfaction', 10, 8.89, 0.889, '按满意度计分']);
     expect(sat).toContain('得分 = 分值 × min(满意度 ÷ 90%, 1)');
-    expect(sat).toContain('满意度指数 80（有效答卷 1 份），得 8.89 分（分值 10 分）');
+    expect(sat).toContain('满意度指数 80（按站点分层、服务对象人数加权；受访者 1 人，有效答卷 1 份），得 8.89 分（分值 10 分）');
     expect(indicators.find((r) => r[4] === 'budgeting')).toContain('预算编制较科学');
 
     const csv = await agent.get(`/admin/evaluations/${e.id}/scorecard.csv`).expect(200);

@@ -36,21 +36,33 @@ describe('statistics dashboard and API', () => {
     await t.close();
   });
 
-  it('computes received, valid, index, rate and intervals that can be re-derived by hand', async () => {
+  it('computes received, valid and the respondent-level, station-stratified index and rate that can be re-derived by hand', async () => {
     const { agent } = await loginAs(t, 'evaluator');
     const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200);
     const s = res.body;
-    // Rates are fractions in the API (the page prints 94.12%); the index stays on its 0–100 scale.
+    // Rates are fractions in the API (the page prints 100%); the index stays on its 0–100 scale.
     expect(s.overall).toMatchObject({ received: 4, valid: 3, validRate: 0.75 });
-    expect(s.overall.satisfaction).toMatchObject({ n: 17, notApplicable: 1, index: 78.82, rate: 0.9412, satisfied: 16 });
+    // Valid respondents' mean scores: JYG01 (120 recipients) 420/5 = 84 and 440/6 = 73.33; JYG02 (80) 480/6 = 80.
+    // Stratified: W = 0.6, 0.4 → 0.6 × 78.667 + 0.4 × 80 = 79.2; every respondent ≥ 60: rate 1.
+    // 3 respondents < 5: no interval (样本不足).
+    expect(s.overall.satisfaction).toMatchObject({ n: 3, satisfied: 3, index: 79.2, rate: 1, indexCi: null, rateCi: null, insufficient: true });
+    expect(s.overall.estimator).toMatchObject({ weighting: 'population', strata: 2, emptyStrata: [], missingPopulation: [], coverage: 1 });
+    // Pooled without strata: (84 + 73.333 + 80)/3 = 79.11.
+    expect(s.overall.pooled).toMatchObject({ n: 3, index: 79.11 });
     const byCode = Object.fromEntries(s.bySite.map((r: { site: { code: string } }) => [r.site.code, r]));
-    expect(byCode.JYG01.satisfaction).toMatchObject({ n: 11, index: 78.18 });
-    expect(byCode.JYG02.satisfaction).toMatchObject({ n: 6, index: 80, indexCi: [65.69, 94.31], rate: 1 });
-    // Wilson interval for 6 of 6.
-    expect(byCode.JYG02.satisfaction.rateCi).toEqual([0.6097, 1]);
-    // Finite-population correction: 80 recipients → 67 responses needed; 120 → 92.
-    expect(byCode.JYG02).toMatchObject({ required: 67, adequate: false, responseRate: 0.0125 });
-    expect(byCode.JYG01).toMatchObject({ required: 92, received: 3, valid: 2 });
+    expect(byCode.JYG01.satisfaction).toMatchObject({ n: 2, index: 78.67, indexCi: null });
+    expect(byCode.JYG02.satisfaction).toMatchObject({ n: 1, index: 80, indexCi: null, rate: 1 });
+    expect(byCode.JYG01.weight).toBe(0.6);
+    // A station's own requirement keeps its FPC: 80 recipients → 67 responses needed; 120 → 92. The overall
+    // requirement is the sum of the proportional shares (80 + 53 = 133), where the stations' own add up to 159.
+    expect(byCode.JYG02).toMatchObject({ required: 67, allocated: 53, adequate: false, responseRate: 0.0125 });
+    expect(byCode.JYG01).toMatchObject({ required: 92, allocated: 80, received: 3, valid: 2 });
+    expect(s.overall).toMatchObject({ required: 133, stationsRequired: 159, allocation: 'proportional', adequate: false });
+    // Achieved margins (p = 0.5): JYG01 1.96 × √(0.25 × 118/119 / 2) = 0.6900; JYG02 1.96 × √(0.25/1) = 0.98;
+    // overall 1.96 × √(0.36 × 0.24790/2 + 0.16 × 0.25) = 0.570150 → 57.02 points → 0.5702.
+    expect(byCode.JYG01.moe).toBe(0.69);
+    expect(byCode.JYG02.moe).toBe(0.98);
+    expect(s.overall.moe).toBe(0.5702);
     expect(s.quality).toMatchObject({ received: 4, valid: 3, excluded: 0, flags: { speeder: 1 } });
     const overall = s.questions.find((q: { id: string }) => q.id === 'overall');
     expect(overall.options.map((o: { count: number }) => o.count)).toEqual([1, 1, 1, 0, 0, 0]);
@@ -60,7 +72,8 @@ describe('statistics dashboard and API', () => {
       ['残疾人', 1],
     ]);
     const raw = await agent.get(`/api/v1/surveys/${setup.survey.id}/stats?mode=raw`).expect(200);
-    expect(raw.body.overall.satisfaction).toMatchObject({ n: 23, index: 65.22, rate: 0.6957 });
+    // With the speeder (160/6 = 26.67, not satisfied) at JYG01: 0.6 × 61.333 + 0.4 × 80 = 68.8; rate 0.6 × 2/3 + 0.4 = 0.8.
+    expect(raw.body.overall.satisfaction).toMatchObject({ n: 4, index: 68.8, rate: 0.8 });
     // The raw basis changes the figures, not the counts: valid is still the valid count.
     expect(raw.body.overall).toMatchObject({ received: 4, valid: 3, validRate: 0.75 });
     expect(raw.body.trend.reduce((n: number, p: { valid: number }) => n + p.valid, 0)).toBe(3);
@@ -71,9 +84,9 @@ describe('statistics dashboard and API', () => {
     const page = await agent.get(`/admin/stats/${setup.survey.id}`).expect(200);
     expect(page.text).toContain('<script src="/static/vendor/chart.js/chart.umd.min.js" defer></script>');
     expect(page.text).toMatch(/<canvas data-chart="\{&#34;type&#34;:&#34;bar&#34;/);
-    expect(page.text).toContain('78.82');
-    expect(page.text).toContain('94.12%');
-    expect(page.text).toContain('65.69–94.31');
+    expect(page.text).toContain('79.2');
+    expect(page.text).toContain('100%');
+    expect(page.text).toContain('样本不足');
     // Why received and valid differ is one click away.
     expect(page.text).toContain('1 份不计入，原因见“数据质量”');
     await request(t.app).get('/static/vendor/chart.js/chart.umd.min.js').expect(200).expect('content-type', /javascript/);
@@ -115,7 +128,8 @@ describe('statistics dashboard and API', () => {
     await agent.post(`/admin/responses/${r2!.id}/review`).type('form').send({ _csrf: csrf, action: 'exclude', reason: '重复填写' }).expect(303);
     let s = (await agent.get(`/api/v1/surveys/${setup.survey.id}/stats`).expect(200)).body;
     expect(s.overall).toMatchObject({ received: 4, valid: 2 });
-    expect(s.overall.satisfaction).toMatchObject({ n: 11, index: 81.82 });
+    // Left: 84 at JYG01 and 80 at JYG02 → 0.6 × 84 + 0.4 × 80 = 82.4.
+    expect(s.overall.satisfaction).toMatchObject({ n: 2, index: 82.4 });
     expect(s.quality.excluded).toBe(1);
     expect(await t.store.audit.list({ limit: 1, action: 'response.exclude' })).toEqual([expect.objectContaining({ targetId: r2!.id, details: expect.objectContaining({ reason: '重复填写' }) })]);
     expect(await verifyTallies(t.deps, setup.survey.id)).toEqual({ same: true });
@@ -174,8 +188,49 @@ describe('statistics dashboard and API', () => {
     expect(res.body.cells[row][col5]).toBe(1);
     expect(res.body.cells[row][col1]).toBe(1);
     expect(res.body.responses).toBe(4);
-    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall`).expect(200);
+    // Row and column percentages with the totals: 老人 answered 5 and 1, so half of the row is in each.
+    expect(res.body.rowTotals[row]).toBe(2);
+    expect(res.body.rowPct[row][col5]).toBe(50);
+    expect(res.body.colPct[row][col5]).toBe(100);
+    expect(res.body.total).toBe(4);
+    // The tested table drops empty rows and columns: 3 categories × 4 levels, n = 4.
+    // E = 2×1/4 = 0.5 in the 老人 row, 0.25 elsewhere: χ² = Σ O²/E − n = (2 + 2 + 4 + 4) − 4 = 8 on 6 df,
+    // p = P(χ²₆ ≥ 8) = 0.2381; V = √(8 / (4 × 2)) = 1. Every expected count is under 5: flagged.
+    expect(res.body.multi).toBe(false);
+    expect(res.body.test).toMatchObject({ n: 4, rows: 3, cols: 4, df: 6, expectedBelow5: 12, fisherP: null });
+    expect(res.body.test.chi2).toBeCloseTo(8, 10);
+    expect(res.body.test.p).toBeCloseTo(0.2381, 4);
+    expect(res.body.test.cramersV).toBeCloseTo(1, 10);
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=category&col=overall&mode=raw`).expect(200);
     expect(page.text).toContain('交叉分析');
+    expect(page.text).toContain('卡方独立性检验：χ² = 8.00，自由度 6，p = 0.238');
+    expect(page.text).toContain('12 个单元格的期望频数小于 5（最小 0.25），卡方近似不可靠');
+    expect(page.text).toContain('每格依次为：人数；行百分比（占该行合计）；列百分比（占该列合计）。');
+    // A multiple choice counts a person in several cells: no test.
+    const multi = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=received&col=overall`).expect(200);
+    expect(multi.body).toMatchObject({ multi: true, test: null });
+    const multiPage = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=received&col=overall`).expect(200);
+    expect(multiPage.text).toContain('多选题中一人可计入多个单元格，不做卡方检验。');
+  });
+
+  it('gives a 2×2 table with small expected counts Fisher\'s exact test besides the warning', async () => {
+    // Fisher's tea-tasting table [[3, 1], [1, 3]] (Agresti 2002, Table 3.8): the three valid responses so far
+    // know both the address and the worker; add one of each mixed pair and three who know neither.
+    const [a] = setup.pubs;
+    const pairs = [['yes', 'no'], ['no', 'yes'], ['no', 'no'], ['no', 'no'], ['no', 'no']];
+    for (const [address, worker] of pairs) await answer(a!.code, { ...likert(['4', '4', '4', '4', '4', '4']), q_know_address: address!, q_know_worker: worker! });
+    const { agent } = await loginAs(t, 'evaluator');
+    const res = await agent.get(`/api/v1/surveys/${setup.survey.id}/crosstab?row=know_address&col=know_worker`).expect(200);
+    expect(res.body.cells).toEqual([
+      [3, 1],
+      [1, 3],
+    ]);
+    // Every E = 4 × 4 / 8 = 2 < 5; χ² = 4 × 1²/2 = 2; Fisher's two-sided P = 34/70 = 0.4857.
+    expect(res.body.test).toMatchObject({ df: 1, expectedBelow5: 4 });
+    expect(res.body.test.fisherP).toBeCloseTo(34 / 70, 10);
+    const page = await agent.get(`/admin/stats/${setup.survey.id}/questions?row=know_address&col=know_worker`).expect(200);
+    expect(page.text).toContain('Fisher 精确检验（双侧）：p = 0.486。');
+    expect(page.text).toContain('在 5% 显著性水平上，未发现两题的回答有关联。');
   });
 });
 

@@ -384,6 +384,21 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
         ['', '5', 1],
         ['speeder', '5', 1],
       ]);
+      // Each response's respondent profile (its satisfaction answers by level 5..1), by station and in the trend.
+      const profiles = await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: ['siteId'], questionIds: ['_r'] });
+      expect(sort(profiles).map((r) => [r.siteId, r.key, r.count])).toEqual(
+        expect.arrayContaining([
+          [siteA.id, '1-0-0-0-0', 1],
+          [siteA.id, '0-1-0-0-0', 1],
+          [siteB.id, '1-0-0-0-0', 1],
+        ]),
+      );
+      expect(profiles).toHaveLength(3);
+      const trendProfiles = await store.tallies.query({ surveyId: survey.id, level: 'trend', groupBy: [], questionIds: ['_r'] });
+      expect(sort(trendProfiles).map((r) => [r.key, r.count])).toEqual([
+        ['0-1-0-0-0', 1],
+        ['1-0-0-0-0', 2],
+      ]);
       const filtered = await store.tallies.query({ surveyId: survey.id, level: 'fine', groupBy: ['segment'], siteIds: [siteA.id], channels: ['qr'], segments: ['b'], questionIds: ['_n'] });
       expect(filtered).toEqual([{ segment: 'b', questionId: '_n', key: '', count: 1, sum: 120000, sumsq: 0 }]);
       expect(await store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: [], siteIds: [] })).toEqual([]);

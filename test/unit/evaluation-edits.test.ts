@@ -1,7 +1,7 @@
 import { checkTree, referenceTemplate, type IndicatorNode } from '../../server/domain/evaluation';
 import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEditContext } from '../../server/domain/indicator-edits';
 import { poolEvidence, type EvidencePart } from '../../server/domain/pooled-evidence';
-import { meanInterval, wilsonInterval } from '../../server/domain/statistics';
+import { constantSums, stratifiedEstimate } from '../../server/domain/estimation';
 
 const leaf = (id: string, points: number): IndicatorNode => ({ id, name: id, points, children: [] });
 const tree = (): IndicatorNode[] => [{ id: 'd', name: 'd', points: 100, children: [{ id: 'g', name: 'g', points: 100, children: [leaf('a', 60), leaf('b', 40)] }] }];
@@ -47,37 +47,59 @@ describe('applyTreeEdit: the tree editor’s add, update and remove', () => {
   });
 });
 
-describe('poolEvidence: several surveys as one sample', () => {
-  const part = (over: Partial<EvidencePart>): EvidencePart => ({ received: 0, valid: 0, n: 0, sum: 0, sumsq: 0, satisfied: 0, adequate: true, required: 0, ...over });
+describe('poolEvidence: several surveys, respondents pooled by station, stratified', () => {
+  const SCALE = { min: 20, max: 100 };
+  const part = (over: Partial<EvidencePart>): EvidencePart => ({ received: 0, valid: 0, strata: [], scale: SCALE, adequate: true, required: 0, ...over });
   const AT = '2026-12-02T08:00:00.000Z';
 
-  it('takes the index from the summed answers, not the mean of the surveys’ indices', () => {
-    // 18 answers of 100 and 6 of 60: 2160 / 24 = 90 (the surveys' own indices, 100 and 60, average 80).
-    const a = part({ received: 3, valid: 3, n: 18, sum: 1800, sumsq: 180_000, satisfied: 18, required: 10 });
-    const b = part({ received: 2, valid: 1, n: 6, sum: 360, sumsq: 21_600, satisfied: 6, required: 5 });
-    const e = poolEvidence([a, b], AT);
-    const m = meanInterval(24, 2160, 201_600);
-    const w = wilsonInterval(24, 24)!;
+  it('weighs stations by their population, not surveys by their size', () => {
+    // Survey a: 18 respondents at 100 at station s1 (100 recipients); survey b: 6 at 60 at s2 (300 recipients).
+    // W = 0.25, 0.75: index = 25 + 45 = 70 (answers pooled gave 90; the surveys' own indices average 80).
+    const s1 = { id: 's1', population: 100, sums: constantSums(18, 100, true) };
+    const s2 = { id: 's2', population: 300, sums: constantSums(6, 60, true) };
+    const e = poolEvidence([part({ received: 20, valid: 18, strata: [s1], required: 10 }), part({ received: 7, valid: 6, strata: [s2], required: 5 })], AT);
+    const expected = stratifiedEstimate([s1, s2], { scale: SCALE });
+    expect(expected.index).toBeCloseTo(70, 12);
     expect(e).toEqual({
-      received: 5,
-      valid: 4,
-      index: 90,
-      indexCi: [Math.round(m.ci![0] * 100) / 100, Math.round(m.ci![1] * 100) / 100],
+      received: 27,
+      valid: 24,
+      index: 70,
+      indexCi: [Math.round(expected.indexCi![0] * 100) / 100, Math.round(expected.indexCi![1] * 100) / 100],
       rate: 100,
-      rateCi: [Math.round(w[0] * 10000) / 100, 100],
+      rateCi: [Math.round(expected.rateCi![0] * 10000) / 100, 100],
       adequate: true,
       requiredSample: 15,
+      estimator: 'stratified-population',
+      respondents: 24,
       computedAt: AT,
     });
   });
 
-  it('is adequate only when every survey is, and has no figures without answers', () => {
-    expect(poolEvidence([part({ valid: 500, n: 500, sum: 40_000, sumsq: 3_400_000, satisfied: 450 }), part({ adequate: false })], AT).adequate).toBe(false);
+  it('merges the respondents two surveys have at the same station into one stratum', () => {
+    // 3 at 100 and 2 at 60 at s1: one stratum of 5, mean (300 + 120)/5 = 84.
+    const e = poolEvidence(
+      [
+        part({ valid: 3, strata: [{ id: 's1', population: 50, sums: constantSums(3, 100, true) }] }),
+        part({ valid: 2, strata: [{ id: 's1', population: 50, sums: constantSums(2, 60, true) }] }),
+      ],
+      AT,
+    );
+    expect(e).toMatchObject({ index: 84, respondents: 5, estimator: 'stratified-population' });
+  });
+
+  it('names the fallback to weights by respondents when a station has no population', () => {
+    const e = poolEvidence([part({ valid: 5, strata: [{ id: 's1', population: null, sums: constantSums(5, 80, true) }] })], AT);
+    expect(e.estimator).toBe('stratified-respondents');
+  });
+
+  it('is adequate only when every survey is, and has no figures without respondents', () => {
+    const big = { id: 's1', population: 1000, sums: constantSums(500, 80, true) };
+    expect(poolEvidence([part({ valid: 500, strata: [big] }), part({ adequate: false })], AT).adequate).toBe(false);
     expect(poolEvidence([part({ received: 3 })], AT)).toMatchObject({ received: 3, valid: 0, index: null, indexCi: null, rate: null, rateCi: null, adequate: false, requiredSample: 0 });
     expect(poolEvidence([], AT)).toMatchObject({ index: null, rate: null, adequate: false, requiredSample: null });
   });
 
-  it('keeps figures on weights above 100 within 0–100, as the evidence schema requires', () => {
-    expect(poolEvidence([part({ valid: 1, n: 2, sum: 240, sumsq: 28_800, satisfied: 2 })], AT)).toMatchObject({ index: 100, indexCi: [100, 100] });
+  it('keeps figures within 0–100, as the evidence schema requires', () => {
+    expect(poolEvidence([part({ valid: 5, strata: [{ id: 's1', population: null, sums: constantSums(5, 120, true) }], scale: { min: 0, max: 120 } })], AT)).toMatchObject({ index: 100 });
   });
 });

@@ -34,10 +34,11 @@ import {
   type ScoringRule,
 } from '../../server/domain/evaluation';
 import * as catalog from '../../server/i18n/areas/evaluation';
+import * as estimationCatalog from '../../server/i18n/areas/estimation';
 import * as fundingCatalog from '../../server/i18n/areas/funding';
 
-/** The messages the evaluation domain speaks from (its own area and 资金情况's checks). */
-const evaluationZh: Record<EvaluationMessageKey, string> = { ...catalog.zh, ...fundingCatalog.zh };
+/** The messages the evaluation domain speaks from (its own area, 资金情况's checks and the estimators' names). */
+const evaluationZh: Record<EvaluationMessageKey, string> = { ...catalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh };
 
 const evidence = (over: Partial<Evidence> = {}): Evidence => ({
   received: 120,
@@ -177,6 +178,14 @@ describe('scoreBinding: a bound indicator scored from its evidence', () => {
       explanation: { key: 'evaluation.explain.index', params: { value: '81', n: 64, score: '9', points: '10' } },
     });
     expect(evaluationText(result.explanation, 'zh-CN')).toBe('满意度指数 81（有效答卷 64 份），得 9 分（分值 10 分）');
+  });
+
+  it('names the estimator its figure comes from (stratified by station, and how it is weighted)', () => {
+    const byPopulation = scoreBinding(10, binding, evidence({ index: 81, valid: 64, estimator: 'stratified-population', respondents: 60 }));
+    expect(byPopulation.explanation).toEqual({ key: 'est.explain.index.stratified-population', params: { value: '81', n: 64, score: '9', points: '10', respondents: 60 } });
+    expect(evaluationText(byPopulation.explanation, 'zh-CN')).toBe('满意度指数 81（按站点分层、服务对象人数加权；受访者 60 人，有效答卷 64 份），得 9 分（分值 10 分）');
+    const byRespondents = scoreBinding(10, { measure: 'rate', rule: ratio(90) }, evidence({ rate: 99, estimator: 'stratified-respondents', respondents: 70 }));
+    expect(evaluationText(byRespondents.explanation, 'en')).toBe('satisfaction rate 99% (stratified by station, weighted by respondents; 70 respondents, 100 valid responses): 10 of 10 points');
   });
 
   it('reads the satisfaction rate when the binding measures the rate', () => {

@@ -109,6 +109,8 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ['segments filter', { level: 'sites', groupBy: ['siteId'], segments: ['a', ''] }],
     ['trend by day', { level: 'trend', groupBy: ['day', 'state'], questionIds: ['_n', '_sat'] }],
     ['trend in a range', { level: 'trend', groupBy: ['day'], dayFrom: '2026-11-02', dayTo: '2026-11-03' }],
+    ['respondent profiles by station and state (the stratified dashboard)', { level: 'sites', groupBy: ['siteId', 'state'], questionIds: ['_n', '_r', '_rd'] }],
+    ['respondent profiles by day (the trend)', { level: 'trend', groupBy: ['day', 'state'], questionIds: ['_n', '_r'] }],
     ['empty site list', { level: 'fine', groupBy: [], siteIds: [] }],
   ];
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
 import { ALL, ALL_DAYS, type TallyDelta } from '../../models/tally';
-import { cellKey, mergeDeltas, moveDeltas, RESPONSES_CELL, responseCells, sameTallies, tallyDeltas, tallyFreshnessTime, tallyKeys, tallyState } from '../../server/domain/tally';
+import { cellKey, dimensionKey, mergeDeltas, moveDeltas, parseDimensionCell, RESPONDENT_CELLS, RESPONSES_CELL, respondentCells, responseCells, sameTallies, tallyDeltas, tallyFreshnessTime, tallyKeys, tallyState } from '../../server/domain/tally';
 import { publicationFixture, question, responseFixture } from '../helpers/fixtures';
 
 const questions: Question[] = [
@@ -88,20 +88,21 @@ describe('tallyState and tallyKeys', () => {
 });
 
 describe('tallyDeltas', () => {
-  it('adds the same cells to the fine and the * group, and only counts and satisfaction levels to the trend', () => {
+  it('adds the same cells to the fine and the * group, and only counts, satisfaction levels and the respondent profile to the trend', () => {
     const r = response({ answers: { seg: 'a', q1: '4', q2: 'na', n: 2 }, durationMs: 30_000 });
-    const cells = { '_n~': cell(1, 30_000), 'seg~a': cell(1), 'q1~4': cell(1), 'q2~na': cell(1), 'n~': cell(1, 2, 4) };
+    // One satisfaction answer at level 4 (不了解 left out): profile 0-1-0-0-0, overall and in the 'overall' dimension.
+    const cells = { '_n~': cell(1, 30_000), 'seg~a': cell(1), 'q1~4': cell(1), 'q2~na': cell(1), 'n~': cell(1, 2, 4), '_r~0-1-0-0-0': cell(1), '_rd~overall:0-1-0-0-0': cell(1) };
     expect(tallyDeltas(r, questions).map((d) => [d.key.day, d.key.siteId, d.key.state, d.cells])).toEqual([
       ['2026-11-01', 'site-1', '', cells],
       ['*', 'site-1', '', cells],
-      ['2026-11-01', '*', '', { '_n~': cell(1, 30_000), '_sat~4': cell(1), '_sat~na': cell(1) }],
+      ['2026-11-01', '*', '', { '_n~': cell(1, 30_000), '_sat~4': cell(1), '_sat~na': cell(1), '_r~0-1-0-0-0': cell(1) }],
     ]);
   });
 
   it('removes with sign -1: negative counts and sums, and 0 rather than -0', () => {
     const r = response({ answers: { q1: '4', n: 2 }, durationMs: 30_000, review: 'excluded' });
     const [day, all] = tallyDeltas(r, questions, -1);
-    const cells = { '_n~': cell(-1, -30_000, 0), 'q1~4': cell(-1, 0, 0), 'n~': cell(-1, -2, -4) };
+    const cells = { '_n~': cell(-1, -30_000, 0), 'q1~4': cell(-1, 0, 0), 'n~': cell(-1, -2, -4), '_r~0-1-0-0-0': cell(-1, 0, 0), '_rd~overall:0-1-0-0-0': cell(-1, 0, 0) };
     expect(day!.cells).toEqual(cells);
     expect(all!.cells).toEqual(cells);
     expect(Object.is(day!.cells['q1~4']!.sum, 0)).toBe(true);
@@ -121,12 +122,12 @@ describe('moveDeltas', () => {
     const after = { ...before, review: 'excluded' as const, reviewReason: '重复', reviewedBy: 'u1', reviewedAt: '2026-11-02T00:00:00.000Z' };
     const merged = mergeDeltas(moveDeltas(before, after, questions));
     expect(merged.map((d) => [d.key.day, d.key.siteId, d.key.state, d.cells])).toEqual([
-      ['*', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
-      ['*', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
-      ['2026-11-01', '*', 'excluded', { '_n~': cell(1, 1000), '_sat~3': cell(1) }],
-      ['2026-11-01', '*', 'speeder', { '_n~': cell(-1, -1000), '_sat~3': cell(-1) }],
-      ['2026-11-01', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1) }],
-      ['2026-11-01', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1) }],
+      ['*', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1), '_r~0-0-1-0-0': cell(1), '_rd~overall:0-0-1-0-0': cell(1) }],
+      ['*', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1), '_r~0-0-1-0-0': cell(-1), '_rd~overall:0-0-1-0-0': cell(-1) }],
+      ['2026-11-01', '*', 'excluded', { '_n~': cell(1, 1000), '_sat~3': cell(1), '_r~0-0-1-0-0': cell(1) }],
+      ['2026-11-01', '*', 'speeder', { '_n~': cell(-1, -1000), '_sat~3': cell(-1), '_r~0-0-1-0-0': cell(-1) }],
+      ['2026-11-01', 'site-1', 'excluded', { '_n~': cell(1, 1000), 'q1~3': cell(1), '_r~0-0-1-0-0': cell(1), '_rd~overall:0-0-1-0-0': cell(1) }],
+      ['2026-11-01', 'site-1', 'speeder', { '_n~': cell(-1, -1000), 'q1~3': cell(-1), '_r~0-0-1-0-0': cell(-1), '_rd~overall:0-0-1-0-0': cell(-1) }],
     ]);
   });
 
@@ -143,12 +144,12 @@ describe('mergeDeltas', () => {
     const r3 = response({ answers: { q1: '4' }, durationMs: 5, siteId: 'site-0', day: '2026-11-02' });
     const merged = mergeDeltas([r1, r2, r3].flatMap((r) => tallyDeltas(r, questions)));
     expect(merged.map((d) => [d.key.siteId, d.key.day, d.cells])).toEqual([
-      ['site-0', '*', { '_n~': cell(1, 5), 'q1~4': cell(1) }],
-      ['site-1', '*', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10) }],
-      ['*', '2026-11-01', { '_n~': cell(2, 30), '_sat~5': cell(1), '_sat~4': cell(1) }],
-      ['site-1', '2026-11-01', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10) }],
-      ['*', '2026-11-02', { '_n~': cell(1, 5), '_sat~4': cell(1) }],
-      ['site-0', '2026-11-02', { '_n~': cell(1, 5), 'q1~4': cell(1) }],
+      ['site-0', '*', { '_n~': cell(1, 5), 'q1~4': cell(1), '_r~0-1-0-0-0': cell(1), '_rd~overall:0-1-0-0-0': cell(1) }],
+      ['site-1', '*', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10), '_r~1-0-0-0-0': cell(1), '_rd~overall:1-0-0-0-0': cell(1), '_r~0-1-0-0-0': cell(1), '_rd~overall:0-1-0-0-0': cell(1) }],
+      ['*', '2026-11-01', { '_n~': cell(2, 30), '_sat~5': cell(1), '_sat~4': cell(1), '_r~1-0-0-0-0': cell(1), '_r~0-1-0-0-0': cell(1) }],
+      ['site-1', '2026-11-01', { '_n~': cell(2, 30), 'q1~5': cell(1), 'q1~4': cell(1), 'n~': cell(2, 4, 10), '_r~1-0-0-0-0': cell(1), '_rd~overall:1-0-0-0-0': cell(1), '_r~0-1-0-0-0': cell(1), '_rd~overall:0-1-0-0-0': cell(1) }],
+      ['*', '2026-11-02', { '_n~': cell(1, 5), '_sat~4': cell(1), '_r~0-1-0-0-0': cell(1) }],
+      ['site-0', '2026-11-02', { '_n~': cell(1, 5), 'q1~4': cell(1), '_r~0-1-0-0-0': cell(1), '_rd~overall:0-1-0-0-0': cell(1) }],
     ]);
   });
 
@@ -157,9 +158,9 @@ describe('mergeDeltas', () => {
     const r2 = response({ answers: { q1: '4' } });
     const merged = mergeDeltas([...tallyDeltas(r1, questions), ...tallyDeltas(r2, questions), ...tallyDeltas(r1, questions, -1)]);
     expect(merged.map((d) => Object.keys(d.cells))).toEqual([
-      ['_n~', 'q1~4'],
-      ['_n~', '_sat~4'],
-      ['_n~', 'q1~4'],
+      ['_n~', 'q1~4', '_r~0-1-0-0-0', '_rd~overall:0-1-0-0-0'],
+      ['_n~', '_r~0-1-0-0-0', '_sat~4'],
+      ['_n~', 'q1~4', '_r~0-1-0-0-0', '_rd~overall:0-1-0-0-0'],
     ]);
     expect(mergeDeltas([...tallyDeltas(r2, questions), ...tallyDeltas(r2, questions, -1)])).toEqual([]);
     expect(mergeDeltas([])).toEqual([]);
@@ -295,12 +296,44 @@ describe('tally properties', () => {
           for (const [k, c] of Object.entries(d.cells)) {
             const m = /^(q1|q2)~(.+)$/.exec(k);
             if (m) (cells[`_sat~${m[2]}`] ??= { count: 0, sum: 0, sumsq: 0 }).count += c.count;
+            if (k.startsWith('_r~')) cells[k] = c;
           }
           return { key: { ...d.key, siteId: ALL, channel: ALL, segment: ALL }, cells };
         });
         expect(sameTallies(asTrend, merged.filter((d) => d.key.siteId === ALL))).toEqual({ same: true });
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('respondent profiles', () => {
+  it('counts each response once by its satisfaction answers per level, overall and per dimension, 不了解 left out', () => {
+    const qs: Question[] = [
+      question({ id: 'a', type: 'likert5', dimension: '服务态度' }),
+      question({ id: 'b', type: 'likert5', dimension: '服务态度' }),
+      question({ id: 'c', type: 'likert5', dimension: 'env.2' }),
+      question({ id: 'd', type: 'likert5', countsTowardSatisfaction: false }),
+    ];
+    const cells = respondentCells({ answers: { a: '5', b: '2', c: 'na', d: '1' } }, qs);
+    expect(cells).toEqual({ '_r~1-0-0-1-0': cell(1), [`_rd~${dimensionKey('服务态度')}:1-0-0-1-0`]: cell(1) });
+    // No '.' or '$' reaches a MongoDB field name; the dimension reads back.
+    expect(dimensionKey('env.2')).toBe('env%2E2');
+    expect(dimensionKey('$x')).toBe('%24x');
+    expect(parseDimensionCell(`${dimensionKey('env.2')}:0-0-1-0-0`)).toEqual({ dimension: 'env.2', profile: '0-0-1-0-0' });
+    // A response with no satisfaction answer still has its (empty) profile.
+    expect(respondentCells({ answers: {} }, qs)).toEqual({ '_r~0-0-0-0-0': cell(1) });
+  });
+
+  it('keeps every group\'s respondent profiles adding up to its response count (property)', () => {
+    fc.assert(
+      fc.property(fc.array(responseArb, { minLength: 1, maxLength: 25 }), (rs) => {
+        for (const d of mergeDeltas(rs.flatMap((r) => tallyDeltas(r, questions)))) {
+          const profiles = Object.entries(d.cells).filter(([k]) => k.startsWith(`${RESPONDENT_CELLS}~`)).reduce((n, [, c]) => n + c.count, 0);
+          expect(profiles).toBe(d.cells[RESPONSES_CELL]!.count);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });

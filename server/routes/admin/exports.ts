@@ -4,6 +4,7 @@ import { sendDownloadHeaders } from '../../http/download';
 import { analysisReport } from '../../services/analysis-report';
 import type { Deps } from '../../services/context';
 import { EXPORT_FORMATS, prepareResponsesExport } from '../../services/exports';
+import { levelBands } from '../../domain/statistics';
 import { computeDashboard, filtersQuery, parseFilters } from '../../services/statistics';
 import { prepareStatisticsExport } from '../../services/stats-tables';
 import { getSurvey } from '../../services/surveys';
@@ -49,6 +50,7 @@ export function exportsRouter(deps: Deps): Router {
         title: req.t('report.title'),
         ...report,
         charts: { stations: stationChart(report.stats, req.t), dimensions: dimensionChart(report.stats, req.t) },
+        levels: levelBands(report.stats.survey.weights),
         query: filtersQuery(filters),
         scripts: ['/static/vendor/chart.js/chart.umd.min.js', '/static/js/charts.js'],
         stylesheet: 'report',

@@ -14,6 +14,10 @@ import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../servi
 import { bulkOutcomeText, flagEffectText, flagHelpText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
 import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
 import { tallyFreshnessNote } from '../../services/tallies';
+import { MIN_RESPONDENTS } from '../../domain/estimation';
+import { levelBands } from '../../domain/statistics';
+import { methodology, PLANNED_MARGIN_POINTS } from '../../services/methodology';
+import { dimensionLabel } from '../../services/stats-tables';
 import { stationChart, trendChart, dimensionChart, likertChart, optionChart } from './stats-charts';
 
 const CHART_SCRIPTS = ['/static/vendor/chart.js/chart.umd.min.js', '/static/js/charts.js'];
@@ -40,15 +44,36 @@ export function statsRouter(deps: Deps): Router {
     // When tallies lag (MongoDB applies them in batches), the header says up to when they count.
     const asOf = ((locals.stats as { talliesAsOf?: string | null } | undefined)?.talliesAsOf ?? locals.talliesAsOf ?? null) as string | null;
     const freshness = asOf ? tallyFreshnessNote(req.t, asOf, deps.clock().toISOString(), ctx.survey.timeZone) : null;
-    res.page(view, { ...ctx, tab: view.split('/').pop(), canManage: canManage(req.actor), scripts: CHART_SCRIPTS, freshness, ...locals });
+    res.page(view, {
+      ...ctx,
+      tab: view.split('/').pop(),
+      canManage: canManage(req.actor),
+      scripts: CHART_SCRIPTS,
+      freshness,
+      levels: levelBands(ctx.survey.settings.likertWeights),
+      minRespondents: MIN_RESPONDENTS,
+      ...locals,
+    });
   }
 
   router.get('/:id', async (req, res) => {
     const ctx = await context(req);
     const stats = await computeDashboard(deps, req.actor, ctx.survey.id, ctx.filters);
+    // Drill-down: one station is its own dashboard (the overview filtered to it), with a way back.
+    const station = ctx.filters.sites?.length === 1 ? (stats.bySite.find((s) => s.site.id === ctx.filters.sites![0])?.site ?? null) : null;
+    const withSites = (sites: string[] | undefined) => {
+      const q = filtersQuery({ ...ctx.filters, sites });
+      return q ? `?${q}` : '';
+    };
     renderWithFilters(req, res, 'admin/stats/overview', ctx, {
-      title: `${req.t('nav.stats')} · ${ctx.survey.title}`,
+      title: `${req.t('nav.stats')} · ${station ? `${station.name} · ` : ''}${ctx.survey.title}`,
       stats,
+      station,
+      stationQs: (id: string) => withSites([id]),
+      allStationsQs: withSites(undefined),
+      methodItems: methodology(stats, req.t),
+      plannedMargin: PLANNED_MARGIN_POINTS,
+      dimensionLabel: (d: string) => dimensionLabel(req.t, d),
       charts: {
         stations: stationChart(stats, req.t),
         trend: trendChart(stats, req.t),
@@ -61,7 +86,7 @@ export function statsRouter(deps: Deps): Router {
     const ctx = await context(req);
     const stats = await computeDashboard(deps, req.actor, ctx.survey.id, ctx.filters);
     const charts = Object.fromEntries(
-      stats.questions.map((q) => [q.id, q.type === 'likert5' ? likertChart(q) : q.type === 'single' || q.type === 'multi' || q.type === 'rating' || q.type === 'nps' ? optionChart(q, req.t) : null]),
+      stats.questions.map((q) => [q.id, q.type === 'likert5' ? likertChart(q, req.t) : q.type === 'single' || q.type === 'multi' || q.type === 'rating' || q.type === 'nps' ? optionChart(q, req.t) : null]),
     );
     const row = typeof req.query.row === 'string' ? req.query.row : '';
     const col = typeof req.query.col === 'string' ? req.query.col : '';

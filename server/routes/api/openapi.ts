@@ -60,7 +60,7 @@ const FILTER_PARAMS = [
   { name: 'segments', in: 'query', description: 'segment option ids, comma-separated; one that is no option of the segment question is a 400 naming it', schema: { type: 'string' } },
   { name: 'channels', in: 'query', description: `${CHANNELS.join(', ')}; comma-separated`, schema: { type: 'string' } },
   { name: 'mode', in: 'query', description: 'which responses the figures and lists use: valid (default) or raw (every response received)', schema: { type: 'string', enum: [...FILTER_MODES] } },
-  { name: 'granularity', in: 'query', description: 'trend buckets', schema: { type: 'string', enum: [...GRANULARITIES] } },
+  { name: 'granularity', in: 'query', description: 'trend buckets; left out, they follow the span (day ≤ 31 days, week ≤ 26 weeks, month beyond)', schema: { type: 'string', enum: [...GRANULARITIES] } },
 ];
 
 const ERRORS = {
@@ -320,7 +320,7 @@ export function openApiDocument(publicBaseUrl: string) {
         }),
       },
       '/surveys/{id}/crosstab': {
-        get: op('statistics', 'Question × question table (streams the responses; counts of the responses `mode` chooses)', {
+        get: op('statistics', 'Question × question table (streams the responses; counts of the responses `mode` chooses) with row and column percentages and totals, Pearson’s χ² test of independence (p, Cramér’s V, expected counts under 5 flagged) and Fisher’s exact p for a 2×2 table; `test` is null when a question is multiple choice', {
           params: [idParam(), { name: 'row', in: 'query', required: true, schema: { type: 'string' } }, { name: 'col', in: 'query', required: true, schema: { type: 'string' } }, ...FILTER_PARAMS],
         }),
       },
