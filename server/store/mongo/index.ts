@@ -240,7 +240,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<ApiToken>(await M.tokens.findOne({ tokenHash: { $eq: hash } }).lean());
       },
       async listForUser(userId) {
-        return many<ApiToken>(await M.tokens.find({ userId: { $eq: userId } }).sort({ createdAt: 1 }).lean());
+        return many<ApiToken>(await M.tokens.find({ userId: { $eq: userId } }).sort({ createdAt: 1, _id: 1 }).lean());
       },
       async revoke(id, at) {
         await M.tokens.updateOne({ _id: { $eq: id }, revokedAt: null }, { $set: { revokedAt: new Date(at) } });
@@ -301,7 +301,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return withCount(await M.surveys.findById(id).lean());
       },
       async list() {
-        return withCounts(await M.surveys.find().sort({ createdAt: -1 }).lean());
+        return withCounts(await M.surveys.find().sort({ createdAt: -1, _id: -1 }).lean());
       },
       async update(id, patch) {
         return withCount(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
@@ -369,11 +369,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<Publication>(await M.publications.findOne({ code: { $eq: code } }).lean());
       },
       async listBySurvey(surveyId) {
-        const pubs = many<Publication>(await M.publications.find({ surveyId: { $eq: surveyId } }).lean());
-        const sites = new Map(
-          (await M.sites.find({ _id: { $in: pubs.map((p) => p.siteId) } }).lean()).map((s) => [s._id as string, s.code as string]),
-        );
-        return pubs.sort((a, b) => (sites.get(a.siteId) ?? '').localeCompare(sites.get(b.siteId) ?? ''));
+        return many<Publication>(await M.publications.find({ surveyId: { $eq: surveyId } }).sort({ _id: 1 }).lean());
       },
       async findBySurveyAndSite(surveyId, siteId) {
         return toDomain<Publication>(await M.publications.findOne({ surveyId: { $eq: surveyId }, siteId: { $eq: siteId } }).lean());
@@ -533,7 +529,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<EvaluationRecord>(await M.evaluations.findById(id).lean());
       },
       async list() {
-        return many<EvaluationRecord>(await M.evaluations.find().sort({ createdAt: -1 }).lean());
+        return many<EvaluationRecord>(await M.evaluations.find().sort({ createdAt: -1, _id: -1 }).lean());
       },
       async update(id, expected, patch) {
         return toDomain<EvaluationRecord>(
