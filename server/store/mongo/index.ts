@@ -24,6 +24,8 @@ import {
   pendingDeltas,
   pendingReview,
   pendingSelection,
+  rateLimitDecrement,
+  rateLimitHit,
   rebuildClear,
   rebuildLostFilter,
   responseCountsPipeline,
@@ -544,27 +546,13 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     },
     rateLimits: {
       async hit(key, windowMs, nowMs) {
-        const now = new Date(nowMs);
-        const reset = new Date(nowMs + windowMs);
-        // One atomic update: restart the window when it has passed, else count one more.
-        const doc = await M.rateLimits
-          .findOneAndUpdate(
-            { _id: { $eq: key } },
-            [
-              {
-                $set: {
-                  count: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, 1, { $add: ['$count', 1] }] },
-                  resetAt: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, reset, '$resetAt'] },
-                },
-              },
-            ],
-            { upsert: true, returnDocument: 'after', updatePipeline: true },
-          )
-          .lean();
+        const { filter, update } = rateLimitHit(key, windowMs, nowMs);
+        const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
         return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
       },
       async decrement(key) {
-        await M.rateLimits.updateOne({ _id: { $eq: key }, count: { $gt: 0 } }, { $inc: { count: -1 } });
+        const { filter, update } = rateLimitDecrement(key);
+        await M.rateLimits.updateOne(filter, update);
       },
       async reset(key) {
         await M.rateLimits.deleteOne({ _id: { $eq: key } });
