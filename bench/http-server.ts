@@ -1,7 +1,8 @@
 /**
  * The benchmark server: the real app (production settings: views cached, durable SQLite) behind an
  * outer Express app that also answers GET /bench/bare with 204 — the baseline on the same process.
- * Prints one JSON line with the port and the publication codes, then serves until killed.
+ * Prints one JSON line with the port and the publication codes, then serves until killed. On the
+ * store the app would open: MongoDB when MONGODB_URI is set (the stress suites under test:mongo).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,12 +14,12 @@ import { loadConfig } from '../server/config';
 import { SYSTEM_ACTOR } from '../server/services/context';
 import { publishAtSites } from '../server/services/publications';
 import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
-import { openSqliteStore } from '../server/store/sqlite';
+import { openStore } from '../server/store';
 
 async function main() {
   const dir = process.env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-bench-http-'));
   const config = loadConfig({ ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'production', TRUST_PROXY: 'true' });
-  const store = openSqliteStore(path.join(dir, 'manyi.db'));
+  const store = await openStore(config);
   const logger = pino({ level: 'silent' });
   const deps = { config, store, clock: () => new Date(), logger };
   // REUSE=1: serve the database already in DATA_DIR (a restart after a crash), else seed a fresh one.

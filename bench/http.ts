@@ -13,13 +13,19 @@ interface Started {
   info: { port: number; surveyId: string; codes: string[]; publicationIds: string[]; dir: string };
 }
 
-/** Starts bench/http-server.ts in its own process (so the load generator does not share its CPU time). */
+/**
+ * Starts bench/http-server.ts in its own process (so the load generator does not share its CPU
+ * time). It opens SQLite in a folder of its own unless `env` names the store (DATA_DIR, and
+ * MONGODB_URI for MongoDB): a MONGODB_URI in this process's environment is never used by itself.
+ */
 export function startServer(env: Record<string, string> = {}): Promise<Started> {
+  const inherited = { ...process.env };
+  delete inherited.MONGODB_URI;
   return new Promise((resolve, reject) => {
     // `node -r tsx/cjs file` runs the server in this very child (tsx's CLI would start a grandchild
     // that a SIGKILL to the child never reaches — the crash test must kill the server itself).
     const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
-      env: { ...process.env, SESSION_SECRET: SECRET, SUBMIT_LIMIT_PER_IP: '1000000', SUBMIT_LIMIT_PER_STATION: '10000000', ...env },
+      env: { ...inherited, SESSION_SECRET: SECRET, SUBMIT_LIMIT_PER_IP: '1000000', SUBMIT_LIMIT_PER_STATION: '10000000', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buf = '';

@@ -82,16 +82,17 @@ export async function publishAtSites(deps: Deps, actor: Actor, surveyId: string,
   return { created, survey, stillDraft: survey.status === 'draft' };
 }
 
-/** A survey's publications with their sites and links, restricted to what the actor may see. */
+/** A survey's publications with their sites and links, restricted to what the actor may see, in the order of their stations' codes. */
 export async function listPublications(deps: Deps, actor: Actor, survey: Survey): Promise<PublicationView[]> {
-  const pubs = await deps.store.publications.listBySurvey(survey.id);
   const visible = visibleSiteIds(actor);
-  const sites = new Map((await deps.store.sites.list({ ids: pubs.map((p) => p.siteId) })).map((s) => [s.id, s]));
+  const bySite = new Map((await deps.store.publications.listBySurvey(survey.id)).map((p) => [p.siteId, p]));
+  // sites.list is ordered by code on both stores.
+  const sites = await deps.store.sites.list({ ids: [...bySite.keys()] });
   const now = deps.clock();
-  return pubs
-    .filter((p) => (!visible || visible.includes(p.siteId)) && sites.has(p.siteId))
-    .map((p) => {
-      const site = sites.get(p.siteId)!;
+  return sites
+    .filter((site) => !visible || visible.includes(site.id))
+    .map((site) => {
+      const p = bySite.get(site.id)!;
       return { publication: p, site, link: publicLink(deps, p.code), stage: publicationStage(survey, p, site, now) };
     });
 }

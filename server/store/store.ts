@@ -11,7 +11,12 @@ import type { TallyDelta, TallyQuery, TallyRow } from '../../models/tally';
 import type { TestResponse } from '../../models/test-response';
 import type { User } from '../../models/user';
 
-/** The Store port: repositories that take and return plain domain objects. Both adapters implement it. */
+/**
+ * The Store port: repositories that take and return plain domain objects. Both adapters implement it.
+ * Every list has one total order, the same on both stores (the contract suite checks it): the key
+ * named on the method, then the id (app-generated, time-ordered: id order is creation order).
+ * Strings compare by their bytes (SQLite's BINARY collation, MongoDB's default), not by locale.
+ */
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   users: UserRepo;
@@ -56,6 +61,7 @@ export interface UserRepo {
   create(user: User): Promise<void>;
   get(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
+  /** By username (unique). */
   list(): Promise<User[]>;
   count(): Promise<number>;
   update(id: string, patch: UserPatch): Promise<User | null>;
@@ -76,6 +82,7 @@ export interface SessionRepo {
 export interface ApiTokenRepo {
   create(token: ApiToken): Promise<void>;
   findByHash(tokenHash: string): Promise<ApiToken | null>;
+  /** Oldest first: by createdAt, then id. */
   listForUser(userId: string): Promise<ApiToken[]>;
   revoke(id: string, at: string): Promise<void>;
   touch(id: string, at: string): Promise<void>;
@@ -96,6 +103,7 @@ export interface AuditQuery {
 
 export interface AuditRepo {
   append(event: AuditEvent): Promise<void>;
+  /** Newest first: by at, then id, both descending. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
   count(query?: Omit<AuditQuery, 'limit' | 'offset'>): Promise<number>;
 }
@@ -108,6 +116,7 @@ export interface SiteRepo {
   createMany(sites: Site[]): Promise<void>;
   get(id: string): Promise<Site | null>;
   getByCode(code: string): Promise<Site | null>;
+  /** By code (unique). */
   list(filter?: { active?: boolean; ids?: string[] }): Promise<Site[]>;
   update(id: string, patch: SitePatch): Promise<Site | null>;
 }
@@ -120,6 +129,7 @@ export interface SurveyRepo {
   /** Stores the survey and its first version together. */
   create(survey: Survey, version: SurveyVersion): Promise<void>;
   get(id: string): Promise<Survey | null>;
+  /** Newest first: by createdAt, then id, both descending. */
   list(): Promise<Survey[]>;
   update(id: string, patch: SurveyPatch): Promise<Survey | null>;
   /**
@@ -132,6 +142,7 @@ export interface SurveyRepo {
     patch: Pick<Survey, 'questions' | 'segmentQuestionId' | 'updatedAt'>,
   ): Promise<Survey | null>;
   getVersion(id: string, version: number): Promise<SurveyVersion | null>;
+  /** By version number. */
   listVersions(id: string): Promise<SurveyVersion[]>;
   delete(id: string): Promise<void>;
 }
@@ -140,6 +151,7 @@ export interface PublicationRepo {
   create(publication: Publication): Promise<void>;
   get(id: string): Promise<Publication | null>;
   getByCode(code: string): Promise<Publication | null>;
+  /** In the order they were made (by id); a page that shows them by station sorts them itself. */
   listBySurvey(surveyId: string): Promise<Publication[]>;
   findBySurveyAndSite(surveyId: string, siteId: string): Promise<Publication | null>;
   setActive(id: string, active: boolean): Promise<void>;
@@ -217,7 +229,7 @@ export interface ResponseRepo {
 export interface TestResponseRepo {
   /** Stores it unless its submission token was stored before; returns whether it was new. */
   insert(response: TestResponse): Promise<boolean>;
-  /** A survey's test answers, newest first. */
+  /** A survey's test answers, newest first (by id, descending). */
   listBySurvey(surveyId: string): Promise<TestResponse[]>;
   countBySurvey(surveyId: string): Promise<number>;
   /** Deletes one (of this survey); false when there was none. */
@@ -260,6 +272,7 @@ export interface TallyRepo {
 export interface EvaluationRepo {
   create(evaluation: EvaluationRecord): Promise<void>;
   get(id: string): Promise<EvaluationRecord | null>;
+  /** Newest first: by createdAt, then id, both descending. */
   list(): Promise<EvaluationRecord[]>;
   /** Saves when the stored updatedAt equals expectedUpdatedAt; null otherwise (someone else saved). */
   update(

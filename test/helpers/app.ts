@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -8,16 +5,23 @@ import { createApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import type { Deps } from '../../server/services/context';
 import { createUser } from '../../server/services/users';
-import { openSqliteStore } from '../../server/store/sqlite';
 import type { Store } from '../../server/store/store';
 import type { Role } from '../../models/user';
+import { openTestStore, type StoreKind } from './store';
 
 export interface TestApp {
   app: Express;
   store: Store;
   config: Config;
   deps: Deps;
+  /** Which store the app runs on (MongoDB when MONGODB_URI is set): what /readyz and check-db name. */
+  kind: StoreKind;
+  /** DATA_DIR, a temporary folder (the SQLite file is in it). */
   dir: string;
+  /** What a child process (the CLI) needs to open the same store: DATA_DIR, and MONGODB_URI on MongoDB. */
+  env: Record<string, string>;
+  /** Another connection to the same store, as a restarted process would open it (the caller closes it). */
+  reopenStore(): Promise<Store>;
   /** Moves the app's clock (it starts at the real time). */
   clock: { now: Date; advance(ms: number): void };
   close(): Promise<void>;
@@ -25,14 +29,14 @@ export interface TestApp {
 
 export const TEST_PASSWORD = 'correct horse battery';
 
-/** A fresh app on a fresh SQLite file in a temporary folder. */
+/** A fresh app on a fresh store (see openTestStore: SQLite in a temporary folder, or a MongoDB database of its own). */
 export async function makeTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-test-'));
+  const ts = await openTestStore();
+  const { store, dir } = ts;
   const config = {
-    ...loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', PUBLIC_BASE_URL: 'http://manyi.test', ...env }),
+    ...loadConfig({ ...ts.env, LOG_LEVEL: 'silent', PUBLIC_BASE_URL: 'http://manyi.test', ...env }),
     sessionSecret: 'test-secret-test-secret-test-secret-0123456789',
   };
-  const store = openSqliteStore(path.join(dir, 'manyi.db'));
   const clock = {
     now: new Date(),
     advance(ms: number) {
@@ -47,11 +51,13 @@ export async function makeTestApp(env: Record<string, string> = {}): Promise<Tes
     store,
     config,
     deps,
+    kind: ts.kind,
     dir,
+    env: ts.env,
+    reopenStore: ts.reopen,
     clock,
     async close() {
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await ts.cleanup();
     },
   };
 }

@@ -82,7 +82,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A fresh app (fresh SQLite file) behind a real HTTP server on a free loopback port. */
+/** A fresh app (fresh store: see openTestStore) behind a real HTTP server on a free loopback port. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const t = await makeTestApp(env);
   const server = http.createServer(t.app);

@@ -92,7 +92,7 @@ describe('downloads are audited and named', () => {
 
   it('raw responses from the command line, audited as the system with the rows written', async () => {
     const file = path.join(t.dir, 'cli-export.csv');
-    const e = await onlyNewEvent(async () => expect(await runCli(['export', '--survey', survey(), '--format', 'csv', '--out', file], { DATA_DIR: t.dir, LOG_LEVEL: 'silent' })).toBe(0));
+    const e = await onlyNewEvent(async () => expect(await runCli(['export', '--survey', survey(), '--format', 'csv', '--out', file], { ...t.env, LOG_LEVEL: 'silent' })).toBe(0));
     expect(e).toMatchObject({ actorName: 'system', action: 'export.responses', details: { format: 'csv', rows: 3, stations: null } });
     expect(parseCsv(fs.readFileSync(file, 'utf8'), { bom: true })).toHaveLength(4);
   });

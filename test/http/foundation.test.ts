@@ -15,12 +15,12 @@ describe('foundation: health, login, access, CSRF, headers', () => {
 
   it('answers /healthz and /readyz with the store kind', async () => {
     await request(t.app).get('/healthz').expect(200, { status: 'ok' });
-    await request(t.app).get('/readyz').expect(200, { status: 'ok', store: 'sqlite' });
+    await request(t.app).get('/readyz').expect(200, { status: 'ok', store: t.kind });
   });
 
   it('reports 503 on /readyz when the store is closed', async () => {
     await t.store.close();
-    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite', reason: 'unreachable' });
+    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: t.kind, reason: 'unreachable' });
   });
 
   it('logs in with the right password, shows the admin shell, and logs out', async () => {

@@ -16,6 +16,8 @@ describe('resident questionnaire /s/:code', () => {
 
   /** Tallies in the store equal a recomputation from the stored responses. */
   async function expectTalliesConsistent(surveyId: string) {
+    // On MongoDB a submission's tallies are applied in batches: apply what is pending first.
+    await t.store.tallies.settle(surveyId);
     const survey = (await t.store.surveys.get(surveyId))!;
     const deltas = [];
     for await (const r of t.store.responses.stream({ surveyId })) deltas.push(...tallyDeltas(r, (await t.store.surveys.getVersion(surveyId, r.version))!.questions));
@@ -196,6 +198,7 @@ describe('resident questionnaire /s/:code', () => {
     const [r] = await t.store.responses.list({ surveyId: survey.id }, { limit: 1 });
     expect(r!.flags.sort()).toEqual(['speeder', 'straightline']);
     expect(r!.durationMs).toBe(5_000);
+    await t.store.tallies.settle(survey.id);
     const tallies = await t.store.tallies.query({ surveyId: survey.id, level: 'sites', groupBy: ['state'], questionIds: ['_n'] });
     expect(tallies).toEqual([expect.objectContaining({ state: 'speeder,straightline', count: 1 })]);
   });

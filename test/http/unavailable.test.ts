@@ -1,6 +1,4 @@
-import path from 'node:path';
 import request from 'supertest';
-import { openSqliteStore } from '../../server/store/sqlite';
 import { makeTestApp, type TestApp } from '../helpers/app';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
@@ -20,7 +18,7 @@ describe('when the store is unavailable', () => {
     await t.store.close();
 
     await request(t.app).get('/healthz').expect(200);
-    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: 'sqlite', reason: 'unreachable' });
+    await request(t.app).get('/readyz').expect(503, { status: 'unavailable', store: t.kind, reason: 'unreachable' });
 
     const answers = templateAnswers({ q_suggestions: '请一定保存我的意见' });
     const res = await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...answers }));
@@ -35,7 +33,7 @@ describe('when the store is unavailable', () => {
     expect(page.status).toBe(503);
     expect(page.text).toContain('服务暂时不可用');
 
-    const reopened = openSqliteStore(path.join(t.dir, 'manyi.db'));
+    const reopened = await t.reopenStore();
     expect(await reopened.responses.count({ surveyId: survey.id })).toBe(0);
     expect((await reopened.surveys.get(survey.id))!.responseCount).toBe(0);
     expect(await reopened.tallies.dump(survey.id)).toEqual([]);

@@ -621,6 +621,117 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
     });
   });
 
+  /*
+   * Every list has one order, the same on both stores: its key, then the id (see store.ts). The
+   * records are stored in a scrambled order, so an order that merely follows insertion (SQLite's
+   * rowid, MongoDB's natural order) fails; keys tie where they can, so the id must break the tie.
+   */
+  describe('order of lists', () => {
+    /** n ids in ascending order (byte order of the strings, as both stores compare them). */
+    const ids = (n: number) => Array.from({ length: n }, () => newId()).sort();
+    /** Stored in the order 3, 1, 4, 2… rather than the list's order. */
+    const scrambled = <T>(xs: T[]) => [...xs.filter((_, i) => i % 2 === 1).reverse(), ...xs.filter((_, i) => i % 2 === 0)];
+    const T = '2026-11-03T00:00:00.000Z';
+
+    it('lists a survey\'s publications in the order they were made (by id), whatever their stations\' codes, and after a station is renamed or deactivated', async () => {
+      const sites = [siteFixture({ code: 'Z9' }), siteFixture({ code: 'a0' }), siteFixture({ code: 'A1' }), siteFixture({ code: '站3' })];
+      for (const site of scrambled(sites)) await store.sites.create(site);
+      const { survey, version } = surveyFixture();
+      await store.surveys.create(survey, version);
+      const other = surveyFixture();
+      await store.surveys.create(other.survey, other.version);
+      const pubIds = ids(4);
+      const pubs = sites.map((site, i) => publicationFixture(survey.id, site.id, { id: pubIds[i]! }));
+      for (const p of scrambled(pubs)) await store.publications.create(p);
+      await store.publications.create(publicationFixture(other.survey.id, sites[1]!.id));
+      const listed = async () => (await store.publications.listBySurvey(survey.id)).map((p) => p.id);
+
+      expect(await listed()).toEqual(pubIds);
+      await store.sites.update(sites[0]!.id, { code: '0A', name: '改名的站点' });
+      await store.sites.update(sites[2]!.id, { active: false });
+      await store.publications.setActive(pubIds[1]!, false);
+      expect(await listed()).toEqual(pubIds);
+      expect(await store.publications.listBySurvey(other.survey.id)).toHaveLength(1);
+      expect(await store.publications.listBySurvey('no-such-survey')).toEqual([]);
+    });
+
+    it('lists responses and test answers by id (submission order), and pages and streams them in that order', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const rIds = ids(6);
+      const rs = rIds.map((id, i) => responseFixture(i % 2 ? pubA : pubB, { id, submittedAt: T }));
+      for (const r of scrambled(rs)) await submit(r);
+      const idsOf = (list: { id: string }[]) => list.map((r) => r.id);
+      expect(idsOf(await store.responses.list({ surveyId: survey.id }, { limit: 10 }))).toEqual(rIds);
+      expect(idsOf(await store.responses.list({ surveyId: survey.id }, { limit: 10, newestFirst: true }))).toEqual([...rIds].reverse());
+      expect(idsOf(await store.responses.list({ surveyId: survey.id, siteIds: [pubA.siteId] }, { limit: 2, offset: 1 }))).toEqual([rIds[3], rIds[5]]);
+      const streamed: string[] = [];
+      for await (const r of store.responses.stream({ surveyId: survey.id })) streamed.push(r.id);
+      expect(streamed).toEqual(rIds);
+
+      const tIds = ids(3);
+      for (const id of scrambled(tIds)) {
+        await store.testResponses.insert({ id, surveyId: survey.id, version: 1, siteId: null, answers: {}, durationMs: 1, submittedAt: T, enteredBy: 'evaluator-1', submissionToken: newId() });
+      }
+      expect(idsOf(await store.testResponses.listBySurvey(survey.id))).toEqual([...tIds].reverse());
+    });
+
+    it('lists users by username and stations by code, comparing bytes (upper case before lower case, Chinese last)', async () => {
+      const names = ['Alice', 'alice2', 'bob', '王芳'];
+      for (const username of scrambled(names)) await store.users.create(userFixture({ username }));
+      expect((await store.users.list()).map((u) => u.username)).toEqual(names);
+      const codes = ['A03', 'B02', 'b01', '站1'];
+      const sites = codes.map((code) => siteFixture({ code }));
+      for (const site of scrambled(sites)) await store.sites.create(site);
+      expect((await store.sites.list()).map((x) => x.code)).toEqual(codes);
+      expect((await store.sites.list({ ids: [sites[3]!.id, sites[0]!.id] })).map((x) => x.code)).toEqual(['A03', '站1']);
+      await store.sites.update(sites[3]!.id, { code: '0站' });
+      expect((await store.sites.list()).map((x) => x.code)).toEqual(['0站', 'A03', 'B02', 'b01']);
+    });
+
+    it('lists surveys and evaluations newest first, the same moment by id (newest first), and versions by number', async () => {
+      const sIds = ids(4);
+      const made = ['2026-11-01T00:00:00.000Z', T, T, T];
+      for (const i of scrambled([0, 1, 2, 3])) {
+        const { survey, version } = surveyFixture({ id: sIds[i]!, createdAt: made[i]! });
+        await store.surveys.create(survey, version);
+      }
+      expect((await store.surveys.list()).map((x) => x.id)).toEqual([sIds[3], sIds[2], sIds[1], sIds[0]]);
+
+      const eIds = ids(4);
+      for (const i of scrambled([0, 1, 2, 3])) {
+        await store.evaluations.create({ id: eIds[i]!, name: `评价 ${i}`, locked: false, isDemo: false, data: {}, createdBy: null, createdAt: i === 3 ? '2026-11-01T00:00:00.000Z' : T, updatedAt: T });
+      }
+      expect((await store.evaluations.list()).map((x) => x.id)).toEqual([eIds[2], eIds[1], eIds[0], eIds[3]]);
+
+      const { survey, pubA } = await seedSurvey();
+      const q = survey.questions;
+      await submit(responseFixture(pubA));
+      await store.surveys.saveQuestions(survey.id, 1, { questions: q.slice(0, 2), segmentQuestionId: null, updatedAt: T });
+      await submit(responseFixture(pubA, { version: 2 }), q.slice(0, 2));
+      await store.surveys.saveQuestions(survey.id, 2, { questions: q.slice(0, 3), segmentQuestionId: null, updatedAt: T });
+      expect((await store.surveys.listVersions(survey.id)).map((v) => v.version)).toEqual([1, 2, 3]);
+    });
+
+    it('lists a user\'s API tokens oldest first and audit events newest first, ties by id', async () => {
+      const u = userFixture();
+      await store.users.create(u);
+      const tIds = ids(3);
+      const made = [T, T, '2026-11-01T00:00:00.000Z'];
+      for (const i of scrambled([0, 1, 2])) {
+        await store.tokens.create({ id: tIds[i]!, userId: u.id, name: `t${i}`, tokenHash: `hash-${i}`, scope: 'read', createdAt: made[i]!, lastUsedAt: null, revokedAt: null });
+      }
+      expect((await store.tokens.listForUser(u.id)).map((x) => x.id)).toEqual([tIds[2], tIds[0], tIds[1]]);
+
+      const aIds = ids(4);
+      const at = [T, T, T, '2026-11-01T00:00:00.000Z'];
+      for (const i of scrambled([0, 1, 2, 3])) {
+        await store.audit.append({ id: aIds[i]!, at: at[i]!, actorId: null, actorName: 'system', action: 'site.create', targetType: 'site', targetId: null, details: {} });
+      }
+      expect((await store.audit.list({ limit: 10 })).map((x) => x.id)).toEqual([aIds[2], aIds[1], aIds[0], aIds[3]]);
+      expect((await store.audit.list({ limit: 2, offset: 1 })).map((x) => x.id)).toEqual([aIds[1], aIds[0]]);
+    });
+  });
+
   it('answers ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });

@@ -7,20 +7,15 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
 import { MIGRATIONS } from '../../server/store/sqlite/migrations';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { openTestStore } from '../helpers/store';
 import { storeContract } from './contract';
 
+/*
+ * SQLite's adapter, whatever store the rest of the suite follows: the embedded store is always
+ * there, so its contract and its own file (migrations, PRAGMAs) are checked on every run.
+ */
 describe('SQLite store', () => {
-  storeContract(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
-    const store = openSqliteStore(path.join(dir, 'manyi.db'));
-    return {
-      store,
-      cleanup: async () => {
-        await store.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  });
+  storeContract(() => openTestStore({ kind: 'sqlite' }));
 
   it('opens with WAL, foreign keys, durable commits and every migration applied', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { aggregate, find, updateMany } from 'mingo';
+import { aggregate, find, updateMany, updateOne } from 'mingo';
 import { update } from 'mingo/updater';
 import type { SurveyResponse } from '../../models/response';
 import type { TallyQuery, TallyRow } from '../../models/tally';
@@ -15,6 +15,8 @@ import {
   legacyExclusionStages,
   pendingClear,
   pendingSelection,
+  rateLimitDecrement,
+  rateLimitHit,
   rebuildClear,
   rebuildLostFilter,
   responseCountsPipeline,
@@ -313,5 +315,84 @@ describe('MongoDB tallies applied in batches (checked with mingo against SQLite)
     const counted = aggregate(docs, responseCountsPipeline([survey.id, other.survey.id, 'no-such-survey']) as never[]) as { _id: string; n: number }[];
     const sqlite = await store.surveys.list();
     expect(Object.fromEntries(counted.map((c) => [c._id, c.n]))).toEqual(Object.fromEntries(sqlite.map((s) => [s.id, s.responseCount])));
+  });
+});
+
+/**
+ * The rate-limit counter's update pipeline (an upsert with $cond over the stored window), run
+ * through mingo hit by hit beside SQLite's counter: the same counts and window ends, every time.
+ */
+describe('MongoDB rate-limit counters (checked with mingo against SQLite)', () => {
+  let dir: string;
+  let store: Store;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-mingo-limits-'));
+    store = openSqliteStore(path.join(dir, 'r.db'));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What findOneAndUpdate(filter, pipeline, { upsert: true, returnDocument: 'after' }) does: a new document starts as {_id}. */
+  function hit(docs: Doc[], key: string, windowMs: number, nowMs: number): { count: number; resetAt: number } {
+    const { filter, update: pipeline } = rateLimitHit(key, windowMs, nowMs);
+    if (!find(docs, filter).hasNext()) docs.push({ _id: key });
+    expect(updateOne(docs, filter, pipeline as never).matchedCount).toBe(1);
+    const doc = find(docs, filter).next() as Doc;
+    return { count: doc.count as number, resetAt: (doc.resetAt as Date).getTime() };
+  }
+
+  function decrement(docs: Doc[], key: string) {
+    const { filter, update: expr } = rateLimitDecrement(key);
+    updateMany(docs, filter, expr as never);
+  }
+
+  it('counts hits in a window, restarts when it has passed, and gives hits back never below zero, as SQLite does', async () => {
+    const docs: Doc[] = [];
+    const t0 = Date.UTC(2026, 10, 1, 2, 0, 0);
+    const windowMs = 60_000;
+    // [key, ms after t0]: two keys, hits inside a window, exactly at its end (restarts), and long after.
+    const steps: [string, number | 'decrement'][] = [
+      ['ip:a', 0],
+      ['ip:a', 1_000],
+      ['ip:b', 1_500],
+      ['ip:a', 59_999],
+      ['ip:a', 'decrement'],
+      ['ip:a', 60_000],
+      ['ip:a', 60_001],
+      ['ip:b', 'decrement'],
+      ['ip:b', 'decrement'],
+      ['ip:b', 30_000],
+      ['ip:a', 500_000],
+      ['ip:a', 'decrement'],
+      ['ip:a', 'decrement'],
+      ['ip:a', 500_010],
+    ];
+    const seen: { count: number; resetAt: number }[] = [];
+    for (const [key, at] of steps) {
+      if (at === 'decrement') {
+        decrement(docs, key);
+        await store.rateLimits.decrement(key);
+        continue;
+      }
+      const fromMingo = hit(docs, key, windowMs, t0 + at);
+      expect(fromMingo).toEqual(await store.rateLimits.hit(key, windowMs, t0 + at));
+      seen.push(fromMingo);
+    }
+    // The rule itself, so both cannot agree on something else.
+    expect(seen.map((s) => [s.count, s.resetAt - t0])).toEqual([
+      [1, 60_000],
+      [2, 60_000],
+      [1, 61_500],
+      [3, 60_000],
+      [1, 120_000],
+      [2, 120_000],
+      [1, 61_500],
+      [1, 560_000],
+      [1, 560_000],
+    ]);
   });
 });

@@ -24,6 +24,8 @@ import {
   pendingDeltas,
   pendingReview,
   pendingSelection,
+  rateLimitDecrement,
+  rateLimitHit,
   rebuildClear,
   rebuildLostFilter,
   responseCountsPipeline,
@@ -240,7 +242,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<ApiToken>(await M.tokens.findOne({ tokenHash: { $eq: hash } }).lean());
       },
       async listForUser(userId) {
-        return many<ApiToken>(await M.tokens.find({ userId: { $eq: userId } }).sort({ createdAt: 1 }).lean());
+        return many<ApiToken>(await M.tokens.find({ userId: { $eq: userId } }).sort({ createdAt: 1, _id: 1 }).lean());
       },
       async revoke(id, at) {
         await M.tokens.updateOne({ _id: { $eq: id }, revokedAt: null }, { $set: { revokedAt: new Date(at) } });
@@ -301,7 +303,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return withCount(await M.surveys.findById(id).lean());
       },
       async list() {
-        return withCounts(await M.surveys.find().sort({ createdAt: -1 }).lean());
+        return withCounts(await M.surveys.find().sort({ createdAt: -1, _id: -1 }).lean());
       },
       async update(id, patch) {
         return withCount(await M.surveys.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean());
@@ -369,11 +371,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<Publication>(await M.publications.findOne({ code: { $eq: code } }).lean());
       },
       async listBySurvey(surveyId) {
-        const pubs = many<Publication>(await M.publications.find({ surveyId: { $eq: surveyId } }).lean());
-        const sites = new Map(
-          (await M.sites.find({ _id: { $in: pubs.map((p) => p.siteId) } }).lean()).map((s) => [s._id as string, s.code as string]),
-        );
-        return pubs.sort((a, b) => (sites.get(a.siteId) ?? '').localeCompare(sites.get(b.siteId) ?? ''));
+        return many<Publication>(await M.publications.find({ surveyId: { $eq: surveyId } }).sort({ _id: 1 }).lean());
       },
       async findBySurveyAndSite(surveyId, siteId) {
         return toDomain<Publication>(await M.publications.findOne({ surveyId: { $eq: surveyId }, siteId: { $eq: siteId } }).lean());
@@ -533,7 +531,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return toDomain<EvaluationRecord>(await M.evaluations.findById(id).lean());
       },
       async list() {
-        return many<EvaluationRecord>(await M.evaluations.find().sort({ createdAt: -1 }).lean());
+        return many<EvaluationRecord>(await M.evaluations.find().sort({ createdAt: -1, _id: -1 }).lean());
       },
       async update(id, expected, patch) {
         return toDomain<EvaluationRecord>(
@@ -548,27 +546,13 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     },
     rateLimits: {
       async hit(key, windowMs, nowMs) {
-        const now = new Date(nowMs);
-        const reset = new Date(nowMs + windowMs);
-        // One atomic update: restart the window when it has passed, else count one more.
-        const doc = await M.rateLimits
-          .findOneAndUpdate(
-            { _id: { $eq: key } },
-            [
-              {
-                $set: {
-                  count: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, 1, { $add: ['$count', 1] }] },
-                  resetAt: { $cond: [{ $or: [{ $lte: ['$resetAt', now] }, { $eq: [{ $type: '$resetAt' }, 'missing'] }] }, reset, '$resetAt'] },
-                },
-              },
-            ],
-            { upsert: true, returnDocument: 'after', updatePipeline: true },
-          )
-          .lean();
+        const { filter, update } = rateLimitHit(key, windowMs, nowMs);
+        const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
         return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
       },
       async decrement(key) {
-        await M.rateLimits.updateOne({ _id: { $eq: key }, count: { $gt: 0 } }, { $inc: { count: -1 } });
+        const { filter, update } = rateLimitDecrement(key);
+        await M.rateLimits.updateOne(filter, update);
       },
       async reset(key) {
         await M.rateLimits.deleteOne({ _id: { $eq: key } });

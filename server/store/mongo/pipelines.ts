@@ -244,3 +244,34 @@ export function appliedReview(id: string, change: ReviewFields): { filter: Doc; 
 export function responseCountsPipeline(surveyIds: readonly string[]): Doc[] {
   return [{ $match: { surveyId: { $in: [...surveyIds] } } }, { $group: { _id: '$surveyId', n: { $sum: 1 } } }];
 }
+
+/*
+ * Rate limits: a fixed-window counter per key, one document each. The same rule as SQLite's upsert:
+ * a window that has passed (or a new key) restarts at 1 and ends windowMs from now; otherwise the
+ * count goes up by one and the window's end stays.
+ */
+
+/**
+ * One hit, as one atomic upsert with an update pipeline (findOneAndUpdate, returnDocument 'after').
+ * An upserted document starts as the filter's equality fields ({_id: key}): resetAt is missing.
+ */
+export function rateLimitHit(key: string, windowMs: number, nowMs: number): { filter: Doc; update: Doc[] } {
+  const now = new Date(nowMs);
+  const restart = { $or: [{ $eq: [{ $type: '$resetAt' }, 'missing'] }, { $lte: ['$resetAt', now] }] };
+  return {
+    filter: { _id: { $eq: key } },
+    update: [
+      {
+        $set: {
+          count: { $cond: [restart, 1, { $add: ['$count', 1] }] },
+          resetAt: { $cond: [restart, new Date(nowMs + windowMs), '$resetAt'] },
+        },
+      },
+    ],
+  };
+}
+
+/** Gives one hit back (a request that did not count), never below zero. */
+export function rateLimitDecrement(key: string): { filter: Doc; update: Doc } {
+  return { filter: { _id: { $eq: key }, count: { $gt: 0 } }, update: { $inc: { count: -1 } } };
+}

@@ -137,7 +137,7 @@ export function sqliteApiTokenRepo(db: Db): ApiTokenRepo {
       return r ? toToken(r) : null;
     },
     async listForUser(userId) {
-      return (db.prepare('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at').all(userId) as Row[]).map(toToken);
+      return (db.prepare('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id').all(userId) as Row[]).map(toToken);
     },
     async revoke(id, at) {
       db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);

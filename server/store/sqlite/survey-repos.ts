@@ -205,7 +205,7 @@ export function sqliteSurveyRepo(db: Db): SurveyRepo {
       return get(id);
     },
     async list() {
-      return (db.prepare('SELECT * FROM surveys ORDER BY created_at DESC').all() as Row[]).map(toSurvey);
+      return (db.prepare('SELECT * FROM surveys ORDER BY created_at DESC, id DESC').all() as Row[]).map(toSurvey);
     },
     async update(id, patch) {
       const sets: string[] = [];
@@ -269,13 +269,7 @@ export function sqlitePublicationRepo(db: Db): PublicationRepo {
       return one('SELECT * FROM publications WHERE code = ?', code);
     },
     async listBySurvey(surveyId) {
-      return (
-        db
-          .prepare(
-            'SELECT p.* FROM publications p JOIN sites s ON s.id = p.site_id WHERE p.survey_id = ? ORDER BY s.code',
-          )
-          .all(surveyId) as Row[]
-      ).map(toPublication);
+      return (db.prepare('SELECT * FROM publications WHERE survey_id = ? ORDER BY id').all(surveyId) as Row[]).map(toPublication);
     },
     async findBySurveyAndSite(surveyId, siteId) {
       return one('SELECT * FROM publications WHERE survey_id = ? AND site_id = ?', surveyId, siteId);
@@ -318,7 +312,7 @@ export function sqliteEvaluationRepo(db: Db): EvaluationRepo {
       return get(id);
     },
     async list() {
-      return (db.prepare('SELECT * FROM evaluations ORDER BY created_at DESC').all() as Row[]).map(toEvaluation);
+      return (db.prepare('SELECT * FROM evaluations ORDER BY created_at DESC, id DESC').all() as Row[]).map(toEvaluation);
     },
     async update(id, expected, patch) {
       const sets: string[] = [];
