@@ -7,6 +7,8 @@ import * as evaluationUi from './areas/evaluation-ui';
 import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
+import * as report from './areas/report';
+import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
 import * as stationHome from './areas/station-home';
@@ -34,6 +36,8 @@ export const zhCN = {
   ...tallies.zh,
   ...funding.zh,
   ...api.zh,
+  ...report.zh,
+  ...reportUi.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
