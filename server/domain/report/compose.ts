@@ -26,8 +26,6 @@ export interface ReportInputs {
   surveys: SurveySnapshot[];
   /** Rule text of each bound indicator. */
   ruleTexts: Readonly<Record<string, string>>;
-  /** Titles of surveys named as evidence (佐证材料) by indicators. */
-  surveyTitles: Readonly<Record<string, string>>;
   timeZone: string;
   generatedAt: string;
   /** The evaluation's last save (used for the file's dates when it is not locked). */
@@ -416,7 +414,7 @@ function annexOne(inputs: ReportInputs, panel: PanelSummary, t: ReportText, src:
       const evidence = [
         ...f.files.map((file) => file.name),
         ...(n.rule !== undefined ? inputs.surveys.filter((s) => s.indicatorIds.includes(n.id)).map((s) => t('report.annex.surveyEvidence', { title: s.title })) : []),
-        ...f.surveyRefs.map((id) => t('report.annex.surveyRef', { title: inputs.surveyTitles[id] ?? id })),
+        ...f.surveyRefs.map((ref) => t('report.annex.surveyRef', { title: ref.title })),
       ];
       row.push(
         cell(n.name, { source: src.indicator(n.id) }),

@@ -80,7 +80,8 @@ export const indicatorFactsSchema = z.object({
   explanation: textSchema(2000).default(''),
   criteria: textSchema(2000).default(''),
   files: z.array(evidenceFileSchema).max(EVIDENCE_FILES_PER_INDICATOR).default(() => []),
-  surveyRefs: z.array(idSchema).max(20).default(() => []),
+  /** Surveys whose statistics support the indicator, with the title they had when named (so a locked report does not change with a rename). */
+  surveyRefs: z.array(z.object({ id: idSchema, title: textSchema(500) })).max(20).default(() => []),
 });
 export type IndicatorFacts = z.output<typeof indicatorFactsSchema>;
 

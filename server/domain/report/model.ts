@@ -25,7 +25,7 @@ export interface Cell {
 export interface TableBlock {
   kind: 'table';
   id: string;
-  /** Said to screen readers and printed above the table when set. */
+  /** The table's name for screen readers (on paper the heading above it names it). */
   caption: string;
   /** Relative column widths (they are scaled to the page). */
   columns: number[];
