@@ -131,7 +131,7 @@ function spannedColumns(rows: Cell[][], index: number): Set<number> {
   return taken;
 }
 
-function chartOf(block: ChartBlock, image: ChartImage | undefined, textWidth: number): Paragraph[] {
+function chartOf(block: ChartBlock, image: ChartImage | undefined, textWidth: number, drawingId: number): Paragraph[] {
   const title = new Paragraph({ spacing: { before: 120, after: 60, ...TABLE_LINE }, alignment: AlignmentType.CENTER, keepNext: true, children: [new TextRun({ text: block.title, font: FONTS.heading, size: SIZE.table })] });
   if (!image) return [title, new Paragraph({ children: [new TextRun({ text: block.alt, size: SIZE.note })] })];
   // Shown at the text width (in pixels at 96 dpi), the height in proportion.
@@ -141,12 +141,20 @@ function chartOf(block: ChartBlock, image: ChartImage | undefined, textWidth: nu
     title,
     new Paragraph({
       alignment: AlignmentType.CENTER,
-      children: [new ImageRun({ type: 'png', data: image.png, transformation: { width, height }, altText: { name: block.id, title: block.title, description: block.alt } })],
+      children: [new ImageRun({ type: 'png', data: image.png, transformation: { width, height }, altText: { id: String(drawingId), name: block.id, title: block.title, description: block.alt } })],
     }),
   ];
 }
 
-function blocksOf(blocks: Block[], charts: ReadonlyMap<string, ChartImage>, textWidth: number): (Paragraph | Table)[] {
+/**
+ * Drawing ids numbered within the document (docx would take them from a counter shared by the whole
+ * process, so the same report would get other ids on every download).
+ */
+interface Drawings {
+  next: number;
+}
+
+function blocksOf(blocks: Block[], charts: ReadonlyMap<string, ChartImage>, textWidth: number, drawings: Drawings): (Paragraph | Table)[] {
   return blocks.flatMap((b): (Paragraph | Table)[] => {
     switch (b.kind) {
       case 'heading':
@@ -156,7 +164,7 @@ function blocksOf(blocks: Block[], charts: ReadonlyMap<string, ChartImage>, text
       case 'table':
         return tableOf(b, textWidth);
       case 'chart':
-        return chartOf(b, charts.get(b.id), textWidth);
+        return chartOf(b, charts.get(b.id), textWidth, drawings.next++);
     }
   });
 }
@@ -195,12 +203,12 @@ function coverSection(doc: ReportDocument): ISectionOptions {
   };
 }
 
-function bodySection(section: Section, charts: ReadonlyMap<string, ChartImage>, doc: ReportDocument, first: boolean): ISectionOptions {
+function bodySection(section: Section, charts: ReadonlyMap<string, ChartImage>, doc: ReportDocument, first: boolean, drawings: Drawings): ISectionOptions {
   const width = section.landscape ? TEXT_WIDTH.landscape : TEXT_WIDTH.portrait;
   return {
     properties: { page: { ...(section.landscape ? landscapePage : portraitPage), ...(first ? { pageNumbers: { start: 1 } } : {}) } },
     footers: { default: footer(doc.pageLabel) },
-    children: [new Paragraph({ style: 'Heading1', children: [new TextRun(section.heading)] }), ...blocksOf(section.blocks, charts, width)],
+    children: [new Paragraph({ style: 'Heading1', children: [new TextRun(section.heading)] }), ...blocksOf(section.blocks, charts, width, drawings)],
   };
 }
 
@@ -220,6 +228,7 @@ function coreXml(doc: ReportDocument): string {
 /** The .docx file of a report; `charts` holds the PNG of each chart block by id. */
 export async function renderReportDocx(doc: ReportDocument, charts: ReadonlyMap<string, ChartImage>): Promise<Buffer> {
   const all = [...doc.sections, ...doc.annexes];
+  const drawings: Drawings = { next: 1 };
   const document = new Document({
     creator: 'manyi',
     title: doc.title,
@@ -249,7 +258,7 @@ export async function renderReportDocx(doc: ReportDocument, charts: ReadonlyMap<
         },
       ],
     },
-    sections: [coverSection(doc), ...all.map((s, i) => bodySection(s, charts, doc, i === 0))],
+    sections: [coverSection(doc), ...all.map((s, i) => bodySection(s, charts, doc, i === 0, drawings))],
   });
   const packed = await Packer.toBuffer(document, false, [{ path: 'docProps/core.xml', data: coreXml(doc) }]);
   return fixZipTimes(packed, new Date(doc.fixedAt));
