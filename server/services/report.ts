@@ -131,16 +131,19 @@ export const reportFactsPatchSchema = z.strictObject({
 
 export type ReportFactsPatch = z.input<typeof reportFactsPatchSchema>;
 
-/** Problems link to indicators that are leaves; suggestions to problems that exist after the change. */
-function checkLinks(data: EvaluationData, next: ReportFacts): void {
+/**
+ * Problems sent link to indicators that are leaves; suggestions sent link to problems that exist
+ * after the change. (Links of suggestions not sent to problems removed now are dropped on save.)
+ */
+function checkLinks(data: EvaluationData, next: ReportFacts, sent: { problems: boolean; suggestions: boolean }): void {
   const errors: FieldErrors = {};
   const leaves = new Set(leavesOf(data.tree).map((n) => n.id));
-  next.problems.forEach((p, i) => {
+  if (sent.problems) next.problems.forEach((p, i) => {
     const unknown = p.indicatorIds.filter((x) => !leaves.has(x));
     if (unknown.length) errors[`problems.${i}.indicatorIds`] = { key: 'reportui.facts.unknownIndicator', params: { ids: unknown.join(', ') } };
   });
   const problems = new Set(next.problems.map((p) => p.id));
-  next.suggestions.forEach((s, i) => {
+  if (sent.suggestions) next.suggestions.forEach((s, i) => {
     const unknown = s.problemIds.filter((x) => !problems.has(x));
     if (unknown.length) errors[`suggestions.${i}.problemIds`] = { key: 'reportui.facts.unknownProblem', params: { ids: unknown.join(', ') } };
   });
@@ -158,7 +161,7 @@ export async function updateReportFacts(deps: Deps, actor: Actor, id: string, in
       ...(patch.problems ? { problems: patch.problems.map((p) => ({ ...p, id: p.id ?? newId() })) } : {}),
       ...(patch.suggestions ? { suggestions: patch.suggestions.map((s) => ({ ...s, id: s.id ?? newId() })) } : {}),
     };
-    checkLinks(data, next);
+    checkLinks(data, next, { problems: !!patch.problems, suggestions: !!patch.suggestions });
     return { ...data, report: next };
   });
   await audit(deps, actor, 'evaluation.report', { type: 'evaluation', id }, { fields });

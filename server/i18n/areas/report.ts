@@ -235,7 +235,7 @@ export const en: Record<keyof typeof zh, string> = {
   'report.check.receivedParts': '[To check] Funds received: {parts} = {sum} ≠ {total} (central, province and city do not make the total; 10k yuan).',
   'report.check.carriedOver': '[To check] Carried over: {received} − {spent} = {expected} ≠ {carriedOver} (received minus spent is not what was carried over; 10k yuan).',
   'report.check.other': '[To check] {text}',
-  'report.system.sentence': 'The indicator system covers {dims} dimensions ({names}): {n1} first-level, {n2} second-level and {n3} third-level indicators; {first} and the other first-level indicators weigh {shares}.',
+  'report.system.sentence': 'The indicator system covers {dims} dimensions ({names}): {n1} first-level, {n2} second-level and {n3} third-level indicators; the {dims} first-level indicators, {first} first, weigh {shares}.',
   'report.system.empty': 'No indicator system has been set up yet.',
   'report.method.comprehensive': 'comprehensive scoring',
   'report.method.comparison': 'comparison',
