@@ -1,6 +1,15 @@
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { SaxesParser } from 'saxes';
+import type request from 'supertest';
+
+/** A supertest parser that collects a binary body (a .docx, a file) into a Buffer. */
+export const binary = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+};
 
 /** One cell of a Word table as the XML has it: its text, how many grid columns it spans, and its vertical merge. */
 export interface DocxCell {

@@ -3,16 +3,11 @@ import request from 'supertest';
 import { EVIDENCE_MAX_BYTES } from '../../server/domain/report/facts';
 import { createApiToken } from '../../server/services/tokens';
 import { addUser, csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
-import { readDocx } from '../helpers/docx';
+import { binary, readDocx } from '../helpers/docx';
 import { siteFixture } from '../helpers/fixtures';
 
 type Agent = ReturnType<typeof request.agent>;
 
-const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
 
 /** A small but real PDF (header, one empty page, trailer). */
 function pdf(label: string): Buffer {

@@ -1,15 +1,10 @@
 import request from 'supertest';
 import { createApiToken } from '../../server/services/tokens';
 import { addUser, csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
-import { readDocx } from '../helpers/docx';
+import { binary, readDocx } from '../helpers/docx';
 import { enterReference, postFacts, referenceRows } from '../helpers/report';
 import { formBody } from '../helpers/survey';
 
-const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
 
 describe('editing the report: facts, candidates for 存在问题, expert scoring', () => {
   let t: TestApp;

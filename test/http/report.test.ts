@@ -2,17 +2,11 @@ import request from 'supertest';
 import { createApiToken } from '../../server/services/tokens';
 import { REFERENCE_FACTS } from '../../server/services/reference-report';
 import { addUser, csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
-import { layOut, readDocx } from '../helpers/docx';
+import { binary, layOut, readDocx } from '../helpers/docx';
 import { siteFixture } from '../helpers/fixtures';
 import { enterReference, postFacts, referenceRows } from '../helpers/report';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
-/** Binary bodies (the .docx) collected into a Buffer. */
-const binary = (res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
 
 const REFERENCE_HEADINGS = ['一、项目基本情况', '二、部门绩效目标', '三、评价基本情况', '四、评价结论和绩效分析', '五、存在问题', '六、有关对策建议', '七、其他需要说明的事项'];
 /** The reference's figures: 资金情况 in section 一, 综合评价结论 and 绩效分析 in section 四. */
@@ -112,7 +106,7 @@ describe('the evaluation report (绩效评价报告)', () => {
     // A row as the firm lays it out: the indicator's explanation and criteria, score and 扣分原因.
     expect(indicatorRows.find((r) => r[2] === '预算编制科学性')!.slice(3, 8)).toEqual(['3', expect.stringContaining('科学论证'), expect.stringContaining('得1分'), '2.50', '预算测算依据不够细化，部分支出未按标准测算。']);
     expect(indicatorRows.find((r) => r[2] === '立项依据充分性')![7]).toBe('');
-    expect(grid.filter((r) => r[0].endsWith('小计')).map((r) => [r[0], r[3], r[6], r[7]])).toEqual([
+    expect(grid.filter((r) => r[0]!.endsWith('小计')).map((r) => [r[0], r[3], r[6], r[7]])).toEqual([
       ['决策小计', '15', '14.25', '得分率95.00%'],
       ['过程小计', '17', '16.40', '得分率96.47%'],
       ['产出小计', '34', '25.80', '得分率75.88%'],
