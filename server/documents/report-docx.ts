@@ -87,7 +87,7 @@ function cellOf(c: Cell, widths: number[], column: number, dense: boolean): Tabl
     margins: { top: 40, bottom: 40, left: 80, right: 80 },
     ...(c.header ? { shading: { type: ShadingType.CLEAR, color: 'auto', fill: 'F2F2F2' } } : {}),
     children: c.text.map(
-      (line) => new Paragraph({ spacing: TABLE_LINE, alignment: align, children: [new TextRun({ text: line, size, font: FONTS.table, bold: c.header && !dense ? false : undefined })] }),
+      (line) => new Paragraph({ spacing: TABLE_LINE, alignment: align, children: [new TextRun({ text: line, size, font: FONTS.table })] }),
     ),
   });
 }

@@ -6,7 +6,6 @@ import { problemCandidates, type ProblemCandidate } from '../domain/report/candi
 import { compose } from '../domain/report/compose';
 import {
   basisSchema,
-  EVALUATION_METHODS,
   EVIDENCE_FILES_PER_INDICATOR,
   EVIDENCE_MAX_BYTES,
   EVIDENCE_TYPES,
@@ -234,7 +233,8 @@ export async function addEvidenceFile(deps: Deps, actor: Actor, id: string, indi
   const upload = input.file;
   if (!upload || upload.bytes.length === 0) throw new ValidationError({ file: { key: 'reportui.files.missing' } });
   if (upload.bytes.length > EVIDENCE_MAX_BYTES) throw new ValidationError({ file: { key: 'reportui.files.tooLarge', params: { max: EVIDENCE_MAX_BYTES / 1024 / 1024 } } });
-  const name = upload.name.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(-200) || 'file';
+  // Control and bidirectional-override characters could disguise the extension shown (“photo\u202Egpj.pdf”).
+  const name = upload.name.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '_').trim().slice(-200) || 'file';
   const ext = evidenceExtension(name);
   if (!ext) throw new ValidationError({ file: { key: 'reportui.files.type', params: { types: Object.keys(EVIDENCE_TYPES).join(', ') } } });
   if (!matchesSignature(ext, upload.bytes)) throw new ValidationError({ file: { key: 'reportui.files.notWhatItSays', params: { ext } } });
@@ -285,4 +285,3 @@ export async function readEvidenceFile(deps: Deps, actor: Actor, id: string, fil
   return { file: found.file, data: blob.data };
 }
 
-export { EVALUATION_METHODS };

@@ -102,6 +102,9 @@ describe('evidence files (佐证材料)', () => {
     const res = await agent.get(`/admin/evaluations/${id}/files/${photo!.id}`).expect(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['content-disposition']).toMatch(/^attachment;/);
+    // A right-to-left override cannot make a PDF's name read as a picture's.
+    await upload(agent, 'budgeting', pdf('伪装'), '照片\u202Egpj.pdf');
+    expect((await filesOf('budgeting')).map((f) => f.name)).toEqual(['现场照片.PNG', '照片_gpj.pdf']);
   });
 
   it('lets whoever may read the evaluation download, only admins and evaluators upload or remove, and no file outside the evaluation be reached', async () => {

@@ -171,7 +171,7 @@ function leafRows(card: Scorecard): LeafRow[] {
 }
 
 /** Whether a leaf lost points: scored below its points. */
-const lostPoints = (n: ScorecardNode) => n.score !== null && toHundredths(n.score) < toHundredths(n.points);
+export const lostPoints = (n: ScorecardNode) => n.score !== null && toHundredths(n.score) < toHundredths(n.points);
 
 /** 扣分原因 of a leaf: a bound leaf's is its rule's explanation (derived); an ordinary leaf's is the evaluator's note. */
 export function deductionReason(n: ScorecardNode, data: EvaluationData, locale: EvaluationLocale): string {
@@ -607,4 +607,3 @@ function distributionChart(questions: QuestionRow[], id: string, t: ReportText):
   };
 }
 
-export { lostPoints };
