@@ -24,6 +24,7 @@ import { createLogger } from './logger';
 import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { adminRouter } from './routes/admin';
 import { siteCsvUpload } from './routes/admin/sites';
+import { EVIDENCE_UPLOAD_PATH, evidenceUpload } from './routes/admin/evaluation-report';
 import { accountRouter } from './routes/account';
 import { apiRouter } from './routes/api';
 import { authRouter } from './routes/auth';
@@ -98,8 +99,9 @@ export function createApp(options: AppOptions): Express {
   app.use(loadUser(deps));
   const csrf = csrfProtection(config);
   app.use(renderHelpers(csrf.generateCsrfToken));
-  // The import form is multipart: parse it before the CSRF check, which reads `_csrf` from the body.
+  // The import and evidence upload forms are multipart: parse them before the CSRF check, which reads `_csrf` from the body.
   app.post('/admin/sites/import', requireUser, siteCsvUpload());
+  app.post(EVIDENCE_UPLOAD_PATH, requireUser, evidenceUpload());
   // The API answers an anonymous request 401 before anything else (including the CSRF check).
   app.use('/api', requireUser);
   app.use(csrf.doubleCsrfProtection);

@@ -144,6 +144,19 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
   'evaluation.unbind': (t, d) => text(d.indicatorId),
   'evaluation.lock': (t, d) => t('auditlog.detail.lock', { total: text(d.total), grade: tryKey(t, `evaluation.grade.${text(d.grade)}`, text(d.grade)) }),
   'evaluation.unlock': (t, d) => t('auditlog.detail.unlock', { reason: text(d.reason), total: text(d.total) }),
+  'evaluation.report': (t, d) => {
+    const fields = list(d.fields).map((f) => tryKey(t, `auditlog.reportField.${f}`, tryKey(t, `reportui.facts.${f}`, f)));
+    const what = text(d.name) ? `${some(t, fields)}${t('auditlog.colon')}${text(d.name)}` : some(t, fields);
+    return text(d.candidate) ? `${what}${t('auditlog.sep')}${t('auditlog.detail.candidate')}` : what;
+  },
+  'evaluation.file.upload': (t, d) => t('auditlog.detail.file', { name: text(d.name), sha: text(d.sha256).slice(0, 12) }),
+  'evaluation.file.remove': (t, d) => t('auditlog.detail.file', { name: text(d.name), sha: text(d.sha256).slice(0, 12) }),
+  'evaluation.file.download': (t, d) => t('auditlog.detail.file', { name: text(d.name), sha: text(d.sha256).slice(0, 12) }),
+  'evaluation.expertScores': (t, d) => t('auditlog.detail.expertScores', { expert: text(d.expert), n: text(d.scored) }),
+  'evaluation.experts': (t, d) => t('auditlog.detail.expertRule', { rule: tryKey(t, `reportui.experts.ruleName.${text(d.rule)}`, text(d.rule)), threshold: text(d.threshold) }),
+  'evaluation.consensus': (t, d) => t('auditlog.detail.consensus', { name: text(d.name), score: text(d.score) }),
+  'report.print': (t, d) => reportSentence(t, d),
+  'report.docx': (t, d) => reportSentence(t, d),
   'export.responses': (t, d, l) =>
     t('auditlog.detail.exportResponses', { format: formatName(d.format) + (d.codes === true ? t('auditlog.detail.coded') : ''), rows: text(d.rows), filters: filtersSentence(t, d, l) }),
   'export.statistics': (t, d, l) => t('auditlog.detail.exportStatistics', { format: formatName(d.format), rows: text(d.rows), filters: filtersSentence(t, d, l) }),
@@ -155,6 +168,11 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
   'poster.print': (t, d) => (d.site ? t('auditlog.detail.posterPrintOne', { code: text(d.site) }) : t('auditlog.detail.posterPrintMany', { n: text(d.count) })),
   'qr.download': (t, d) => t('auditlog.detail.qr', { format: formatName(d.format), n: text(d.rows) }),
 };
+
+function reportSentence(t: Translate, d: Details): string {
+  const outline = tryKey(t, `auditlog.outline.${text(d.outline)}`, text(d.outline));
+  return d.locked === true ? `${outline}${t('auditlog.sep')}${t('auditlog.detail.locked')}` : outline;
+}
 
 function reviewSentence(t: Translate, d: Details): string {
   const change = t('auditlog.detail.fromTo', { from: reviewState(t, d.from), to: reviewState(t, d.to) });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { freeTextSchema, idSchema, nameSchema, requiredNameSchema, type IsoTime } from '../../models/common';
-import { flattenTree, checkTree, indicatorTreeSchema, MAX_NODES, referenceTemplate, type IndicatorNode } from './evaluation-tree';
+import { flattenTree, checkTree, indicatorTreeSchema, leavesOf, MAX_NODES, referenceTemplate, type IndicatorNode } from './evaluation-tree';
+import { effectiveScores, emptyPanel, expertPanelSchema, type ExpertPanel } from './experts';
 import { checkFunding, emptyFunding, fundingSchema, type Funding } from './funding';
 import {
   DEFAULT_GRADES,
@@ -29,6 +30,9 @@ import {
   type Measure,
   type ScoringRule,
 } from './scoring-rules';
+import { emptyReportFacts, reportFactsSchema, type ReportFacts } from './report/facts';
+import { referenceIndicatorFacts } from './report/indicator-texts';
+import { surveySnapshotSchema, type SurveySnapshot } from './report/satisfaction';
 
 export * from './evaluation-tree';
 export * from './funding';
@@ -64,6 +68,8 @@ export interface EvaluationLock {
   at: IsoTime;
   by: string;
   evidence: Record<string, Evidence>;
+  /** The bound surveys' statistics as the report quotes them, frozen with the scores (none in locks made before reports existed). */
+  surveys?: SurveySnapshot[];
 }
 
 export interface EvaluationData {
@@ -74,6 +80,10 @@ export interface EvaluationData {
   scores: Record<string, ScoreEntry>;
   bindings: Record<string, Binding>;
   lock: EvaluationLock | null;
+  /** The report's facts (基本情况, 目标, 依据, 问题, 建议…) and each indicator's 指标解释, 评分标准 and 佐证材料. */
+  report: ReportFacts;
+  /** 专家评分: one sheet per expert, the combination rule and the 合议 results. */
+  experts: ExpertPanel;
 }
 
 const projectNameSchema = requiredNameSchema(100);
@@ -100,6 +110,7 @@ const lockSchema = z.object({
   at: z.iso.datetime(),
   by: projectNameSchema,
   evidence: byIndicator(evidenceSchema),
+  surveys: z.array(surveySnapshotSchema).max(20).default(() => []),
 });
 
 export const evaluationDataSchema = z.object({
@@ -110,12 +121,17 @@ export const evaluationDataSchema = z.object({
   scores: byIndicator(scoreEntrySchema).default(() => ({})),
   bindings: byIndicator(bindingSchema).default(() => ({})),
   lock: lockSchema.nullable().default(null),
+  report: reportFactsSchema.default(emptyReportFacts),
+  experts: expertPanelSchema.default(emptyPanel),
 });
 
 // The schema's output must be usable wherever EvaluationData is expected.
 const _schemaFitsType = (parsed: z.output<typeof evaluationDataSchema>): EvaluationData => parsed;
 
-/** A new evaluation on the reference template: default grades, no funding, nothing scored or bound. */
+/**
+ * A new evaluation on the reference template: default grades, no funding, nothing scored or bound;
+ * each indicator's 指标解释 and 评分标准 pre-filled from the template (editable).
+ */
 export function newEvaluationData(project: Pick<EvaluationProject, 'name'> & Partial<EvaluationProject>, locale: EvaluationLocale): EvaluationData {
   return {
     project: { period: '', commissioner: '', evaluator: '', subject: '', ...project },
@@ -125,6 +141,8 @@ export function newEvaluationData(project: Pick<EvaluationProject, 'name'> & Par
     scores: {},
     bindings: {},
     lock: null,
+    report: { ...emptyReportFacts(), indicators: referenceIndicatorFacts(locale) },
+    experts: emptyPanel(),
   };
 }
 
@@ -234,15 +252,17 @@ export interface Scorecard {
  * only rounding is the rule's, once per leaf, and each rate's.
  */
 export function computeScorecard(
-  data: Pick<EvaluationData, 'tree' | 'scores' | 'bindings' | 'grades'>,
+  data: Pick<EvaluationData, 'tree' | 'scores' | 'bindings' | 'grades'> & Partial<Pick<EvaluationData, 'experts'>>,
   evidenceByIndicator: Readonly<Record<string, Evidence | null | undefined>>,
 ): Scorecard {
   const nodes: ScorecardNode[] = [];
+  // Indicators the experts scored take their combined (or agreed) score; the note stays the evaluator's.
+  const scores = effectiveScores(data.scores, data.experts, leavesOf(data.tree).map((n) => n.id));
 
   const visit = (node: IndicatorNode, level: number, parentId: string | null): { hundredths: number; missing: number } => {
     const out: ScorecardNode = { id: node.id, name: node.name, points: node.points, level, parentId, leaf: node.children.length === 0, score: null, rate: null, status: 'unscored', missing: 0 };
     nodes.push(out);
-    const entry = data.scores[node.id];
+    const entry = scores[node.id];
     if (entry?.note) out.note = entry.note;
 
     if (node.children.length > 0) {

@@ -11,6 +11,8 @@ import * as input from './areas/input';
 import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
+import * as report from './areas/report';
+import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
 import * as stationHome from './areas/station-home';
@@ -42,6 +44,8 @@ export const zhCN = {
   ...downloads.zh,
   ...auditLog.zh,
   ...estimation.zh,
+  ...report.zh,
+  ...reportUi.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -46,6 +46,13 @@ export const AUDIT_ACTIONS = [
   'evaluation.unbind',
   'evaluation.lock',
   'evaluation.unlock',
+  'evaluation.report',
+  'evaluation.file.upload',
+  'evaluation.file.remove',
+  'evaluation.file.download',
+  'evaluation.expertScores',
+  'evaluation.experts',
+  'evaluation.consensus',
   'export.responses',
   'export.statistics',
   'export.scorecard',
@@ -54,6 +61,8 @@ export const AUDIT_ACTIONS = [
   'poster.download',
   'poster.print',
   'qr.download',
+  'report.print',
+  'report.docx',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

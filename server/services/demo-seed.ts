@@ -6,6 +6,8 @@ import { localDay } from '../domain/time';
 import { newId } from '../ids';
 import type { Deps } from './context';
 import { createEvaluation, updateEvaluation } from './evaluations';
+import { REFERENCE_DEDUCTIONS, REFERENCE_FACTS } from './reference-report';
+import { updateReportFacts } from './report';
 import { publishAtSites } from './publications';
 import { createFromTemplate, setSurveyStatus } from './surveys';
 import { actorOf, createUser, generatePassword } from './users';
@@ -38,17 +40,13 @@ export const REFERENCE_SCORES: Readonly<Record<string, number>> = {
   'social-benefits': 3.5, sustainability: 2.4, 'vulnerable-support': 3, 'resource-linking': 2.2, 'org-incubation': 1.8, volunteers: 1.7,
 };
 
-/** The report's 存在问题, as the evidence notes of the indicators they cost points on. */
-const REFERENCE_NOTES: Readonly<Record<string, string>> = {
-  'station-coverage': '社工站服务覆盖面小，服务内容不完善。',
+/**
+ * The evidence notes: every indicator that lost points has its 扣分原因 (REFERENCE_DEDUCTIONS, the
+ * report's 存在问题 where they apply), and 社工队伍稳定性 keeps its finding though it lost no points.
+ */
+export const REFERENCE_NOTES: Readonly<Record<string, string>> = {
+  ...REFERENCE_DEDUCTIONS,
   'team-stability': '社工人员流动频繁，团队稳定性较差。',
-  'certified-ratio': '社工人员持证率较低，经验缺乏。',
-  'supervision-training': '内部督导力度不够，缺少培训考核机制。',
-  'service-continuity': '部门接续工作不及时，出现“空档期”。',
-  'org-incubation': '社会组织孵化能力有待加强。',
-  'resource-linking': '资源链接能力不足。',
-  'record-keeping': '文书档案管理不规范。',
-  'financial-management': '未及时编制财务凭证，凭证装订不规范。',
 };
 
 export const REFERENCE_PROJECT = {
@@ -91,9 +89,9 @@ async function isEmpty(deps: Deps): Promise<boolean> {
  * Fills an empty store with demo data, every piece marked as such (isDemo, 示例 in station names):
  * an administrator `demo`, five stations, the template survey open at each with synthetic
  * responses written through the store with their tallies (as the resident page writes them),
- * and the reference evaluation with the report's funding and scores and 服务对象满意度 bound to
- * the demo survey (satisfaction index, ratio rule, target 90). A store with anything in it is
- * left alone.
+ * and the reference evaluation with the report's funding, scores, 扣分原因 and report facts, and
+ * 服务对象满意度 bound to the demo survey (satisfaction index, ratio rule, target 90). A store with
+ * anything in it is left alone.
  */
 export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promise<DemoSeedResult> {
   if (!(await isEmpty(deps))) return { seeded: false };
@@ -122,12 +120,13 @@ export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promi
   }
 
   const created = await createEvaluation(deps, actor, { ...REFERENCE_PROJECT, template: 'reference', locale: 'zh-CN' }, { isDemo: true });
-  await updateEvaluation(deps, actor, created.record.id, {
+  const scored = await updateEvaluation(deps, actor, created.record.id, {
     updatedAt: created.record.updatedAt,
     funding: REFERENCE_FUNDING,
     scores: Object.fromEntries(Object.entries(REFERENCE_SCORES).map(([id, score]) => [id, { score, note: REFERENCE_NOTES[id] ?? '' }])),
     bindings: { [SATISFACTION_INDICATOR_ID]: { surveyIds: [survey.id], measure: 'index', rule: { kind: 'ratio', target: 90 } } },
   });
+  await updateReportFacts(deps, actor, created.record.id, { updatedAt: scored.record.updatedAt, ...REFERENCE_FACTS });
 
   return { seeded: true, username: user.username, password, generatedPassword: !options.password, surveyId: survey.id, evaluationId: created.record.id, sites: sites.length, responses: count };
 }

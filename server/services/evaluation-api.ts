@@ -106,7 +106,8 @@ export function fundingForApi(funding: Funding, locale: Locale): z.output<typeof
 /** GET/PATCH/PUT … /evaluations/{id}: the record with its data, its funding block and its problems in words. */
 export function evaluationForApi(e: EvaluationWithProblems, locale: Locale): EvaluationApi {
   const t = translator(locale);
-  const lock = e.data.lock ? { ...e.data.lock, evidence: Object.fromEntries(Object.entries(e.data.lock.evidence).map(([id, ev]) => [id, evidenceForApi(ev)])) } : null;
+  // The lock's survey snapshots are the report's material (percentages, as printed); the API gives the evidence.
+  const lock = e.data.lock ? { at: e.data.lock.at, by: e.data.lock.by, evidence: Object.fromEntries(Object.entries(e.data.lock.evidence).map(([id, ev]) => [id, evidenceForApi(ev)])) } : null;
   return {
     evaluation: { ...e.record, data: { ...e.data, lock } },
     funding: fundingForApi(e.data.funding, locale),

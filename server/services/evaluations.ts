@@ -10,6 +10,7 @@ import {
   computeScorecard,
   evaluationDataSchema,
   flattenTree,
+  leavesOf,
   fundingInputSchema,
   fundingRates,
   gradeThresholdsSchema,
@@ -29,6 +30,8 @@ import {
   type Scorecard,
 } from '../domain/evaluation';
 import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEdit, type TreeEditRefusal } from '../domain/indicator-edits';
+import { pruneFacts } from '../domain/report/facts';
+import { lockRefusals } from '../domain/report/lock-checks';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
 import { freeTextSchema, parseStored } from '../domain/text-input';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors';
@@ -37,6 +40,7 @@ import { newId } from '../ids';
 import { audit } from './audit';
 import { SYSTEM_ACTOR, type Actor, type Deps } from './context';
 import { assertAdmin, assertCanManage } from './permissions';
+import { surveySnapshots } from './report-surveys';
 import { computeDashboard, filtersQuery, type Filters } from './statistics';
 import { parseInput } from './validate';
 
@@ -110,8 +114,22 @@ async function forWrite(deps: Deps, actor: Actor, id: string, expected: string):
   return current;
 }
 
+/**
+ * What other parts of the data say about indicators follows the tree: report facts and expert
+ * scores of indicators that are no longer leaves go with them (the tree edit itself is audited).
+ */
+function pruneToTree(data: EvaluationData): EvaluationData {
+  const leaves = new Set(leavesOf(data.tree).map((n) => n.id));
+  const keep = <T>(map: Readonly<Record<string, T>>) => Object.fromEntries(Object.entries(map).filter(([id]) => leaves.has(id)));
+  return {
+    ...data,
+    report: pruneFacts(data.report, leaves),
+    experts: { ...data.experts, sheets: Object.fromEntries(Object.entries(data.experts.sheets).map(([id, sheet]) => [id, { ...sheet, scores: keep(sheet.scores) }])), consensus: keep(data.experts.consensus) },
+  };
+}
+
 async function save(deps: Deps, current: Evaluation, expected: string, next: EvaluationData): Promise<Evaluation> {
-  const data = parseInput(evaluationDataSchema, next);
+  const data = parseInput(evaluationDataSchema, pruneToTree(next));
   const record = await deps.store.evaluations.update(current.record.id, expected, {
     name: data.project.name,
     locked: data.lock !== null,
@@ -123,6 +141,23 @@ async function save(deps: Deps, current: Evaluation, expected: string, next: Eva
 }
 
 const withProblems = (e: Evaluation): EvaluationWithProblems => ({ ...e, problems: checkEvaluation(e.data) });
+
+/**
+ * One change to an evaluation's data by another use case (report facts, evidence files, expert
+ * sheets): permission, freshness and lock are checked and the result validated as every write is.
+ * The caller audits.
+ */
+export async function changeEvaluation(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  expected: string,
+  change: (current: Evaluation) => EvaluationData | Promise<EvaluationData>,
+): Promise<EvaluationWithProblems> {
+  assertCanManage(actor);
+  const current = await forWrite(deps, actor, id, expected);
+  return withProblems(await save(deps, current, expected, await change(current)));
+}
 
 export async function getEvaluation(deps: Deps, actor: Actor, id: string): Promise<EvaluationWithProblems> {
   assertCanRead(actor);
@@ -453,6 +488,12 @@ export async function computeEvidence(deps: Deps, binding: Binding): Promise<Evi
   return poolEvidence(await surveyEvidence(deps, binding), deps.clock().toISOString());
 }
 
+/** The bindings that sit on a leaf (those the checks reject are left out). */
+export function validBindings(data: EvaluationData): Record<string, Binding> {
+  const invalid = new Set(checkBindings(data).map((p) => p.nodeId));
+  return Object.fromEntries(Object.entries(data.bindings).filter(([id]) => !invalid.has(id)));
+}
+
 /** The surveys behind every binding that sits on a leaf (bindings the checks reject are left out). */
 async function boundSurveys(deps: Deps, data: EvaluationData): Promise<Record<string, SurveyEvidence[]>> {
   const invalid = new Set(checkBindings(data).map((p) => p.nodeId));
@@ -489,7 +530,13 @@ export async function lockEvaluation(deps: Deps, actor: Actor, id: string, input
   const { updatedAt } = parseInput(stampInputSchema, input);
   const current = await forWrite(deps, actor, id, updatedAt);
   const evidence = pooled(await boundSurveys(deps, current.data), deps.clock().toISOString());
-  const lock = { at: deps.clock().toISOString(), by: actor.name, evidence };
+  // The report's 扣分原因 and the experts' 合议 must be settled first: locked, nothing can be added.
+  const refusals = lockRefusals(current.data, computeScorecard(current.data, evidence));
+  const names = (list: { name: string }[]) => list.map((x) => `“${x.name}”`).join('、');
+  if (refusals.missingReasons.length) throw new ConflictError('reportui.lock.missingReasons', { count: refusals.missingReasons.length, names: names(refusals.missingReasons) });
+  if (refusals.unresolved.length) throw new ConflictError('reportui.lock.unresolved', { count: refusals.unresolved.length, names: names(refusals.unresolved) });
+  const surveys = await surveySnapshots(deps, validBindings(current.data), bindingFilters);
+  const lock = { at: deps.clock().toISOString(), by: actor.name, evidence, surveys };
   const saved = await save(deps, current, updatedAt, { ...current.data, lock });
   const card = computeScorecard(saved.data, evidence);
   await audit(deps, actor, 'evaluation.lock', { type: 'evaluation', id }, { total: card.total, grade: card.grade, complete: card.complete, evidence });

@@ -1,6 +1,7 @@
 import type { ApiToken } from '../../models/api-token';
 import type { AuditEvent } from '../../models/audit-event';
 import type { EvaluationRecord } from '../../models/evaluation';
+import type { EvidenceBlob } from '../../models/evidence-blob';
 import type { Publication } from '../../models/publication';
 import type { RateLimitHit } from '../../models/rate-limit';
 import type { Channel, Review, SurveyResponse } from '../../models/response';
@@ -30,6 +31,7 @@ export interface Store {
   testResponses: TestResponseRepo;
   tallies: TallyRepo;
   evaluations: EvaluationRepo;
+  evidenceBlobs: EvidenceBlobRepo;
   rateLimits: RateLimitRepo;
   /** Resolves when the store answers; rejects when it is unreachable or read-only. */
   ping(): Promise<void>;
@@ -281,6 +283,13 @@ export interface EvaluationRepo {
     patch: Partial<Pick<EvaluationRecord, 'name' | 'locked' | 'data' | 'updatedAt'>>,
   ): Promise<EvaluationRecord | null>;
   delete(id: string): Promise<void>;
+}
+
+/** Evidence files' bytes by content hash (SHA-256, hex): stored once, never changed. */
+export interface EvidenceBlobRepo {
+  /** Stores the blob unless one with the same hash is stored; true when it was new. */
+  put(blob: EvidenceBlob): Promise<boolean>;
+  get(sha256: string): Promise<EvidenceBlob | null>;
 }
 
 export interface RateLimitRepo {

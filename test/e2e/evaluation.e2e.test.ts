@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Page } from 'playwright-core';
 import { SYSTEM_ACTOR } from '../../server/services/context';
-import { REFERENCE_FUNDING, REFERENCE_SCORES } from '../../server/services/demo-seed';
+import { REFERENCE_FUNDING, REFERENCE_NOTES, REFERENCE_SCORES } from '../../server/services/demo-seed';
 import { createEvaluation, updateEvaluation } from '../../server/services/evaluations';
 import { addUser, TEST_PASSWORD } from '../helpers/app';
 import { axeCheck, BROWSER_TEST_TIMEOUT, collectConsoleErrors, desktopContext, loginInBrowser, noHorizontalScroll, phoneContext, useBrowserSuite } from '../helpers/browser';
@@ -33,7 +33,7 @@ describe('evaluation scorecard in a browser', () => {
     await updateEvaluation(t.deps, SYSTEM_ACTOR, created.record.id, {
       updatedAt: created.record.updatedAt,
       funding: REFERENCE_FUNDING,
-      scores: Object.fromEntries(Object.entries(REFERENCE_SCORES).map(([id, score]) => [id, { score, note: '' }])),
+      scores: Object.fromEntries(Object.entries(REFERENCE_SCORES).map(([id, score]) => [id, { score, note: REFERENCE_NOTES[id] ?? '' }])),
       bindings: { satisfaction: { surveyIds: [setup.survey.id], measure: 'index', rule: { kind: 'ratio', target: 90 } } },
     });
     await addUser(t, 'pingjia', 'evaluator');

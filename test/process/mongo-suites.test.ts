@@ -5,6 +5,7 @@ import { loadConfig } from '../../server/config';
 import { openStore } from '../../server/store';
 import { siteFixture } from '../helpers/fixtures';
 import { openTestStore, testStorePlace } from '../helpers/store';
+import { parse } from 'yaml';
 
 /**
  * What makes the suites run on MongoDB where a server exists: the test store helper, `npm run
@@ -89,20 +90,8 @@ describe('npm run test:mongo', () => {
   });
 });
 
-/** js-yaml is jest's own dependency (through istanbul), not the project's: without it these checks say so and skip. */
-function yamlParser(): ((text: string) => unknown) | null {
-  try {
-    // Loaded only if present: a static import would fail the whole file where it is not.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const yaml = require('js-yaml') as { load?: (t: string) => unknown; safeLoad?: (t: string) => unknown };
-    return yaml.safeLoad ?? yaml.load ?? null;
-  } catch {
-    return null;
-  }
-}
-const parseYaml = yamlParser();
-const describeYaml = parseYaml ? describe : describe.skip;
-if (!parseYaml) console.info('Workflow and docker-compose YAML checks skipped: no YAML parser (js-yaml) is installed.');
+const parseYaml = (text: string): unknown => parse(text);
+const describeYaml = describe;
 
 interface Step {
   name?: string;
@@ -113,7 +102,7 @@ interface Workflow {
   on: Record<string, unknown>;
   jobs: Record<string, { 'runs-on': string; container?: string; env?: Record<string, string>; steps: Step[] }>;
 }
-const readYaml = <T>(file: string) => parseYaml!(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
+const readYaml = <T>(file: string) => parseYaml(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
 
 describeYaml('CI workflows', () => {
   it('runs the whole suite and the stress suite on mongo:7 started as a one-node replica set, with Node 20 and Debian\'s chromium', () => {

@@ -3,6 +3,7 @@ import JSZip from 'jszip';
 import request from 'supertest';
 import { CSRF_COOKIE } from '../../server/http/csrf';
 import { SESSION_COOKIE } from '../../server/http/session';
+import { addEvidenceFile } from '../../server/services/report';
 import { createApiToken } from '../../server/services/tokens';
 import { MAX_FAILED_LOGINS } from '../../server/services/users';
 import { addUser, csrfFrom, loginAs, makeTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app';
@@ -35,7 +36,19 @@ const FORM_POSTS = ROUTES.filter((r) => !r.path.startsWith('/api/') && r.method 
 const VIEWER_KNOWN_FAILING = new Set<string>();
 
 /** Pages that only those who manage (or administrators) may open, even to read. */
-const VIEWER_FORBIDDEN_GETS = new Set(['/admin/surveys/:id/preview', '/admin/surveys/:id/tests', '/admin/users', '/admin/users/:id', '/admin/audit', '/admin/sites/new', '/admin/sites/import', '/admin/sites/import/template.csv', '/admin/sites/:id/edit']);
+const VIEWER_FORBIDDEN_GETS = new Set([
+  '/admin/surveys/:id/preview',
+  '/admin/surveys/:id/tests',
+  '/admin/users',
+  '/admin/users/:id',
+  '/admin/audit',
+  '/admin/sites/new',
+  '/admin/sites/import',
+  '/admin/sites/import/template.csv',
+  '/admin/sites/:id/edit',
+  // An expert's own scoring sheet: only those who may score have one.
+  '/admin/evaluations/:id/experts/sheet',
+]);
 
 const binary = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
   const stream = res as unknown as NodeJS.ReadableStream;
@@ -63,6 +76,7 @@ describe('access', () => {
   let responseA: string;
   let responseB: string;
   let evaluationId: string;
+  let fileId: string;
   const MARK_A = '甲站独有的意见';
   const MARK_B = '乙站独有的意见';
 
@@ -79,6 +93,7 @@ describe('access', () => {
       .replace(':rid', responseA)
       .replace(':qid', 'attitude')
       .replace(':nodeId', 'satisfaction')
+      .replace(':fileId', fileId)
       .replace(':indicatorId', 'satisfaction')
       .replace('scorecard.:format', 'scorecard.xlsx')
       .replace('responses.:format', 'responses.csv')
@@ -130,6 +145,11 @@ describe('access', () => {
       .set('Authorization', `Bearer ${tokens.admin}`)
       .send({ updatedAt: e.body.evaluation.updatedAt, surveyIds: [setup.survey.id], siteIds: [siteA().id], measure: 'index', rule: { kind: 'ratio', target: 90 } })
       .expect(200);
+    // An evidence file on the evaluation, so its download route has a file to serve.
+    const stamp = (await request(t.app).get(`/api/v1/evaluations/${evaluationId}`).set('Authorization', `Bearer ${tokens.admin}`).expect(200)).body.evaluation.updatedAt as string;
+    const admin = (await t.store.users.get(who.admin.id))!;
+    const added = await addEvidenceFile(t.deps, { id: admin.id, name: admin.username, role: 'admin', siteIds: [] }, evaluationId, 'satisfaction', { updatedAt: stamp, file: { name: '满意度调查记录.pdf', bytes: Buffer.from('%PDF-1.4\n% 佐证\n') } });
+    fileId = added.file.id;
   });
   afterAll(async () => {
     await t.close();

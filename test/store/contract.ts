@@ -2,6 +2,7 @@
  * The one contract every Store adapter keeps. sqlite.test.ts runs it always; mongo.test.ts runs it
  * when MONGODB_URI is set. A behaviour one store has and the other lacks is a bug.
  */
+import crypto from 'node:crypto';
 import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/domain/tally';
 import { newId } from '../../server/ids';
 import { DuplicateKeyError, TalliesChangedError, type Store } from '../../server/store/store';
@@ -729,6 +730,30 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       }
       expect((await store.audit.list({ limit: 10 })).map((x) => x.id)).toEqual([aIds[2], aIds[1], aIds[0], aIds[3]]);
       expect((await store.audit.list({ limit: 2, offset: 1 })).map((x) => x.id)).toEqual([aIds[1], aIds[0]]);
+    });
+  });
+
+  describe('evidence blobs', () => {
+    const blobOf = (text: string) => {
+      const data = Buffer.from(`%PDF-1.4\n${text}`, 'latin1');
+      return { sha256: crypto.createHash('sha256').update(data).digest('hex'), size: data.length, type: 'application/pdf', data, createdAt: '2026-11-01T00:00:00.000Z' };
+    };
+
+    it('keeps the same bytes once, under their hash, and gives them back byte for byte', async () => {
+      const blob = blobOf('\u00e9\u0000\u00ff binary');
+      expect(await store.evidenceBlobs.put(blob)).toBe(true);
+      expect(await store.evidenceBlobs.put({ ...blob, createdAt: '2026-12-01T00:00:00.000Z' })).toBe(false);
+      const read = await store.evidenceBlobs.get(blob.sha256);
+      expect(read).toEqual(blob);
+      expect(Buffer.isBuffer(read!.data)).toBe(true);
+      expect(await store.evidenceBlobs.get(blobOf('other').sha256)).toBeNull();
+    });
+
+    it('stores one blob when the same bytes are put twice at once', async () => {
+      const blob = blobOf('twice at once');
+      const results = await Promise.all([store.evidenceBlobs.put(blob), store.evidenceBlobs.put(blob)]);
+      expect(results.sort()).toEqual([false, true]);
+      expect((await store.evidenceBlobs.get(blob.sha256))!.data.equals(blob.data)).toBe(true);
     });
   });
 

@@ -33,6 +33,8 @@ import {
   type IndicatorNode,
   type ScoringRule,
 } from '../../server/domain/evaluation';
+import { emptyPanel } from '../../server/domain/experts';
+import { emptyReportFacts } from '../../server/domain/report/facts';
 import * as catalog from '../../server/i18n/areas/evaluation';
 import * as estimationCatalog from '../../server/i18n/areas/estimation';
 import * as fundingCatalog from '../../server/i18n/areas/funding';
@@ -582,6 +584,9 @@ describe('evaluationDataSchema', () => {
       scores: {},
       bindings: {},
       lock: null,
+      // Data stored before reports existed loads with empty report facts and no expert sheets.
+      report: emptyReportFacts(),
+      experts: emptyPanel(),
     });
     const fresh = newEvaluationData({ name: '测试项目', period: '2021-2023年度' }, 'zh-CN');
     expect(evaluationDataSchema.parse(fresh)).toEqual(fresh);

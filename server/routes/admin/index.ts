@@ -3,6 +3,7 @@ import { requirePasswordChanged, requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { checkPublicAddress } from '../../services/public-address';
 import { auditRouter } from './audit';
+import { evaluationReportRouter } from './evaluation-report';
 import { evaluationsRouter } from './evaluations';
 import { exportsRouter } from './exports';
 import { homeRouter } from './home';
@@ -29,6 +30,7 @@ export function adminRouter(deps: Deps): Router {
   router.use(publicationsRouter(deps));
   router.use('/stats', statsRouter(deps));
   router.use(reviewRouter(deps));
+  router.use('/evaluations', evaluationReportRouter(deps));
   router.use('/evaluations', evaluationsRouter(deps));
   router.use('/exports', exportsRouter(deps));
   router.use('/sites', sitesRouter(deps));

@@ -15,6 +15,8 @@ import {
   type EvaluationWithProblems,
 } from '../../services/evaluations';
 import { evaluationForApi, scoreReport } from '../../services/evaluation-api';
+import { reportDocx } from '../../services/report';
+import { DOCX_TYPE } from '../admin/evaluation-report';
 
 const idOf = (req: Request) => String(req.params.id ?? '');
 const indicatorOf = (req: Request) => String(req.params.indicatorId ?? '');
@@ -76,6 +78,14 @@ export function evaluationsApi(deps: Deps): Router {
 
   router.get('/:id/score', async (req, res) => {
     res.json(scoreReport(await scorecardModel(deps, req.actor, idOf(req), req.locale), req.locale));
+  });
+
+  router.get('/:id/report.docx', async (req, res) => {
+    const { buffer, fileName, sha256 } = await reportDocx(deps, req.actor, idOf(req), req.locale);
+    res.attachment(fileName);
+    res.type(DOCX_TYPE);
+    res.set('ETag', `"${sha256}"`);
+    res.send(buffer);
   });
 
   return router;

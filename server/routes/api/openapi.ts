@@ -411,9 +411,22 @@ export function openApiDocument(publicBaseUrl: string) {
           ok: { schema: ref('Evaluation') },
         }),
       },
-      '/evaluations/{id}/lock': { post: evaluationWrite('Lock: freeze the survey evidence used (send updatedAt)', 'StampInput') },
+      '/evaluations/{id}/lock': {
+        post: {
+          ...evaluationWrite('Lock: freeze the survey evidence used (send updatedAt)', 'StampInput'),
+          description: 'Refused with 409 naming the indicators while an indicator scored below its points has no 扣分原因 (its score note), or experts differ on an indicator beyond the threshold without an agreed score (合议).',
+        },
+      },
       '/evaluations/{id}/unlock': { post: evaluationWrite('Unlock (administrators; a reason is required and audited; send updatedAt)', 'UnlockInput') },
       '/evaluations/{id}/score': { get: op('evaluations', 'Total, grade, dimensions, funding and the satisfaction evidence', { params: [idParam()], ok: { schema: ref('Score') } }) },
+      '/evaluations/{id}/report.docx': {
+        get: op('evaluations', 'The evaluation report (绩效评价报告) as a Word file, in the outline the evaluation chose and the language of Accept-Language', {
+          params: [idParam()],
+          description:
+            'Composed from the evaluation’s report facts, its scorecard and the bound surveys’ statistics (frozen with the lock). A locked evaluation’s file is the same byte for byte on every download except the printed generation time. Audited.',
+          ok: { content: file(['application/vnd.openxmlformats-officedocument.wordprocessingml.document']), description: 'the .docx file, as an attachment' },
+        }),
+      },
       '/openapi.json': { get: op('meta', 'This document') },
     },
   };

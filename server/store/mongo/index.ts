@@ -2,6 +2,7 @@ import mongoose, { type ClientSession, type Connection } from 'mongoose';
 import { apiTokenMongoSchema, type ApiToken } from '../../../models/api-token';
 import { auditEventMongoSchema, type AuditEvent } from '../../../models/audit-event';
 import { evaluationMongoSchema, type EvaluationRecord } from '../../../models/evaluation';
+import { evidenceBlobMongoSchema } from '../../../models/evidence-blob';
 import { publicationMongoSchema, type Publication } from '../../../models/publication';
 import { rateLimitMongoSchema } from '../../../models/rate-limit';
 import { responseMongoSchema, type SurveyResponse } from '../../../models/response';
@@ -114,6 +115,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     testResponses: conn.model('TestResponse', testResponseMongoSchema),
     tallies: conn.model('Tally', tallyMongoSchema),
     evaluations: conn.model('Evaluation', evaluationMongoSchema),
+    evidenceBlobs: conn.model('EvidenceBlob', evidenceBlobMongoSchema),
     rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
   };
   // Any failure while opening closes the connection, so a failed start leaves nothing running.
@@ -542,6 +544,28 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
       async delete(id) {
         await M.evaluations.deleteOne({ _id: { $eq: id } });
+      },
+    },
+    evidenceBlobs: {
+      async put(blob) {
+        // $setOnInsert: a blob is written once; the same bytes uploaded again change nothing.
+        const { sha256, ...rest } = blob;
+        try {
+          const res = await M.evidenceBlobs.updateOne({ _id: { $eq: sha256 } }, { $setOnInsert: { ...rest, createdAt: new Date(rest.createdAt) } }, { upsert: true });
+          return res.upsertedCount === 1;
+        } catch (err) {
+          // Two uploads of the same bytes at once: one upsert inserts, the other meets its key.
+          if ((err as { code?: number }).code === 11000) return false;
+          throw err;
+        }
+      },
+      async get(sha256) {
+        const doc = await M.evidenceBlobs.findById(sha256).lean();
+        if (!doc) return null;
+        // lean() gives the driver's Binary for a Buffer field.
+        const raw = doc.data as unknown;
+        const data = Buffer.isBuffer(raw) ? raw : Buffer.from((raw as { buffer: Uint8Array }).buffer);
+        return { sha256: doc._id as string, size: doc.size as number, type: doc.type as string, data, createdAt: (doc.createdAt as Date).toISOString() };
       },
     },
     rateLimits: {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Store } from '../store';
 import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSessionRepo, sqliteUserRepo } from './account-repos';
 import { openDatabase, type Db } from './db';
+import { sqliteEvidenceBlobRepo } from './evidence-blob-repo';
 import { sqliteResponseRepo } from './response-repo';
 import { sqliteTallyRepo } from './tally-repo';
 import { sqliteTestResponseRepo } from './test-response-repo';
@@ -31,6 +32,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
     testResponses: sqliteTestResponseRepo(db),
     tallies: sqliteTallyRepo(db),
     evaluations: sqliteEvaluationRepo(db),
+    evidenceBlobs: sqliteEvidenceBlobRepo(db),
     rateLimits: sqliteRateLimitRepo(counters),
     async ping() {
       if (!db.open) throw new Error('database is closed');

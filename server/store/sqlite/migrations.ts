@@ -248,4 +248,18 @@ ALTER TABLE responses RENAME COLUMN excluded_at TO reviewed_at;
 ALTER TABLE responses DROP COLUMN excluded;
 `,
   },
+  {
+    version: 5,
+    name: 'evidence files by content hash',
+    // The bytes of 佐证材料, once per SHA-256; which evaluation attaches them, and as what, is in its data.
+    sql: `
+CREATE TABLE evidence_blobs (
+  sha256 TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+`,
+  },
 ];
