@@ -1,5 +1,6 @@
 import type { Binding } from '../domain/evaluation';
 import type { QuestionRow, SurveySnapshot } from '../domain/report/satisfaction';
+import { estimatorOf } from '../domain/pooled-evidence';
 import { NotFoundError } from '../errors';
 import { SYSTEM_ACTOR, type Deps } from './context';
 import { computeDashboard, type DashboardStats, type Filters } from './statistics';
@@ -65,6 +66,12 @@ export function snapshotOf(stats: DashboardStats, indicatorIds: string[], bindin
           : [],
     ),
     computedAt: stats.computedAt,
+    estimator: estimatorOf(o.estimator.weighting),
+    respondents: s.n,
+    missingPopulation: o.estimator.missingPopulation,
+    insufficient: s.insufficient,
+    threshold: stats.survey.threshold,
+    allocation: o.allocation,
   };
 }
 

@@ -192,6 +192,9 @@ describe('the evaluation report (绩效评价报告)', () => {
     // The frozen survey: Annex 2 still counts the five answers of before the lock, with its charts.
     expect(a.text).toContain('附件2 满意度调查情况');
     expect(b.text).toContain('收回问卷5份，有效问卷5份');
+    // The paragraph states the estimator the statistics used: the respondent as the unit, stratified by station.
+    expect(b.text).toContain('5位受访者回答了满意度题');
+    expect(b.text).toMatch(/满意度指数以受访者为分析单位.*总体结果按站点分层/);
     expect(Object.keys(a.parts).filter((p) => p.startsWith('word/media/') && p.endsWith('.png'))).toHaveLength(2);
   });
 

@@ -141,13 +141,29 @@ describe('composing the report', () => {
     expect(text).toContain('（缺扣分原因）');
   });
 
-  it('writes the satisfaction paragraph from the survey’s figures: period, stations, sample, index and rate with intervals, method, exclusions', () => {
-    expect(satisfactionParagraph(snapshot(), 'zh-CN')).toBe(
+  it('writes the satisfaction paragraph from the survey’s figures: period, stations, sample, respondents, index and rate with intervals, the estimator, exclusions', () => {
+    const current = { estimator: 'stratified-population', respondents: 296, missingPopulation: [], insufficient: false, threshold: 60, allocation: 'proportional' } as const;
+    expect(satisfactionParagraph(snapshot(current), 'zh-CN')).toBe(
       '满意度调查：2023年9月1日-9月30日，对3个社工站的服务对象开展《社工站服务对象满意度调查》问卷调查，收回问卷310份，有效问卷300份（有效率96.77%），有效问卷约占服务对象600人的50%。' +
-        '满意度指数为81.9（95%置信区间80.12–83.68），满意率为88.5%（95%置信区间84.4%–91.7%）。' +
-        '满意度指数按非常满意 100、满意 80、基本满意 60、不满意 40、非常不满意 20赋值后取平均值；满意率为选择非常满意、满意、基本满意的答案所占比例；“不了解/不适用”不计入分母。' +
+        '296位受访者回答了满意度题，满意度指数为81.9（95%置信区间80.12–83.68），满意率为88.5%（95%置信区间84.4%–91.7%）。' +
+        '满意度指数以受访者为分析单位：每位受访者的得分为其满意度题答案按非常满意 100、满意 80、基本满意 60、不满意 40、非常不满意 20赋值后的平均值（“不了解/不适用”不计入）；满意率为平均得分达到60分的受访者所占比例；' +
+        '总体结果按站点分层、以各站点服务对象人数加权（3个站点，各站点做有限总体校正）。指数区间按 t 分布计算，满意率区间按 Wilson 法计算；受访者不足5人时不给出区间。' +
         '共剔除无效问卷10份（人工剔除4份，按质量规则判定无效6份）。样本量达到抽样要求（需235份）。调查情况详见附件2。',
     );
+    // A station without its number of service recipients: weighted by respondents, and the station named.
+    expect(satisfactionParagraph(snapshot({ ...current, estimator: 'stratified-respondents', missingPopulation: ['峪泉镇社工站'] }), 'zh-CN')).toContain(
+      '总体结果按站点分层；因峪泉镇社工站缺少服务对象人数，改以各站点有效受访者数加权（3个站点）。',
+    );
+    // Too few respondents: no interval, 样本不足.
+    const few = satisfactionParagraph(snapshot({ ...current, respondents: 4, insufficient: true, indexCi: null, rateCi: null }), 'zh-CN');
+    expect(few).toContain('4位受访者回答了满意度题，满意度指数为81.9（样本不足，不给出区间），满意率为88.5%。');
+    expect(satisfactionParagraph(snapshot(current), 'en')).toContain('296 respondents answered a satisfaction question');
+    // A snapshot frozen before the estimator was recorded keeps the wording of its time.
+    expect(satisfactionParagraph(snapshot(), 'zh-CN')).toContain('满意率为选择非常满意、满意、基本满意的答案所占比例');
+    const annex = textOf(composeOf(reference(), 'zh-CN', [snapshot(current)]));
+    expect(annex).toContain('置信区间由受访者得分的方差计算');
+    expect(annex).toContain('总体所需样本量为总体要求按服务对象人数分配到各站点的份额之和');
+    expect(annex).not.toContain('按答案分值的均值和标准差计算');
     const doc = composeOf(reference(), 'zh-CN', [snapshot()]);
     expect(doc.annexes.map((a) => a.heading)).toEqual(['附件1 指标体系及评分表', '附件2 满意度调查情况']);
     const charts = doc.annexes[1]!.blocks.filter((b) => b.kind === 'chart');

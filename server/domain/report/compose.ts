@@ -137,7 +137,15 @@ export function satisfactionParagraph(s: SurveySnapshot, locale: EvaluationLocal
   const parts = [
     t('report.survey.lead', { title: s.title, period, stations: s.stations, received: s.received, valid: s.valid, validRate }),
     s.recipients ? t('report.survey.coverage', { recipients: s.recipients, rate: s.responseRate === null ? '—' : `${formatNumber(s.responseRate)}%` }) : '',
-    s.index === null ? t('report.survey.noFigures') : t('report.survey.figures', { index: formatNumber(s.index), indexCi: interval(s.indexCi), rate: s.rate === null ? '—' : `${formatNumber(s.rate)}%`, rateCi: interval(s.rateCi, '%') }),
+    s.index === null
+      ? t('report.survey.noFigures')
+      : t(s.respondents === undefined ? 'report.survey.figures' : 'report.survey.figuresRespondents', {
+          index: formatNumber(s.index),
+          indexCi: s.insufficient ? t('report.survey.insufficient') : interval(s.indexCi),
+          rate: s.rate === null ? '—' : `${formatNumber(s.rate)}%`,
+          rateCi: s.insufficient ? '' : interval(s.rateCi, '%'),
+          respondents: s.respondents ?? 0,
+        }),
     methodSentence(s, t),
     t('report.survey.exclusions', { total: s.excluded + s.ruledOut, excluded: s.excluded, ruledOut: s.ruledOut }),
     t(s.adequate ? 'report.survey.adequate' : 'report.survey.inadequate', { required: s.required }),
@@ -150,7 +158,12 @@ function methodSentence(s: SurveySnapshot, t: ReportText): string {
   const levels = [5, 4, 3, 2, 1] as const;
   const weights = levels.map((l, i) => `${t(`likert.${l}`)} ${formatNumber(s.weights[i] ?? 0)}`).join(t('report.listSep'));
   const satisfied = s.satisfiedLevels.map((l) => t(`likert.${l}` as 'likert.5')).join(t('report.listSep'));
-  return t('report.survey.method', { weights, satisfied });
+  if (!s.estimator) return t('report.survey.method', { weights, satisfied });
+  const estimator =
+    s.estimator === 'stratified-population'
+      ? t('report.survey.estimatorPopulation', { k: s.stationsAnswered })
+      : t('report.survey.estimatorRespondents', { k: s.stationsAnswered, names: (s.missingPopulation ?? []).join(t('report.listSep')) || '—' });
+  return t('report.survey.methodRespondents', { weights, threshold: formatNumber(s.threshold ?? 0), estimator });
 }
 
 /** The leaves of the tree, each with its dimension and group, in order. */
@@ -486,8 +499,8 @@ function annexTwo(s: SurveySnapshot, index: number, count: number, locale: Evalu
 
   blocks.push(head(2, 'report.annex2.method'));
   blocks.push(para(methodSentence(s, t)));
-  blocks.push(para(t('report.annex2.methodCi')));
-  blocks.push(para(t('report.annex2.methodSample')));
+  blocks.push(para(t(s.estimator ? 'report.annex2.methodCiRespondents' : 'report.annex2.methodCi')));
+  blocks.push(para(t(s.allocation === 'proportional' ? 'report.annex2.methodSampleAllocated' : s.allocation === 'neyman' ? 'report.annex2.methodSampleNeyman' : 'report.annex2.methodSample')));
 
   blocks.push(head(3, 'report.annex2.byStation'));
   const stations = s.stationRows;

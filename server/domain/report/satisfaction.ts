@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../../../models/common';
+import { ESTIMATORS } from '../scoring-rules';
 
 /**
  * The satisfaction evidence a report quotes (its paragraph in section 四 and its Annex 2), as plain
@@ -76,6 +77,21 @@ export const surveySnapshotSchema = z.object({
   dimensions: z.array(dimensionSchema).max(30),
   questions: z.array(questionSchema).max(200),
   computedAt: z.iso.datetime(),
+  /**
+   * How the index and rate were estimated (respondent-level, stratified by station). Absent on a
+   * snapshot frozen before the estimator was recorded: its paragraph then names no estimator.
+   */
+  estimator: z.enum(ESTIMATORS).optional(),
+  /** Respondents with a satisfaction answer (the unit of the index and the rate). */
+  respondents: count.optional(),
+  /** Represented stations without a number of service recipients (why weighting is by respondents). */
+  missingPopulation: z.array(z.string().max(200)).max(2000).optional(),
+  /** Too few respondents for an interval (样本不足). */
+  insufficient: z.boolean().optional(),
+  /** A respondent is satisfied when their mean reaches this score. */
+  threshold: z.number().optional(),
+  /** How the overall sample needed is shared among the stations. */
+  allocation: z.enum(['proportional', 'neyman', 'target', 'none']).optional(),
 });
 
 export type SurveySnapshot = z.output<typeof surveySnapshotSchema>;
