@@ -117,6 +117,19 @@ describe('statistics dashboard and API', () => {
     expect(Object.keys(bad.body.error.fields).sort()).toEqual(['channels.0', 'from']);
   });
 
+  it('refuses an unknown station or segment in the dashboard, export and report URLs as the API does (400 naming it), instead of showing zeros', async () => {
+    const { agent } = await loginAs(t, 'evaluator');
+    const id = setup.survey.id;
+    for (const path of [`/admin/stats/${id}?sites=no-such-station`, `/admin/stats/${id}/comments?sites=no-such-station`, `/admin/exports/${id}?sites=no-such-station`, `/admin/exports/${id}/responses.csv?segments=nobody`, `/admin/exports/${id}/report?sites=no-such-station`]) {
+      const res = await agent.get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(res.text).toMatch(/no-such-station|nobody/);
+    }
+    const [a] = setup.sites;
+    await agent.get(`/admin/stats/${id}?sites=${a!.id}`).expect(200);
+    await agent.get(`/admin/exports/${id}/responses.csv?sites=${a!.id}`).expect(200);
+  });
+
   it('changes the numbers when a response is excluded or re-included, audited, with tallies still consistent', async () => {
     const { agent } = await loginAs(t, 'evaluator');
     const [, r2] = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });

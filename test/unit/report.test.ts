@@ -142,7 +142,7 @@ describe('composing the report', () => {
   });
 
   it('writes the satisfaction paragraph from the survey’s figures: period, stations, sample, respondents, index and rate with intervals, the estimator, exclusions', () => {
-    const current = { estimator: 'stratified-population', respondents: 296, missingPopulation: [], insufficient: false, threshold: 60, allocation: 'proportional' } as const;
+    const current: Partial<SurveySnapshot> = { estimator: 'stratified-population', respondents: 296, missingPopulation: [], insufficient: false, threshold: 60, allocation: 'proportional' };
     expect(satisfactionParagraph(snapshot(current), 'zh-CN')).toBe(
       '满意度调查：2023年9月1日-9月30日，对3个社工站的服务对象开展《社工站服务对象满意度调查》问卷调查，收回问卷310份，有效问卷300份（有效率96.77%），有效问卷约占服务对象600人的50%。' +
         '296位受访者回答了满意度题，满意度指数为81.9（95%置信区间80.12–83.68），满意率为88.5%（95%置信区间84.4%–91.7%）。' +

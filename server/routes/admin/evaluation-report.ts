@@ -10,6 +10,7 @@ import { canManage } from '../../services/permissions';
 import { acceptCandidate, addEvidenceFile, readEvidenceFile, removeEvidenceFile, reportDocx, reportForPrint, reportModel, setIndicatorFacts, updateReportFacts } from '../../services/report';
 import { fieldsOf, nodePath, numberOrText, viewHelpers, type Form } from './evaluation-forms';
 import { FACT_PARTS, factsForms, factsInput, indicatorFactsForm, postedForm, rowErrors, sheetInput, type FactPart } from './report-forms';
+import { listSurveys } from '../../services/surveys';
 
 type Req = Request;
 type Res = Response;
@@ -178,7 +179,7 @@ export function evaluationReportRouter(deps: Deps): Router {
         ruleText: model.bound[node.id]?.ruleText ?? null,
         forms,
         failure,
-        surveys: await deps.store.surveys.list(),
+        surveys: await listSurveys(deps),
         maxMb: EVIDENCE_MAX_BYTES / 1024 / 1024,
         timeZone: deps.config.timeZone,
         accept: Object.keys(EVIDENCE_TYPES).map((e) => `.${e}`).join(','),

@@ -22,6 +22,8 @@ import {
 import { prepareScorecardExport, printScorecard } from '../../services/evaluation-exports';
 import { canManage } from '../../services/permissions';
 import { parseInput } from '../../services/validate';
+import { listSurveys } from '../../services/surveys';
+import { listSites } from '../../services/sites';
 import {
   bindingForm,
   bindingInput,
@@ -234,8 +236,8 @@ export function evaluationsRouter(deps: Deps): Router {
         detail: model.bound[node.id] ?? null,
         forms,
         failure,
-        surveys: await deps.store.surveys.list(),
-        sites: await deps.store.sites.list(),
+        surveys: await listSurveys(deps),
+        sites: await listSites(deps, req.actor),
         measures: MEASURES,
         ruleKinds: RULE_KINDS,
         canManage: canManage(req.actor),

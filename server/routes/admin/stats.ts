@@ -12,7 +12,7 @@ import { findVisibleResponse, responseDetail } from '../../services/response-det
 import { crossTab, filterChoices, listComments, listForReview, listSurveysForStats, REVIEW_TABS, reviewTab } from '../../services/responses-view';
 import { bulkInput, MAX_BULK_IDS, reviewMany, reviewResponse } from '../../services/review';
 import { bulkOutcomeText, flagEffectText, flagHelpText, flagNames, outcomeText, statusText, zonedTime } from '../../services/review-words';
-import { allQuestions, computeDashboard, filtersQuery, parseFilters, type Filters } from '../../services/statistics';
+import { allQuestions, computeDashboard, filtersQuery, resolveFilters, type Filters } from '../../services/statistics';
 import { tallyFreshnessNote } from '../../services/tallies';
 import { MIN_RESPONDENTS } from '../../domain/estimation';
 import { levelBands } from '../../domain/statistics';
@@ -35,7 +35,7 @@ export function statsRouter(deps: Deps): Router {
   /** Loads the survey, the filters and what the filter form needs to show. */
   async function context(req: Request) {
     const { survey, sites, segmentOptions } = await filterChoices(deps, req.actor, String(req.params.id));
-    const filters = parseFilters(req.query);
+    const filters = await resolveFilters(deps, survey.id, req.query);
     const query = filtersQuery(filters);
     return { survey, filters, sites, segmentOptions, query, qs: query ? `?${query}` : '' };
   }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Survey } from '../../../models/survey';
 import type { Deps } from '../../services/context';
 import { listPublications, publishAtSites, publicLink } from '../../services/publications';
-import { createFromTemplate, createSurvey, deleteSurvey, getSurvey, saveQuestions, setSurveyStatus, updateSurveyMeta } from '../../services/surveys';
+import { createFromTemplate, createSurvey, deleteSurvey, getSurvey, listSurveys, listVersions, saveQuestions, setSurveyStatus, updateSurveyMeta } from '../../services/surveys';
 
 /** /api/v1/surveys: the builder's operations as JSON. */
 export function surveysApi(deps: Deps): Router {
@@ -10,7 +10,7 @@ export function surveysApi(deps: Deps): Router {
   const out = (s: Survey) => ({ survey: s });
 
   router.get('/', async (_req, res) => {
-    res.json({ surveys: await deps.store.surveys.list() });
+    res.json({ surveys: await listSurveys(deps) });
   });
   router.post('/', async (req, res) => {
     res.status(201).json(out(await createSurvey(deps, req.actor, req.body)));
@@ -36,7 +36,7 @@ export function surveysApi(deps: Deps): Router {
   });
   router.get('/:id/versions', async (req, res) => {
     await getSurvey(deps, req.params.id);
-    res.json({ versions: await deps.store.surveys.listVersions(req.params.id) });
+    res.json({ versions: await listVersions(deps, req.params.id) });
   });
   router.get('/:id/publications', async (req, res) => {
     const survey = await getSurvey(deps, req.params.id);
