@@ -15,6 +15,7 @@ import { audit } from './audit';
 import type { Actor, Deps } from './context';
 import { changeRectification, getEvaluation, listEvaluations, type Evaluation, type EvaluationWithProblems } from './evaluations';
 import { checkedUpload, storeEvidenceBytes, type UploadedFile } from './report';
+import { assertCanManage } from './permissions';
 import { parseInput } from './validate';
 
 /**
@@ -78,6 +79,7 @@ const stored = ({ carried: _c, overdue: _o, ...item }: RectificationView): Recti
 
 /** Updates one item's unit, deadline, status, reason and note (those sent). 不再整改 needs a reason. */
 export async function updateRectificationItem(deps: Deps, actor: Actor, id: string, itemId: string, input: unknown): Promise<{ evaluation: EvaluationWithProblems; item: RectificationView }> {
+  assertCanManage(actor);
   const { updatedAt, ...patch } = parseInput(rectificationPatchSchema, input);
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   let problem = '';
@@ -99,6 +101,7 @@ export async function updateRectificationItem(deps: Deps, actor: Actor, id: stri
 
 /** Attaches a file to an item as its evidence (the report's evidence checks and content-hash store). */
 export async function addRectificationFile(deps: Deps, actor: Actor, id: string, itemId: string, input: { updatedAt: unknown; file: UploadedFile | null }): Promise<{ evaluation: EvaluationWithProblems; file: EvidenceFile; stored: boolean }> {
+  assertCanManage(actor);
   const updatedAt = parseInput(stampSchema, input.updatedAt);
   const { file, bytes } = checkedUpload(deps, actor, input.file);
   let isNew = false;
@@ -116,6 +119,7 @@ export async function addRectificationFile(deps: Deps, actor: Actor, id: string,
 
 /** Detaches a file from an item (its bytes stay: other items or indicators may attach them). */
 export async function removeRectificationFile(deps: Deps, actor: Actor, id: string, itemId: string, fileId: string, input: unknown): Promise<EvaluationWithProblems> {
+  assertCanManage(actor);
   const { updatedAt } = parseInput(z.strictObject({ updatedAt: stampSchema }), input);
   let removed: EvidenceFile | undefined;
   const evaluation = await changeRectification(deps, actor, id, updatedAt, (current) => {

@@ -55,7 +55,7 @@ describe('the rectification page in a browser', () => {
       expect(await page.locator('#summary').innerText()).toBe('共 3 项：未整改 1 项，整改中 1 项，已完成 1 项，不再整改 0 项；逾期 1 项。');
       expect((await page.locator('#today').innerText()).replace(/\u2060/g, '')).toContain('2027-01-10（北京时间）');
       await expectAccessible(page);
-      const wide = await page.locator('main *').evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((el) => `${el.tagName}.${el.className}#${el.id} ${Math.round(el.getBoundingClientRect().right)}`));
+      const wide = await page.locator('main *').evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().right > el.ownerDocument.documentElement.clientWidth + 1).map((el) => `${el.tagName}.${el.className}#${el.id} ${Math.round(el.getBoundingClientRect().right)}`));
       expect(wide).toEqual([]);
       expect(await noHorizontalScroll(page)).toBe(true);
       // Every control is a large enough target.
