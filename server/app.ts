@@ -25,6 +25,7 @@ import { CHART_JS_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { adminRouter } from './routes/admin';
 import { siteCsvUpload } from './routes/admin/sites';
 import { EVIDENCE_UPLOAD_PATH, evidenceUpload } from './routes/admin/evaluation-report';
+import { RECTIFICATION_UPLOAD_PATH } from './routes/admin/rectification';
 import { accountRouter } from './routes/account';
 import { apiRouter } from './routes/api';
 import { authRouter } from './routes/auth';
@@ -102,6 +103,7 @@ export function createApp(options: AppOptions): Express {
   // The import and evidence upload forms are multipart: parse them before the CSRF check, which reads `_csrf` from the body.
   app.post('/admin/sites/import', requireUser, siteCsvUpload());
   app.post(EVIDENCE_UPLOAD_PATH, requireUser, evidenceUpload());
+  app.post(RECTIFICATION_UPLOAD_PATH, requireUser, evidenceUpload());
   // The API answers an anonymous request 401 before anything else (including the CSRF check).
   app.use('/api', requireUser);
   app.use(csrf.doubleCsrfProtection);

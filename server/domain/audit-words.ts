@@ -155,6 +155,10 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
   'evaluation.expertScores': (t, d) => t('auditlog.detail.expertScores', { expert: text(d.expert), n: text(d.scored) }),
   'evaluation.experts': (t, d) => t('auditlog.detail.expertRule', { rule: tryKey(t, `reportui.experts.ruleName.${text(d.rule)}`, text(d.rule)), threshold: text(d.threshold) }),
   'evaluation.consensus': (t, d) => t('auditlog.detail.consensus', { name: text(d.name), score: text(d.score) }),
+  'rectification.update': (t, d) => rectificationSentence(t, d),
+  'rectification.import': (t, d) => t('auditlog.detail.rectImport', { n: text(d.count), name: text(d.fromName) || text(d.from) }),
+  'rectification.file.upload': (t, d) => t('auditlog.detail.file', { name: text(d.name), sha: text(d.sha256).slice(0, 12) }),
+  'rectification.file.remove': (t, d) => t('auditlog.detail.file', { name: text(d.name), sha: text(d.sha256).slice(0, 12) }),
   'report.print': (t, d) => reportSentence(t, d),
   'report.docx': (t, d) => reportSentence(t, d),
   'export.responses': (t, d, l) =>
@@ -168,6 +172,17 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
   'poster.print': (t, d) => (d.site ? t('auditlog.detail.posterPrintOne', { code: text(d.site) }) : t('auditlog.detail.posterPrintMany', { n: text(d.count) })),
   'qr.download': (t, d) => t('auditlog.detail.qr', { format: formatName(d.format), n: text(d.rows) }),
 };
+
+/** 问题“…”：整改状态 未整改 → 已完成；责任单位 … (each change from → to). */
+function rectificationSentence(t: Translate, d: Details): string {
+  const changes = d.changes && typeof d.changes === 'object' ? (d.changes as Record<string, { from?: unknown; to?: unknown }>) : {};
+  const value = (field: string, v: unknown) => (field === 'status' ? tryKey(t, `rectification.status.${text(v)}`, text(v)) : text(v) || '—');
+  const parts = Object.entries(changes).map(([field, c]) =>
+    t('auditlog.detail.rectChange', { field: tryKey(t, `rectification.field.${field}`, field), from: value(field, c?.from), to: value(field, c?.to) }),
+  );
+  const what = parts.length ? parts.join(t('auditlog.sep')) : t('auditlog.detail.rectNoChange');
+  return text(d.problem) ? `${t('auditlog.detail.rectProblem', { problem: text(d.problem) })}${t('auditlog.colon')}${what}` : what;
+}
 
 function reportSentence(t: Translate, d: Details): string {
   const outline = tryKey(t, `auditlog.outline.${text(d.outline)}`, text(d.outline));

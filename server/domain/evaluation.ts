@@ -33,6 +33,7 @@ import {
 import { emptyReportFacts, reportFactsSchema, type ReportFacts } from './report/facts';
 import { referenceIndicatorFacts } from './report/indicator-texts';
 import { surveySnapshotSchema, type SurveySnapshot } from './report/satisfaction';
+import { emptyRectification, rectificationSchema, type Rectification } from './rectification';
 
 export * from './evaluation-tree';
 export * from './funding';
@@ -84,6 +85,8 @@ export interface EvaluationData {
   report: ReportFacts;
   /** 专家评分: one sheet per expert, the combination rule and the 合议 results. */
   experts: ExpertPanel;
+  /** 整改: an item per 存在问题 and the items carried over; still editable after the lock. */
+  rectification: Rectification;
 }
 
 const projectNameSchema = requiredNameSchema(100);
@@ -123,6 +126,7 @@ export const evaluationDataSchema = z.object({
   lock: lockSchema.nullable().default(null),
   report: reportFactsSchema.default(emptyReportFacts),
   experts: expertPanelSchema.default(emptyPanel),
+  rectification: rectificationSchema.default(emptyRectification),
 });
 
 // The schema's output must be usable wherever EvaluationData is expected.
@@ -143,6 +147,7 @@ export function newEvaluationData(project: Pick<EvaluationProject, 'name'> & Par
     lock: null,
     report: { ...emptyReportFacts(), indicators: referenceIndicatorFacts(locale) },
     experts: emptyPanel(),
+    rectification: emptyRectification(),
   };
 }
 

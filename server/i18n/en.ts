@@ -12,6 +12,7 @@ import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
 import * as report from './areas/report';
+import * as rectification from './areas/rectification';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
@@ -43,4 +44,5 @@ export const en: Record<MessageKey, string> = {
   ...estimation.en,
   ...report.en,
   ...reportUi.en,
+  ...rectification.en,
 };

@@ -12,6 +12,7 @@ import * as exportsArea from './areas/exports';
 import * as funding from './areas/funding';
 import * as lifecycle from './areas/lifecycle';
 import * as report from './areas/report';
+import * as rectification from './areas/rectification';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
@@ -46,6 +47,7 @@ export const zhCN = {
   ...estimation.zh,
   ...report.zh,
   ...reportUi.zh,
+  ...rectification.zh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

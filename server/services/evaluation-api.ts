@@ -13,6 +13,8 @@ import {
   type Evidence,
   type Funding,
 } from '../domain/evaluation';
+import { evidenceFileSchema } from '../domain/report/facts';
+import { RECTIFICATION_STATUSES, rectificationItems, rectificationSourceSchema } from '../domain/rectification';
 import { translator, type Locale } from '../i18n';
 import { fraction, toFraction } from './api-stats';
 import type { EvaluationWithProblems, ScorecardModel } from './evaluations';
@@ -71,6 +73,25 @@ const recordShape = {
 
 export const evaluationSummarySchema = z.object(recordShape);
 
+export const rectificationApiItemSchema = z
+  .object({
+    id: z.string().meta({ description: 'the item’s id (an item of this evaluation’s own problem has the problem’s id); PATCH …/rectification/{itemId}' }),
+    problemId: z.string().nullable().meta({ description: 'the 存在问题 (data.report.problems) it rectifies; null for an item carried over from an earlier evaluation' }),
+    problem: z.string().meta({ description: 'the problem as written' }),
+    unit: z.string().meta({ description: '责任单位' }),
+    deadline: z.iso.date().nullable().meta({ description: '整改期限, a calendar day in the configured zone' }),
+    status: z.enum(RECTIFICATION_STATUSES).meta({ description: 'open 未整改, inProgress 整改中, done 已完成, dropped 不再整改' }),
+    reason: z.string().meta({ description: 'why it was dropped (status dropped only)' }),
+    note: z.string().meta({ description: '整改情况: what was done' }),
+    files: z.array(evidenceFileSchema).meta({ description: 'evidence files, served at /admin/evaluations/{id}/files/{fileId}' }),
+    source: rectificationSourceSchema.nullable().meta({ description: 'where a carried-over item came from: the earlier evaluation and its item' }),
+    updatedAt: z.iso.datetime().nullable(),
+    updatedBy: z.string(),
+    carried: z.boolean().meta({ description: 'carried over from an earlier evaluation' }),
+    overdue: z.boolean().meta({ description: 'still open (open, inProgress) and its deadline is before today in the configured zone' }),
+  })
+  .meta({ description: 'A 整改 item: one per 存在问题, then those carried over. Editable after the lock.' });
+
 export const evaluationApiSchema = z.object({
   evaluation: z.object({
     ...recordShape,
@@ -80,6 +101,7 @@ export const evaluationApiSchema = z.object({
   }),
   funding: fundingReportSchema,
   problems: z.array(problemSchema),
+  rectification: z.array(rectificationApiItemSchema).meta({ description: 'the 整改 items with their problem’s text and whether they are overdue (data.rectification holds them as stored)' }),
 });
 
 export type EvaluationApi = z.output<typeof evaluationApiSchema>;
@@ -103,8 +125,11 @@ export function fundingForApi(funding: Funding, locale: Locale): z.output<typeof
   };
 }
 
-/** GET/PATCH/PUT … /evaluations/{id}: the record with its data, its funding block and its problems in words. */
-export function evaluationForApi(e: EvaluationWithProblems, locale: Locale): EvaluationApi {
+/**
+ * GET/PATCH/PUT … /evaluations/{id}: the record with its data, its funding block, its problems in
+ * words and its 整改 items (overdue as of `today`, a local day in the configured zone).
+ */
+export function evaluationForApi(e: EvaluationWithProblems, locale: Locale, today: string): EvaluationApi {
   const t = translator(locale);
   // The lock's survey snapshots are the report's material (percentages, as printed); the API gives the evidence.
   const lock = e.data.lock ? { at: e.data.lock.at, by: e.data.lock.by, evidence: Object.fromEntries(Object.entries(e.data.lock.evidence).map(([id, ev]) => [id, evidenceForApi(ev)])) } : null;
@@ -112,6 +137,7 @@ export function evaluationForApi(e: EvaluationWithProblems, locale: Locale): Eva
     evaluation: { ...e.record, data: { ...e.data, lock } },
     funding: fundingForApi(e.data.funding, locale),
     problems: e.problems.map((p) => ({ nodeId: p.nodeId, key: p.key, message: t(p.key, p.params) })),
+    rectification: rectificationItems(e.data.report.problems, e.data.rectification, today),
   };
 }
 

@@ -31,6 +31,9 @@ import {
 } from '../domain/evaluation';
 import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEdit, type TreeEditRefusal } from '../domain/indicator-edits';
 import { pruneFacts } from '../domain/report/facts';
+import { carryOver, MAX_CARRIED, pruneRectification, rectificationItems, type Rectification } from '../domain/rectification';
+import { localDay } from '../domain/time';
+import { idSchema } from '../../models/common';
 import { lockRefusals } from '../domain/report/lock-checks';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
 import { freeTextSchema, parseStored } from '../domain/text-input';
@@ -124,6 +127,7 @@ function pruneToTree(data: EvaluationData): EvaluationData {
   return {
     ...data,
     report: pruneFacts(data.report, leaves),
+    rectification: pruneRectification(data.rectification, data.report.problems),
     experts: { ...data.experts, sheets: Object.fromEntries(Object.entries(data.experts.sheets).map(([id, sheet]) => [id, { ...sheet, scores: keep(sheet.scores) }])), consensus: keep(data.experts.consensus) },
   };
 }
@@ -159,6 +163,24 @@ export async function changeEvaluation(
   return withProblems(await save(deps, current, expected, await change(current)));
 }
 
+/**
+ * A change to the 整改 items only. Permission and freshness are checked as for every write, but not
+ * the lock: rectification goes on after the report is delivered. Nothing else in the data changes.
+ * The caller audits.
+ */
+export async function changeRectification(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  expected: string,
+  change: (current: Evaluation) => Rectification | Promise<Rectification>,
+): Promise<EvaluationWithProblems> {
+  assertCanManage(actor);
+  const current = await load(deps, id);
+  assertFresh(current, expected);
+  return withProblems(await save(deps, current, expected, { ...current.data, rectification: await change(current) }));
+}
+
 export async function getEvaluation(deps: Deps, actor: Actor, id: string): Promise<EvaluationWithProblems> {
   assertCanRead(actor);
   return withProblems(await load(deps, id));
@@ -177,14 +199,28 @@ export const evaluationCreateSchema = z.strictObject({
   subject: project.subject,
   template: z.enum(['reference', 'blank']).default('reference'),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  importRectificationFrom: idSchema
+    .optional()
+    .meta({ description: 'an earlier evaluation whose open 整改 items (未整改, 整改中) become this one’s first items, each linked back to its source; the earlier evaluation is not changed' }),
 });
 
 /** A new evaluation on the reference template (36 indicators weighted 15/17/34/34) or with an empty tree. */
 export async function createEvaluation(deps: Deps, actor: Actor, input: unknown, options: { isDemo?: boolean } = {}): Promise<Evaluation> {
   assertCanManage(actor);
-  const { template, locale, ...fields } = parseInput(evaluationCreateSchema, input ?? {});
+  const { template, locale, importRectificationFrom, ...fields } = parseInput(evaluationCreateSchema, input ?? {});
   const data = newEvaluationData(fields, locale);
   if (template === 'blank') data.tree = [];
+  let imported: { from: string; name: string; itemIds: string[] } | null = null;
+  if (importRectificationFrom) {
+    const source = await deps.store.evaluations.get(importRectificationFrom);
+    if (!source) throw new ValidationError({ importRectificationFrom: { key: 'rectification.unknownSource' } });
+    const sourceData = dataOf(source);
+    const open = rectificationItems(sourceData.report.problems, sourceData.rectification, localDay(deps.clock(), deps.config.timeZone));
+    const items = carryOver(open, { id: source.id, name: source.name }, newId);
+    if (items.length > MAX_CARRIED) throw new ValidationError({ importRectificationFrom: { key: 'rectification.tooMany', params: { n: items.length, max: MAX_CARRIED } } });
+    data.rectification = { items };
+    imported = { from: source.id, name: source.name, itemIds: items.map((i) => i.source!.itemId) };
+  }
   const now = deps.clock().toISOString();
   const record: EvaluationRecord = {
     id: newId(),
@@ -198,6 +234,7 @@ export async function createEvaluation(deps: Deps, actor: Actor, input: unknown,
   };
   await deps.store.evaluations.create(record);
   await audit(deps, actor, 'evaluation.create', { type: 'evaluation', id: record.id }, { name: record.name, template, locale });
+  if (imported) await audit(deps, actor, 'rectification.import', { type: 'evaluation', id: record.id }, { from: imported.from, fromName: imported.name, count: imported.itemIds.length, itemIds: imported.itemIds });
   return { record, data };
 }
 

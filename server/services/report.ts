@@ -224,13 +224,11 @@ export interface UploadedFile {
 }
 
 /**
- * Attaches a file (PDF, image, Office) to an indicator as 佐证材料. Its type is read from its name
- * and checked against its first bytes; its bytes are stored once under their SHA-256, whatever
- * else attaches the same bytes. The same file twice on one indicator is refused.
+ * An upload checked as 佐证材料 (PDF, image, Office): not empty, not too large, its type read from
+ * its name and checked against its first bytes, its name cleaned. The file's record, not yet stored.
+ * Shared by the indicators' evidence and the 整改 items' evidence.
  */
-export async function addEvidenceFile(deps: Deps, actor: Actor, id: string, indicatorId: string, input: { updatedAt: unknown; file: UploadedFile | null }): Promise<{ evaluation: EvaluationWithProblems; file: EvidenceFile; stored: boolean }> {
-  const updatedAt = parseInput(stampSchema, input.updatedAt);
-  const upload = input.file;
+export function checkedUpload(deps: Deps, actor: Actor, upload: UploadedFile | null): { file: EvidenceFile; bytes: Buffer } {
   if (!upload || upload.bytes.length === 0) throw new ValidationError({ file: { key: 'reportui.files.missing' } });
   if (upload.bytes.length > EVIDENCE_MAX_BYTES) throw new ValidationError({ file: { key: 'reportui.files.tooLarge', params: { max: EVIDENCE_MAX_BYTES / 1024 / 1024 } } });
   // Control and bidirectional-override characters could disguise the extension shown (“photo\u202Egpj.pdf”).
@@ -239,9 +237,24 @@ export async function addEvidenceFile(deps: Deps, actor: Actor, id: string, indi
   if (!ext) throw new ValidationError({ file: { key: 'reportui.files.type', params: { types: Object.keys(EVIDENCE_TYPES).join(', ') } } });
   if (!matchesSignature(ext, upload.bytes)) throw new ValidationError({ file: { key: 'reportui.files.notWhatItSays', params: { ext } } });
   const sha256 = crypto.createHash('sha256').update(upload.bytes).digest('hex');
-  const type = EVIDENCE_TYPES[ext].type;
   const now = deps.clock().toISOString();
-  const file: EvidenceFile = { id: newId(), name, type, size: upload.bytes.length, sha256, uploadedAt: now, uploadedBy: actor.name };
+  return { file: { id: newId(), name, type: EVIDENCE_TYPES[ext].type, size: upload.bytes.length, sha256, uploadedAt: now, uploadedBy: actor.name }, bytes: upload.bytes };
+}
+
+/** Keeps a checked upload's bytes under their hash (once, whatever else attaches them); true when they were new. */
+export function storeEvidenceBytes(deps: Deps, file: EvidenceFile, bytes: Buffer): Promise<boolean> {
+  return deps.store.evidenceBlobs.put({ sha256: file.sha256, size: file.size, type: file.type, data: bytes, createdAt: file.uploadedAt });
+}
+
+/**
+ * Attaches a file (PDF, image, Office) to an indicator as 佐证材料 (see checkedUpload). Its bytes
+ * are stored once under their SHA-256, whatever else attaches the same bytes. The same file twice
+ * on one indicator is refused.
+ */
+export async function addEvidenceFile(deps: Deps, actor: Actor, id: string, indicatorId: string, input: { updatedAt: unknown; file: UploadedFile | null }): Promise<{ evaluation: EvaluationWithProblems; file: EvidenceFile; stored: boolean }> {
+  const updatedAt = parseInput(stampSchema, input.updatedAt);
+  const { file, bytes } = checkedUpload(deps, actor, input.file);
+  const { name, sha256 } = file;
   let stored = false;
   const evaluation = await changeEvaluation(deps, actor, id, updatedAt, async ({ data }) => {
     const leaf = leafOf(data, indicatorId);
@@ -249,7 +262,7 @@ export async function addEvidenceFile(deps: Deps, actor: Actor, id: string, indi
     if (facts.files.some((f) => f.sha256 === sha256)) throw new ConflictError('reportui.files.already', { name: leaf.name });
     if (facts.files.length >= EVIDENCE_FILES_PER_INDICATOR) throw new ConflictError('reportui.files.tooMany', { max: EVIDENCE_FILES_PER_INDICATOR });
     // Stored only once permission, freshness and lock have been checked (changeEvaluation does that first).
-    stored = await deps.store.evidenceBlobs.put({ sha256, size: upload.bytes.length, type, data: upload.bytes, createdAt: now });
+    stored = await storeEvidenceBytes(deps, file, bytes);
     return { ...data, report: { ...data.report, indicators: { ...data.report.indicators, [indicatorId]: { ...facts, files: [...facts.files, file] } } } };
   });
   await audit(deps, actor, 'evaluation.file.upload', { type: 'evaluation', id }, { indicatorId, fileId: file.id, name, size: file.size, sha256, stored: stored ? 'new' : 'existing' });
@@ -272,16 +285,19 @@ export async function removeEvidenceFile(deps: Deps, actor: Actor, id: string, i
 }
 
 /**
- * One evidence file's bytes, for whoever may read the evaluation: only files the evaluation
- * attaches are served, so a hash alone opens nothing. Audited.
+ * One evidence file's bytes (an indicator's or a 整改 item's), for whoever may read the evaluation:
+ * only files the evaluation attaches are served, so a hash alone opens nothing. Audited.
  */
 export async function readEvidenceFile(deps: Deps, actor: Actor, id: string, fileId: string): Promise<{ file: EvidenceFile; data: Buffer }> {
   const evaluation = await getEvaluation(deps, actor, id);
-  const found = Object.entries(evaluation.data.report.indicators).flatMap(([indicatorId, f]) => f.files.map((file) => ({ indicatorId, file }))).find((x) => x.file.id === fileId);
+  const found =
+    Object.entries(evaluation.data.report.indicators)
+      .flatMap(([indicatorId, f]) => f.files.map((file) => ({ where: { indicatorId }, file })))
+      .find((x) => x.file.id === fileId) ?? evaluation.data.rectification.items.flatMap((i) => i.files.map((file) => ({ where: { itemId: i.id }, file }))).find((x) => x.file.id === fileId);
   if (!found) throw new NotFoundError();
   const blob = await deps.store.evidenceBlobs.get(found.file.sha256);
   if (!blob) throw new NotFoundError();
-  await audit(deps, actor, 'evaluation.file.download', { type: 'evaluation', id }, { indicatorId: found.indicatorId, fileId, name: found.file.name, sha256: found.file.sha256 });
+  await audit(deps, actor, 'evaluation.file.download', { type: 'evaluation', id }, { ...found.where, fileId, name: found.file.name, sha256: found.file.sha256 });
   return { file: found.file, data: blob.data };
 }
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { REFERENCE_FUNDING } from '../../server/services/demo-seed';
+import { updateReportFacts } from '../../server/services/report';
 import { createFromTemplate } from '../../server/services/surveys';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { createApiToken } from '../../server/services/tokens';
@@ -119,6 +120,12 @@ describe('OpenAPI request schemas agree with the routes (generated cases)', () =
     'POST /evaluations/{id}/lock': async () => {
       const id = await newEvaluation();
       return { path: `/evaluations/${id}/lock`, evaluationId: id, body: { updatedAt: STAMP } };
+    },
+    'PATCH /evaluations/{id}/rectification/{itemId}': async () => {
+      const id = await newEvaluation();
+      const saved = await updateReportFacts(t.deps, SYSTEM_ACTOR, id, { updatedAt: await stampOf(id), problems: [{ text: '台账不全', cause: '', indicatorIds: [] }] });
+      const itemId = saved.data.report.problems[0]!.id;
+      return { path: `/evaluations/${id}/rectification/${itemId}`, evaluationId: id, body: { updatedAt: STAMP, unit: '民政局', deadline: '2027-03-31', status: 'dropped', reason: '项目已终止', note: '已补建台账' } };
     },
     'POST /evaluations/{id}/unlock': async () => {
       const id = await newEvaluation();

@@ -4,6 +4,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import request from 'supertest';
 import { listRoutes } from '../../server/http/routes-list';
+import { SYSTEM_ACTOR } from '../../server/services/context';
+import { updateReportFacts } from '../../server/services/report';
 import { createApiToken } from '../../server/services/tokens';
 import { csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { formBody, formFields } from '../helpers/survey';
@@ -341,7 +343,7 @@ describe('hostile input', () => {
   });
 
   describe('operator objects and prototype keys in JSON bodies of every API write', () => {
-    let target: { siteId: string; surveyId: string; draftId: string; responseId: string; evaluationId: string; leafId: string };
+    let target: { siteId: string; surveyId: string; draftId: string; responseId: string; evaluationId: string; leafId: string; itemId: string };
 
     beforeAll(async () => {
       const fx = await buildFixture('正常文本', 200);
@@ -350,7 +352,10 @@ describe('hostile input', () => {
       type Node = { id: string; children: Node[] };
       const leaves = (nodes: Node[]): string[] => nodes.flatMap((n) => (n.children.length ? leaves(n.children) : [n.id]));
       const leafId = leaves(evaluation.body.evaluation.data.tree as Node[]).find((id) => id !== 'satisfaction')!;
-      target = { siteId: fx.siteId, surveyId: fx.surveyId, draftId: draft, responseId: fx.responseId, evaluationId: evaluation.body.evaluation.id, leafId };
+      // One 存在问题, so the evaluation has a 整改 item to write to.
+      const withProblem = await updateReportFacts(t.deps, SYSTEM_ACTOR, evaluation.body.evaluation.id, { updatedAt: evaluation.body.evaluation.updatedAt, problems: [{ text: '台账不全', cause: '', indicatorIds: [] }] });
+      const itemId = withProblem.data.report.problems[0]!.id;
+      target = { siteId: fx.siteId, surveyId: fx.surveyId, draftId: draft, responseId: fx.responseId, evaluationId: evaluation.body.evaluation.id, leafId, itemId };
     });
 
     /** The draft that DELETE and publishing aim at (re-created if a case ever removed it). */
@@ -402,6 +407,11 @@ describe('hostile input', () => {
       },
       'DELETE /api/v1/evaluations/:id/bindings/:indicatorId': { path: () => `/api/v1/evaluations/${target.evaluationId}/bindings/satisfaction`, body: async () => ({ updatedAt: await stamp() }), field: 'updatedAt' },
       'POST /api/v1/evaluations/:id/lock': { path: () => `/api/v1/evaluations/${target.evaluationId}/lock`, body: async () => ({ updatedAt: await stamp() }), field: 'updatedAt' },
+      'PATCH /api/v1/evaluations/:id/rectification/:itemId': {
+        path: () => `/api/v1/evaluations/${target.evaluationId}/rectification/${target.itemId}`,
+        body: async () => ({ updatedAt: await stamp(), status: 'inProgress', note: '已补建台账' }),
+        field: 'note',
+      },
       'POST /api/v1/evaluations/:id/unlock': { path: () => `/api/v1/evaluations/${target.evaluationId}/unlock`, body: async () => ({ updatedAt: await stamp(), reason: '复核' }), field: 'reason' },
     };
 

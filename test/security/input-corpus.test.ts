@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { runCli } from '../../server/cli';
+import { SYSTEM_ACTOR } from '../../server/services/context';
+import { updateReportFacts } from '../../server/services/report';
 import { createApiToken } from '../../server/services/tokens';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { formFields } from '../helpers/survey';
@@ -105,6 +107,7 @@ describe('hostile input corpus: what is stored, character by character', () => {
   let responseId: string;
   let evaluationId: string;
   let leafId: string;
+  let itemId: string;
   let seq = 0;
   const uniq = (prefix: string) => `${prefix}${++seq}`;
   const api = (method: string, url: string) => request(t.app)[method.toLowerCase() as 'post'](url).set('Authorization', `Bearer ${token}`);
@@ -124,6 +127,9 @@ describe('hostile input corpus: what is stored, character by character', () => {
     type Node = { id: string; children: Node[] };
     const leaves = (nodes: Node[]): string[] => nodes.flatMap((n) => (n.children.length ? leaves(n.children) : [n.id]));
     leafId = leaves(evaluation.body.evaluation.data.tree as Node[]).find((id) => id !== 'satisfaction')!;
+    // One 存在问题, so the evaluation has a 整改 item to write to.
+    const withProblem = await updateReportFacts(t.deps, SYSTEM_ACTOR, evaluationId, { updatedAt: evaluation.body.evaluation.updatedAt, problems: [{ text: '台账不全', cause: '', indicatorIds: [] }] });
+    itemId = withProblem.data.report.problems[0]!.id;
   });
   afterAll(async () => {
     await t.close();
@@ -473,6 +479,15 @@ describe('hostile input corpus: what is stored, character by character', () => {
       status: 200,
       send: async (v) => api('PUT', `/api/v1/evaluations/${evaluationId}/scores/${leafId}`).send({ updatedAt: await stamp(), score: 1, note: v }),
       read: async () => (await evaluation()).data.scores[leafId].note,
+      state: async () => (await evaluation()).updatedAt,
+    },
+    {
+      route: 'PATCH /api/v1/evaluations/:id/rectification/:itemId',
+      field: 'note',
+      kind: 'free',
+      status: 200,
+      send: async (v) => api('PATCH', `/api/v1/evaluations/${evaluationId}/rectification/${itemId}`).send({ updatedAt: await stamp(), note: v }),
+      read: async () => (await evaluation()).data.rectification.items[0].note,
       state: async () => (await evaluation()).updatedAt,
     },
     {

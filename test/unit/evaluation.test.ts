@@ -584,9 +584,10 @@ describe('evaluationDataSchema', () => {
       scores: {},
       bindings: {},
       lock: null,
-      // Data stored before reports existed loads with empty report facts and no expert sheets.
+      // Data stored before reports existed loads with empty report facts and no expert sheets, and before 整改 with no items.
       report: emptyReportFacts(),
       experts: emptyPanel(),
+      rectification: { items: [] },
     });
     const fresh = newEvaluationData({ name: '测试项目', period: '2021-2023年度' }, 'zh-CN');
     expect(evaluationDataSchema.parse(fresh)).toEqual(fresh);

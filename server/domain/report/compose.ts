@@ -8,7 +8,8 @@ import { localDateTime, zoneName } from '../time';
 import { EVALUATION_METHODS, indicatorFactsOf, paragraphsOf, type ReportFacts } from './facts';
 import type { Block, Cell, ChartBlock, ParagraphBlock, ReportDocument, Section, TableBlock } from './model';
 import type { QuestionRow, SurveySnapshot } from './satisfaction';
-import { bare, countWord, formatMonth, formatSpan, isReportKey, joinItems, ordinalSeries, reportText, sectionNumber, sentence, type ReportText } from './text';
+import { lastChange, rectificationItems, statusCounts } from '../rectification';
+import { bare, countWord, formatDay, formatMonth, formatSpan, isReportKey, joinItems, ordinalSeries, reportText, sectionNumber, sentence, type ReportText } from './text';
 
 /**
  * Composes the report (one ReportDocument) from an evaluation's facts and the figures manyi
@@ -214,7 +215,10 @@ export function compose(inputs: ReportInputs): ReportDocument {
   const provisional = card.complete ? [] : [para(t('report.provisional', { count: card.missing }), 'note', src.scorecard)];
   const problems = facts.problems.map((p, i) => para(`${i + 1}. ${sentence(p.text, locale)}`, 'item', src.facts('problems')));
   const suggestions = facts.suggestions.map((s, i) => para(`${i + 1}. ${s.text.trim()}`, 'item', src.facts('suggestions')));
-  const other = paragraphsOf(facts.otherMatters).map((p) => para(p));
+  const zone = zoneName(inputs.timeZone, t('report.beijing'));
+  const at = (iso: string) => `${localDateTime(iso, inputs.timeZone).slice(0, 16)}${t('report.zoneSuffix', { zone })}`;
+  const rectification = rectificationBlocks(inputs, t, at);
+  const other = [...paragraphsOf(facts.otherMatters).map((p) => para(p)), ...rectification];
   const none = (key: Parameters<ReportText>[0]) => [para(t(key), 'note')];
 
   const sections: Section[] = [];
@@ -267,8 +271,6 @@ export function compose(inputs: ReportInputs): ReportDocument {
   if (inputs.surveys.length) annexes.push({ id: 'annex-2', heading: t('report.annex2.heading'), blocks: inputs.surveys.flatMap((s, i) => annexTwo(s, i, inputs.surveys.length, locale, t, src)) });
 
   const lock = data.lock;
-  const zone = zoneName(inputs.timeZone, t('report.beijing'));
-  const at = (iso: string) => `${localDateTime(iso, inputs.timeZone).slice(0, 16)}${t('report.zoneSuffix', { zone })}`;
   const projectTitle = data.project.name.replace(/绩效评价(报告)?$/u, '') || data.project.name;
   return {
     lang: locale,
@@ -289,6 +291,41 @@ export function compose(inputs: ReportInputs): ReportDocument {
     annexes,
     pageLabel: t('report.page'),
   };
+}
+
+/**
+ * 整改情况 for 七 其他需要说明的事项/问题: a lead sentence dated by the last change to any item, the
+ * counts, and a table (序号 | 存在问题 | 责任单位 | 整改期限 | 整改状态). Overdue is not printed: it
+ * would change the report from one day to the next; the rectification page shows it.
+ */
+function rectificationBlocks(inputs: ReportInputs, t: ReportText, at: (iso: string) => string): Block[] {
+  const { data, locale } = inputs;
+  const items = rectificationItems(data.report.problems, data.rectification, '');
+  if (!items.length) return [];
+  const changed = lastChange(data.rectification);
+  const counts = statusCounts(items);
+  const source = `${inputs.base}/rectification`;
+  const status = (i: (typeof items)[number]) => (i.status === 'dropped' ? t('report.rect.dropped', { reason: bare(i.reason) }) : t(`rectification.status.${i.status}`));
+  return [
+    para(`${changed ? t('report.rect.lead', { at: at(changed) }) : t('report.rect.leadNone')}${t('report.rect.counts', { total: items.length, ...counts })}`, 'body', source),
+    {
+      kind: 'table',
+      id: 'rectification',
+      caption: t('report.rect.caption'),
+      columns: [7, 45, 18, 14, 16],
+      headerRows: 1,
+      rows: [
+        (['no', 'problem', 'unit', 'deadline', 'status'] as const).map((k) => label(t(`report.rect.col.${k}`), { align: 'center' })),
+        ...items.map((i, n) => [
+          figure(String(n + 1), { align: 'center' }),
+          cell(`${bare(i.problem)}${i.carried ? t('report.rect.carried') : ''}`, { source }),
+          cell(i.unit || '—'),
+          figure(i.deadline ? formatDay(i.deadline, locale) : '—', { align: 'center' }),
+          cell(status(i), { align: 'center' }),
+        ]),
+      ],
+    },
+  ];
 }
 
 function basicsTable(inputs: ReportInputs, t: ReportText, src: ReturnType<typeof sources>): TableBlock {

@@ -1,5 +1,6 @@
 import * as evaluationArea from '../../i18n/areas/evaluation';
 import * as fundingArea from '../../i18n/areas/funding';
+import * as rectificationArea from '../../i18n/areas/rectification';
 import * as reportArea from '../../i18n/areas/report';
 import * as surveysArea from '../../i18n/areas/surveys';
 import type { EvaluationLocale } from '../scoring-rules';
@@ -9,8 +10,8 @@ import type { EvaluationLocale } from '../scoring-rules';
  * and the survey labels), and the few ways Chinese official writing sets figures and dates.
  */
 const catalog = {
-  zh: { ...surveysArea.zh, ...evaluationArea.zh, ...fundingArea.zh, ...reportArea.zh },
-  en: { ...surveysArea.en, ...evaluationArea.en, ...fundingArea.en, ...reportArea.en },
+  zh: { ...surveysArea.zh, ...evaluationArea.zh, ...fundingArea.zh, ...reportArea.zh, ...rectificationArea.zh },
+  en: { ...surveysArea.en, ...evaluationArea.en, ...fundingArea.en, ...reportArea.en, ...rectificationArea.en },
 };
 
 export type ReportKey = keyof typeof catalog.zh;

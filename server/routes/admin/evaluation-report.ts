@@ -43,7 +43,8 @@ function flash(req: Req, text: string): void {
   req.session.flash = [...(req.session.flash ?? []), { kind: 'ok', text }];
 }
 
-const UPLOAD_ERROR = 'evidenceUploadError';
+/** Where evidenceUpload() leaves what went wrong with the upload (res.locals), for the route to say. */
+export const UPLOAD_ERROR = 'evidenceUploadError';
 
 /**
  * Parses the evidence upload form (one file in memory, at most EVIDENCE_MAX_BYTES, the name in

@@ -20,6 +20,7 @@ import {
   updateProject,
 } from '../../services/evaluations';
 import { prepareScorecardExport, printScorecard } from '../../services/evaluation-exports';
+import { importSources } from '../../services/rectification';
 import { canManage } from '../../services/permissions';
 import { parseInput } from '../../services/validate';
 import { listSurveys } from '../../services/surveys';
@@ -90,6 +91,7 @@ export function evaluationsRouter(deps: Deps): Router {
         title: req.t('nav.evaluations'),
         evaluations: await listEvaluations(deps, req.actor),
         canManage: canManage(req.actor),
+        importSources: canManage(req.actor) ? await importSources(deps, req.actor) : [],
         form: failure?.values ?? { name: req.t('evalui.defaultName'), period: '' },
         errors: failure?.errors ?? {},
         message: failure?.message ?? null,
@@ -102,9 +104,15 @@ export function evaluationsRouter(deps: Deps): Router {
   router.get('/', (req, res) => showList(req, res));
 
   router.post('/', manage, async (req, res) => {
-    const values = fieldsOf(body(req), ['name', 'period', 'template']);
+    const values = fieldsOf(body(req), ['name', 'period', 'template', 'importRectificationFrom']);
     try {
-      const created = await createEvaluation(deps, req.actor, { name: values.name, period: values.period, template: values.template || 'reference', locale: req.locale });
+      const created = await createEvaluation(deps, req.actor, {
+        name: values.name,
+        period: values.period,
+        template: values.template || 'reference',
+        locale: req.locale,
+        importRectificationFrom: values.importRectificationFrom || undefined,
+      });
       flash(req, req.t('evalui.created', { name: created.record.name }));
       res.redirect(303, base(created.record.id));
     } catch (err) {

@@ -5,6 +5,7 @@ import { checkPublicAddress } from '../../services/public-address';
 import { auditRouter } from './audit';
 import { evaluationReportRouter } from './evaluation-report';
 import { evaluationsRouter } from './evaluations';
+import { rectificationRouter } from './rectification';
 import { exportsRouter } from './exports';
 import { homeRouter } from './home';
 import { sitesRouter } from './sites';
@@ -31,6 +32,7 @@ export function adminRouter(deps: Deps): Router {
   router.use('/stats', statsRouter(deps));
   router.use(reviewRouter(deps));
   router.use('/evaluations', evaluationReportRouter(deps));
+  router.use('/evaluations', rectificationRouter(deps));
   router.use('/evaluations', evaluationsRouter(deps));
   router.use('/exports', exportsRouter(deps));
   router.use('/sites', sitesRouter(deps));

@@ -16,6 +16,7 @@ import {
 } from '../../services/evaluations';
 import { evaluationForApi, scoreReport } from '../../services/evaluation-api';
 import { reportDocx } from '../../services/report';
+import { today, updateRectificationItem } from '../../services/rectification';
 import { DOCX_TYPE } from '../admin/evaluation-report';
 
 const idOf = (req: Request) => String(req.params.id ?? '');
@@ -29,7 +30,7 @@ const indicatorOf = (req: Request) => String(req.params.indicatorId ?? '');
 export function evaluationsApi(deps: Deps): Router {
   const router = Router();
 
-  const out = (req: Request, e: EvaluationWithProblems) => evaluationForApi(e, req.locale);
+  const out = (req: Request, e: EvaluationWithProblems) => evaluationForApi(e, req.locale, today(deps));
 
   router.get('/', async (req, res) => {
     const records = await listEvaluations(deps, req.actor);
@@ -66,6 +67,12 @@ export function evaluationsApi(deps: Deps): Router {
   router.delete('/:id/bindings/:indicatorId', async (req, res) => {
     const body = req.body && typeof req.body === 'object' && Object.keys(req.body).length ? req.body : { updatedAt: req.query.updatedAt };
     res.json(out(req, await unbindIndicator(deps, req.actor, idOf(req), indicatorOf(req), body)));
+  });
+
+  // 整改 items stay editable after the lock.
+  router.patch('/:id/rectification/:itemId', async (req, res) => {
+    const { evaluation } = await updateRectificationItem(deps, req.actor, idOf(req), String(req.params.itemId ?? ''), req.body);
+    res.json(out(req, evaluation));
   });
 
   router.post('/:id/lock', async (req, res) => {

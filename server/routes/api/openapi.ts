@@ -3,6 +3,7 @@ import { CHANNELS } from '../../../models/response';
 import { siteInputSchema } from '../../../models/site';
 import { questionSchema, settingsSchema, SURVEY_STATUSES, surveyInputSchema } from '../../../models/survey';
 import { statsSchema } from '../../services/api-stats';
+import { rectificationPatchSchema } from '../../services/rectification';
 import { evaluationApiSchema, evaluationSummarySchema, fundingReportSchema, scoreReportSchema } from '../../services/evaluation-api';
 import { bindingInputSchema, evaluationCreateSchema, evaluationPatchSchema, scoreInputSchema, stampInputSchema, treeInputSchema, unlockSchema } from '../../services/evaluations';
 import { EXPORT_FORMATS } from '../../services/exports';
@@ -151,6 +152,7 @@ const REQUESTS: Record<string, z.ZodType> = {
   BindingInput: bindingInputSchema,
   StampInput: stampInputSchema,
   UnlockInput: unlockSchema,
+  RectificationPatch: rectificationPatchSchema,
 };
 
 /** Response schemas generated from zod schemas (what the services' answers are typed by). */
@@ -415,6 +417,12 @@ export function openApiDocument(publicBaseUrl: string) {
         post: {
           ...evaluationWrite('Lock: freeze the survey evidence used (send updatedAt)', 'StampInput'),
           description: 'Refused with 409 naming the indicators while an indicator scored below its points has no 扣分原因 (its score note), or experts differ on an indicator beyond the threshold without an agreed score (合议).',
+        },
+      },
+      '/evaluations/{id}/rectification/{itemId}': {
+        patch: {
+          ...evaluationWrite('Update one 整改 item: unit, deadline, status, reason, note (send updatedAt; allowed after the lock)', 'RectificationPatch', [idParam(), idParam('itemId', '整改 item id (see rectification[].id)')]),
+          description: 'The fields sent are replaced, the others kept. status dropped (不再整改) needs a reason (400 on `reason`); a reason is kept only with dropped. Unlike every other write, a locked evaluation accepts it: the lock freezes the scores and the report’s facts, not the rectification that follows. 409 only when `updatedAt` is not the current one.',
         },
       },
       '/evaluations/{id}/unlock': { post: evaluationWrite('Unlock (administrators; a reason is required and audited; send updatedAt)', 'UnlockInput') },
