@@ -20,6 +20,7 @@ export const CONFIG_DOCS = {
   TRUST_PROXY: { default: 'false', doc: 'set to true (or a hop count) when running behind a reverse proxy, so client IPs and HTTPS are detected' },
   SUBMIT_LIMIT_PER_IP: { default: '30', doc: 'questionnaire submissions accepted per minute from one IP address (a shared Wi-Fi at a station counts as one)' },
   SUBMIT_LIMIT_PER_STATION: { default: '600', doc: 'questionnaire submissions accepted per minute at one station' },
+  CASE_CONTACT_DAYS: { default: '90', doc: 'days after a case (以评促改) closes when the resident\'s contact is deleted and its receipt code stops answering' },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DOCS;
@@ -63,6 +64,7 @@ const schema = z.object({
     .refine((v) => /^(true|false|\d+)$/.test(v), 'must be true, false or a number of proxy hops'),
   SUBMIT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000),
   SUBMIT_LIMIT_PER_STATION: z.coerce.number().int().min(1).max(10_000_000),
+  CASE_CONTACT_DAYS: z.coerce.number().int().min(1).max(3650),
 });
 
 export interface Config {
@@ -84,6 +86,8 @@ export interface Config {
   secureCookies: boolean;
   submitLimitPerIp: number;
   submitLimitPerStation: number;
+  /** Days after a case closes before its contact is deleted and its receipt code expires. */
+  caseContactDays: number;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secureCookies: c.PUBLIC_BASE_URL.startsWith('https://'),
     submitLimitPerIp: c.SUBMIT_LIMIT_PER_IP,
     submitLimitPerStation: c.SUBMIT_LIMIT_PER_STATION,
+    caseContactDays: c.CASE_CONTACT_DAYS,
   };
 }

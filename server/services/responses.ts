@@ -11,6 +11,7 @@ import { localDay } from '../domain/time';
 import { GoneError, type FieldErrors } from '../errors';
 import { newId, saltedHash } from '../ids';
 import { deriveKey } from '../secrets';
+import { caseOpeningFor } from './cases';
 import type { Deps } from './context';
 import type { FormToken } from './form-token';
 import { versionQuestions } from './surveys';
@@ -137,6 +138,8 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     isDemo: survey.isDemo,
     paperDate,
   };
-  const result = await deps.store.responses.insert(response, tallyDeltas(response, questions));
+  // 以评促改: a bad review opens its case in the response's own transaction.
+  const opens = await caseOpeningFor(deps, survey, questions, response);
+  const result = await deps.store.responses.insert(response, tallyDeltas(response, questions), opens);
   return result.inserted ? { kind: 'stored', response: result.response } : { kind: 'repeat', response: result.response };
 }
