@@ -15,6 +15,7 @@ import * as report from './areas/report';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as cases from './areas/cases';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -33,6 +34,7 @@ export const en: Record<MessageKey, string> = {
   ...exportsArea.en,
   ...lifecycle.en,
   ...stationHome.en,
+  ...cases.en,
   ...accounts.en,
   ...tallies.en,
   ...funding.en,

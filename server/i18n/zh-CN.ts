@@ -15,6 +15,7 @@ import * as report from './areas/report';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as cases from './areas/cases';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -36,6 +37,7 @@ export const zhCN = {
   ...exportsArea.zh,
   ...lifecycle.zh,
   ...stationHome.zh,
+  ...cases.zh,
   ...accounts.zh,
   ...tallies.zh,
   ...funding.zh,

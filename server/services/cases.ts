@@ -128,6 +128,9 @@ export async function caseForThanks(deps: Deps, ref: unknown): Promise<ThanksCas
   return { ref: ref as string, code: formatReceipt(receiptCodeOf(deps, c.id)), named: c.named };
 }
 
+/** The resident acting on the thank-you page: no account, no name. */
+const RESIDENT: Actor = { id: null, name: 'resident', role: 'public', siteIds: [] };
+
 /** A mainland mobile (1xxxxxxxxxx) or a landline with area code; spaces and dashes allowed. */
 const PHONE = /^(1[3-9]\d{9}|0\d{2,3}\d{7,8}(\d{1,6})?)$/;
 
@@ -145,7 +148,7 @@ export async function leaveContact(deps: Deps, input: { ref: unknown; phone: unk
   const contact: CaseContact = { caseId: c.id, phone, callback: input.callback === '1', createdAt: now, deleteAfter: null };
   await deps.store.cases.putContact(contact);
   if (!c.named) await saveCase(deps, c, markNamed(c, now));
-  await audit(deps, { id: null, name: 'resident', role: 'public', siteIds: [] }, 'case.contact', { type: 'case', id: c.id }, { callback: contact.callback });
+  await audit(deps, RESIDENT, 'case.contact', { type: 'case', id: c.id }, { callback: contact.callback });
 }
 
 async function saveCase(deps: Deps, before: CaseRecord, next: CaseRecord, retainUntil?: string | null): Promise<CaseRecord> {
@@ -254,7 +257,7 @@ export function allowedSteps(actor: Actor, c: CaseRecord): StepInput['step'][] {
   return NEXT_STEPS[c.status].filter((s) => (c.appeal && s === 'appeal' ? false : (station && STATION_STEPS.includes(s)) || (oversight && OVERSIGHT_STEPS.includes(s))));
 }
 
-const STEP_AUDIT = {
+const STEP_AUDIT_ACTION = {
   contact: 'case.contacted',
   verify: 'case.verify',
   act: 'case.act',
@@ -332,7 +335,7 @@ export async function recordStep(deps: Deps, actor: Actor, id: string, input: St
   if (input.step === 'act') details.action = input.action;
   if (input.step === 'appeal') details.appeal = input.appeal;
   if (input.note && (input.step === 'reopen' || input.step === 'appeal')) details.reason = input.note;
-  await audit(deps, actor, STEP_AUDIT[input.step], { type: 'case', id: c.id }, details);
+  await audit(deps, actor, STEP_AUDIT_ACTION[input.step], { type: 'case', id: c.id }, details);
   return saved;
 }
 
