@@ -49,7 +49,7 @@ export function casesPublicRouter(deps: Deps, ipHash: (req: Request) => string):
       res.set('Cache-Control', 'no-store');
       return res.page(
         'respond/thanks',
-        { title: req.t('respond.thanksTitle'), survey: l.survey, site: l.site, code, assisted: false, nextHref: null, onePerDevice: false, caseInfo: info, contactErrors: errors, contactValues: body, contactDays: deps.config.caseContactDays, publicBase: deps.config.publicBaseUrl },
+        { title: req.t('respond.thanksTitle'), survey: l.survey, site: l.site, code, assisted: false, nextHref: null, onePerDevice: false, caseInfo: info, contactSaved: false, contactErrors: errors, contactValues: body, contactDays: deps.config.caseContactDays, publicBase: deps.config.publicBaseUrl },
         { layout: 'layouts/respond', status: 400 },
       );
     }

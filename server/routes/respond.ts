@@ -163,7 +163,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     }
     // A resident's thank-you page carries the response's signed reference: after a bad review it
     // offers the case's receipt code and the contact form (以评促改).
-    const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : `?r=${responseRef(deps, result.response.id)}`;
+    const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : result.caseOpened ? `?r=${responseRef(deps, result.response.id)}` : '';
     res.redirect(303, `/s/${l.publication.code}/thanks${next}`);
   });
 
