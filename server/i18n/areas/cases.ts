@@ -1,6 +1,7 @@
 /** 以评促改: cases from bad reviews, the resident's receipt, station handling, the calendar, metrics. */
 export const zh = {
   'cases.title': '以评促改',
+  'cases.saved': '已记录。',
   'cases.thanks.heading': '您的意见会有人跟进',
   'cases.thanks.text': '您给出了不满意的评价。站点须在规定的工作日内核实、整改并反馈。',
   'cases.receipt.label': '查询码',
@@ -160,6 +161,7 @@ export const zh = {
 
 export const en: Record<keyof typeof zh, string> = {
   'cases.title': 'Follow-up of bad reviews',
+  'cases.saved': 'Recorded.',
   'cases.thanks.heading': 'Someone will follow up your review',
   'cases.thanks.text': 'You were not satisfied. The station must check, put right and answer within set working days.',
   'cases.receipt.label': 'Receipt code',
