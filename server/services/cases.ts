@@ -308,7 +308,8 @@ export function readStep(body: Record<string, unknown>): StepInput {
 export async function recordStep(deps: Deps, actor: Actor, id: string, input: StepInput, expectedUpdatedAt?: string): Promise<CaseRecord> {
   const c = await deps.store.cases.get(id);
   assertCanSee(actor, c);
-  if (!allowedSteps(actor, c).includes(input.step)) throw new ForbiddenError('cases.error.notYours');
+  const station = STATION_STEPS.includes(input.step);
+  if (station ? !canWorkOn(actor, c) : !canManage(actor)) throw new ForbiddenError('cases.error.notYours');
   if (expectedUpdatedAt && expectedUpdatedAt !== c.updatedAt) throw new ConflictError('cases.error.changed');
   const survey = await deps.store.surveys.get(c.surveyId);
   if (!survey) throw new NotFoundError();
@@ -324,6 +325,8 @@ export async function recordStep(deps: Deps, actor: Actor, id: string, input: St
       settings: caseSettingsOf(survey.settings),
     });
   } catch (err) {
+    // A step the status no longer allows (someone else moved the case on) conflicts; a missing reason is bad input.
+    if (err instanceof StepRefused && err.field === 'step') throw new ConflictError(err.key as MessageKey);
     if (err instanceof StepRefused) throw new ValidationError({ [err.field]: { key: err.key as MessageKey } });
     throw err;
   }

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { CASE_STATUSES } from '../../../models/case';
 import { answerLabels } from '../../domain/answer-labels';
-import { NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import {
   caseDetail,
   readStep,
@@ -60,6 +60,7 @@ export function casesRouter(deps: Deps): Router {
       await recordStep(deps, req.actor, id, input, str(body.updatedAt) || undefined);
       flash(req, req.t('cases.saved'));
     } catch (err) {
+      if (err instanceof ConflictError) return renderCase(req, res, id, { status: 409, errors: { step: req.t(err.messageKey, err.params) }, values: body });
       if (!(err instanceof ValidationError)) throw err;
       const errors: Record<string, string> = {};
       for (const [k, v] of Object.entries(err.fields ?? {})) errors[k] = req.t(v.key, v.params);
