@@ -375,3 +375,19 @@ export async function surveyCaseMetrics(deps: Deps, actor: Actor, surveyId: stri
   const tz = survey.timeZone;
   return caseMetricsBySite(cases, localDay(deps.clock(), tz), (iso) => localDay(new Date(iso), tz), await loadCalendar(deps));
 }
+
+/**
+ * The hourly 以评促改 job: deletes contacts past their retention, at once and then every `everyMs`.
+ * `onTick` runs after each sweep (late-case notices hang there). Returns the stop function.
+ */
+export function startCaseJobs(deps: Deps, options: { everyMs?: number; onTick?: () => Promise<void> } = {}): () => void {
+  const run = () => {
+    sweepCaseContacts(deps)
+      .then(() => options.onTick?.())
+      .catch((err) => deps.logger.warn({ err }, 'case contact sweep failed; the next run retries'));
+  };
+  run();
+  const timer = setInterval(run, options.everyMs ?? 3600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
