@@ -110,6 +110,9 @@ describe('以评促改: handling cases', () => {
     const after = await evaluator.agent.get(`/admin/surveys/${setup.survey.id}/cases`).expect(200);
     expect(after.text).toMatch(/<th scope="row">全部站点<\/th>\s*<td>1<\/td>/);
     expect(await t.store.responses.get(a.responseId)).not.toBeNull();
+    const dashboard = await evaluator.agent.get(`/admin/stats/${setup.survey.id}`).expect(200);
+    expect(dashboard.text).toContain('id="case-metrics-heading"');
+    expect(dashboard.text).toMatch(/<th scope="row">全部站点<\/th>\s*<td>1<\/td>/);
     const late = await evaluator.agent.get(`/admin/surveys/${setup.survey.id}/cases?late=1`).expect(200);
     expect(late.text).toContain('没有符合条件的差评');
     const admin = await loginAs(t, 'admin');
