@@ -16,6 +16,7 @@ import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
 import * as cases from './areas/cases';
+import * as casesEvaluation from './areas/cases-evaluation';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -35,6 +36,7 @@ export const en: Record<MessageKey, string> = {
   ...lifecycle.en,
   ...stationHome.en,
   ...cases.en,
+  ...casesEvaluation.en,
   ...accounts.en,
   ...tallies.en,
   ...funding.en,

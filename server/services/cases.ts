@@ -17,7 +17,7 @@ import {
   StepRefused,
   type StepInput,
 } from '../domain/cases/case-flow';
-import { caseMetricsBySite, type CaseMetrics } from '../domain/cases/metrics';
+import { caseMetrics, caseMetricsBySite, type CaseMetrics } from '../domain/cases/metrics';
 import { workCalendar, type WorkCalendar } from '../domain/cases/working-days';
 import { localDay } from '../domain/time';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
@@ -390,4 +390,22 @@ export function startCaseJobs(deps: Deps, options: { everyMs?: number; onTick?: 
   const timer = setInterval(run, options.everyMs ?? 3600_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * A bound indicator's 以评促改 counts for one survey: its cases at the binding's stations, opened
+ * within its days, as of now (恶意/误评 left out). Read for every binding (a list of one survey's cases).
+ */
+export async function bindingCaseCounts(
+  deps: Deps,
+  surveyId: string,
+  binding: { siteIds?: string[]; dayFrom?: string; dayTo?: string },
+): Promise<{ rectified: [number, number]; onTimeClosure: [number, number] }> {
+  const survey = await deps.store.surveys.get(surveyId);
+  const cases = (await deps.store.cases.list({ surveyId, ...(binding.siteIds ? { siteIds: binding.siteIds } : {}) })).filter(
+    (c) => (!binding.dayFrom || c.openedDay >= binding.dayFrom) && (!binding.dayTo || c.openedDay <= binding.dayTo),
+  );
+  const tz = survey?.timeZone ?? deps.config.timeZone;
+  const m = caseMetrics(cases, localDay(deps.clock(), tz), (iso) => localDay(new Date(iso), tz), await loadCalendar(deps));
+  return { rectified: [m.rectified.numerator, m.rectified.denominator], onTimeClosure: [m.onTimeClosure.numerator, m.onTimeClosure.denominator] };
 }

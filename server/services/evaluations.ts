@@ -17,6 +17,7 @@ import {
   indicatorTreeSchema,
   newEvaluationData,
   ruleText,
+  bindingRuleText,
   scorecardEvidence,
   withBindingChecks,
   type AnalysisTable,
@@ -33,6 +34,7 @@ import { applyTreeEdit, duplicateIds, keepLeafEntries, type TreeEdit, type TreeE
 import { pruneFacts } from '../domain/report/facts';
 import { lockRefusals } from '../domain/report/lock-checks';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
+import { bindingCaseCounts } from './cases';
 import { freeTextSchema, parseStored } from '../domain/text-input';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors';
 import type { MessageKey } from '../i18n';
@@ -473,6 +475,7 @@ export async function surveyEvidence(deps: Deps, binding: Binding): Promise<Surv
         required: stats.overall.required,
         index: stats.overall.satisfaction.index,
         rate: stats.overall.satisfaction.rate,
+        cases: await bindingCaseCounts(deps, surveyId, binding),
         href,
       });
     } catch (err) {
@@ -586,7 +589,7 @@ export async function scorecardModel(deps: Deps, actor: Actor, id: string, local
   for (const p of evaluation.problems) (problemsByNode[p.nodeId ?? ''] ??= []).push(p);
   const bound: Record<string, BoundDetail> = {};
   for (const [indicatorId, binding] of Object.entries(evaluation.data.bindings)) {
-    bound[indicatorId] = { binding, ruleText: ruleText(binding.rule, locale), surveys: parts[indicatorId] ?? (await surveyEvidence(deps, binding)) };
+    bound[indicatorId] = { binding, ruleText: bindingRuleText(binding, locale), surveys: parts[indicatorId] ?? (await surveyEvidence(deps, binding)) };
   }
   return { evaluation, scored, analysis: analysisTable(scored.scorecard), funding: fundingRates(evaluation.data.funding), problemsByNode, bound };
 }

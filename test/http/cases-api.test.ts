@@ -116,3 +116,39 @@ describe('以评促改 over the API, and contacts kept out of every export', () 
     }
   });
 });
+
+describe('以评促改 rates bound to an evaluation indicator', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('scores an indicator from the 整改完成率 of the bound survey, with the rule in words', async () => {
+    t = await makeTestApp();
+    t.clock.now = new Date('2026-03-02T02:00:00.000Z');
+    const setup = await openTemplateSurvey(t);
+    const token = (await createApiToken(t.deps, await addUser(t, 'api-admin', 'admin'), { scope: 'write' })).token;
+    const api = (method: 'get' | 'patch' | 'post' | 'put', path: string) => request(t.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${token}`);
+    for (let i = 0; i < 2; i++) {
+      const code = setup.pubs[0]!.code;
+      const { agent, fields } = await openForm(t, code);
+      t.clock.advance(60_000);
+      await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers({ q_attitude: '1' }) })).expect(303);
+    }
+    const [a, b] = await t.store.cases.list({ surveyId: setup.survey.id });
+    for (const id of [a!.id, b!.id]) await api('patch', `/cases/${id}`).send({ step: 'verify', finding: 'true', note: '属实' }).expect(200);
+    await api('patch', `/cases/${a!.id}`).send({ step: 'act', action: 'immediate' }).expect(200);
+    await api('patch', `/cases/${a!.id}`).send({ step: 'close' }).expect(200);
+    const created = await api('post', '/evaluations').send({ name: '以评促改评价', template: 'reference' }).expect(201);
+    const id = created.body.evaluation.id as string;
+    const bound = await api('put', `/evaluations/${id}/bindings/satisfaction`)
+      .send({ updatedAt: created.body.evaluation.updatedAt, surveyIds: [setup.survey.id], measure: 'rectified', rule: { kind: 'ratio', target: 90 } })
+      .expect(200);
+    expect(JSON.stringify(bound.body)).toContain('"measure":"rectified"');
+    const score = await api('get', `/evaluations/${id}/score`).expect(200);
+    const text = JSON.stringify(score.body);
+    // 1 of 2 cases verified true was put right: 50% of a 90% target.
+    expect(text).toContain('整改完成率 50%（核实属实或部分属实的 2 件中 1 件已整改办结）');
+    expect(text).toContain('整改完成率达到 90% 得满分，低于时按比例得分');
+  });
+});
