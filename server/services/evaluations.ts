@@ -16,7 +16,6 @@ import {
   gradeThresholdsSchema,
   indicatorTreeSchema,
   newEvaluationData,
-  ruleText,
   bindingRuleText,
   scorecardEvidence,
   withBindingChecks,
