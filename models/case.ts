@@ -71,6 +71,8 @@ export interface CaseRecord {
   reopenCount: number;
   appeal: { kind: AppealKind; reason: string; by: Id | null; at: IsoTime } | null;
   history: CaseEvent[];
+  /** The due day a late notice was sent for (one notice per late step); null when none. */
+  lateNoticeFor?: LocalDay | null;
   updatedAt: IsoTime;
 }
 
@@ -120,6 +122,7 @@ export const caseMongoSchema = new Schema(
     reopenCount: { type: Number, default: 0 },
     appeal: { type: Schema.Types.Mixed, default: null },
     history: { type: Schema.Types.Mixed, default: [] },
+    lateNoticeFor: { type: String, default: null },
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false, collection: 'cases', minimize: false },

@@ -4,6 +4,7 @@ import { createApp } from './app';
 import type { Config } from './config';
 import { createLogger } from './logger';
 import type { Deps } from './services/context';
+import { noticeLateCases } from './services/case-notices';
 import { startCaseJobs } from './services/cases';
 import { ensureFirstAdmin } from './services/users';
 import { openStore } from './store';
@@ -91,7 +92,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }, 3600_000);
   purge.unref();
   // 以评促改: residents' contacts are deleted a set time after their case closes (at start, then hourly).
-  const stopCaseJobs = startCaseJobs(deps);
+  const stopCaseJobs = startCaseJobs(deps, { onTick: async () => void (await noticeLateCases(deps)) });
 
   let stopping = false;
   const stop = (signal: string) => {

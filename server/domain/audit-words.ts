@@ -179,6 +179,7 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
   'case.settings': (t, d) =>
     t('cases.audit.settings', { levels: list(d.levels).join('、'), contact: text(d.contactDays), verify: text(d.verifyDays), close: text(d.closeDays) }),
   'calendar.update': (t, d) => t('cases.audit.calendar', { year: text(d.year), n: text(d.count) }),
+  'user.email': (t, d) => (d.set === true ? t('cases.audit.emailSet') : t('cases.audit.emailCleared')),
 };
 
 /** A case step: its status change, then the finding, action or appeal and the reason when there is one. */

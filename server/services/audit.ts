@@ -74,6 +74,7 @@ export const AUDIT_ACTIONS = [
   'case.appeal',
   'case.settings',
   'calendar.update',
+  'user.email',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -88,7 +88,7 @@ export const caseApiSchema = z.object({
 });
 
 export const caseForApi = (c: CaseRow): z.output<typeof caseApiSchema> => {
-  const { late, ...rest } = c;
+  const { late, lateNoticeFor: _notice, ...rest } = c;
   return { ...(rest as CaseRecord), late };
 };
 

@@ -11,6 +11,7 @@ import { localDay } from '../domain/time';
 import { GoneError, type FieldErrors } from '../errors';
 import { newId, saltedHash } from '../ids';
 import { deriveKey } from '../secrets';
+import { noticeInBackground } from './case-notices';
 import { caseOpeningFor } from './cases';
 import type { Deps } from './context';
 import type { FormToken } from './form-token';
@@ -142,6 +143,7 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   // 以评促改: a bad review opens its case in the response's own transaction.
   const opens = await caseOpeningFor(deps, survey, questions, response);
   const result = await deps.store.responses.insert(response, tallyDeltas(response, questions), opens);
+  if (result.inserted && opens) void noticeInBackground(deps, 'case.opened', opens.case);
   if (result.inserted) return { kind: 'stored', response: result.response, caseOpened: !!opens };
   return { kind: 'repeat', response: result.response, caseOpened: !!(await deps.store.cases.getByResponse(result.response.id)) };
 }

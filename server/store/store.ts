@@ -60,7 +60,7 @@ export class TalliesChangedError extends Error {
   }
 }
 
-export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'updatedAt'>>;
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'email' | 'updatedAt'>>;
 
 export interface UserRepo {
   create(user: User): Promise<void>;

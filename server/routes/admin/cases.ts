@@ -10,6 +10,7 @@ import {
   surveyCases,
 } from '../../services/cases';
 import { calendarPage, saveCalendarYear, saveCaseSettings } from '../../services/case-admin';
+import { setNoticeEmail } from '../../services/case-notices';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { caseSettingsOf } from '../../domain/cases/case-flow';
@@ -105,6 +106,17 @@ export function casesRouter(deps: Deps): Router {
       flash(req, first ? req.t(first.key, first.params) : req.t('error.validation'), 'error');
     }
     res.redirect(303, `/admin/surveys/${encodeURIComponent(surveyId)}/cases#settings`);
+  });
+
+  router.post('/notice-email', async (req, res) => {
+    try {
+      await setNoticeEmail(deps, req.actor, (req.body as Record<string, unknown> | undefined)?.email);
+      flash(req, req.t('cases.email.saved'));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      flash(req, req.t('cases.error.email'), 'error');
+    }
+    res.redirect(303, '/admin#notice-email');
   });
 
   router.get('/calendar', async (req, res) => {

@@ -47,6 +47,7 @@ function toCase(d: Doc | null | undefined): CaseRecord | null {
     reopenCount: (d.reopenCount as number | undefined) ?? 0,
     appeal: (d.appeal as CaseRecord['appeal']) ?? null,
     history: (d.history as CaseRecord['history']) ?? [],
+    ...(d.lateNoticeFor ? { lateNoticeFor: d.lateNoticeFor as string } : {}),
     updatedAt: iso(d.updatedAt)!,
   };
 }

@@ -55,7 +55,9 @@ const many = <T>(docs: Doc[]): T[] => docs.map((d) => toDomain<T>(d)!);
 /** A user document written before mustChangePassword existed reads as false (lean() applies no defaults). */
 function toUser(doc: Doc | null | undefined): User | null {
   const u = toDomain<User>(doc);
-  return u ? { ...u, mustChangePassword: u.mustChangePassword === true } : null;
+  if (!u) return null;
+  const { email, ...rest } = u;
+  return { ...rest, mustChangePassword: u.mustChangePassword === true, ...(email ? { email } : {}) };
 }
 
 /** A response as the domain sees it: without its pending tally deltas (a store detail). */

@@ -5,7 +5,7 @@ import { addInList, bool, int, type Db } from './db';
 type Row = Record<string, unknown>;
 
 const toCase = (r: Row): CaseRecord => {
-  const detail = JSON.parse(r.detail as string) as Pick<CaseRecord, 'contactedAt' | 'verifiedAt' | 'finding' | 'action' | 'reviewedAt' | 'reopenCount' | 'appeal'>;
+  const detail = JSON.parse(r.detail as string) as Pick<CaseRecord, 'contactedAt' | 'verifiedAt' | 'finding' | 'action' | 'reviewedAt' | 'reopenCount' | 'appeal' | 'lateNoticeFor'>;
   return {
     id: r.id as string,
     responseId: r.response_id as string,
@@ -27,6 +27,7 @@ const toCase = (r: Row): CaseRecord => {
     reopenCount: detail.reopenCount,
     appeal: detail.appeal,
     history: JSON.parse(r.history as string) as CaseRecord['history'],
+    ...(detail.lateNoticeFor ? { lateNoticeFor: detail.lateNoticeFor } : {}),
     updatedAt: r.updated_at as string,
   };
 };
@@ -55,6 +56,7 @@ const toRow = (c: CaseRecord) => ({
     reviewedAt: c.reviewedAt,
     reopenCount: c.reopenCount,
     appeal: c.appeal,
+    lateNoticeFor: c.lateNoticeFor ?? null,
   }),
   history: JSON.stringify(c.history),
   updatedAt: c.updatedAt,

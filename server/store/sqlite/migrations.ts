@@ -312,6 +312,9 @@ CREATE TABLE calendar_overrides (
   date TEXT PRIMARY KEY,
   work INTEGER NOT NULL
 );
+
+-- Where a station worker's 以评促改 notices go (optional).
+ALTER TABLE users ADD COLUMN email TEXT;
 `,
   },
 ];
