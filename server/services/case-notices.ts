@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import { ACTIVE_CASE_STATUSES, type CaseRecord } from '../../models/case';
 import { isValidEmail } from '../domain/cases/notices';
 import { localDay } from '../domain/time';
-import { ValidationError } from '../errors';
+import { ForbiddenError, ValidationError } from '../errors';
 import { translator, type Locale } from '../i18n';
 import { audit } from './audit';
 import type { Actor, Deps } from './context';
@@ -113,7 +113,8 @@ export async function noticeLateCases(deps: Deps, options: NoticeOptions = {}): 
 
 /** A station worker's own notice address (empty clears it); audited. */
 export async function setNoticeEmail(deps: Deps, actor: Actor, raw: unknown): Promise<string | null> {
-  if (!actor.id || actor.scope === 'read') throw new ValidationError({ email: { key: 'cases.error.email' } });
+  // Notices go to station staff only: nobody else has an address to set.
+  if (!actor.id || actor.role !== 'station' || actor.scope === 'read') throw new ForbiddenError();
   const email = typeof raw === 'string' ? raw.trim() : '';
   if (email && !isValidEmail(email)) throw new ValidationError({ email: { key: 'cases.error.email' } });
   await deps.store.users.update(actor.id, { email: email || null, updatedAt: deps.clock().toISOString() });

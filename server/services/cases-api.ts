@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeTextSchema } from '../../models/common';
 import { APPEAL_KINDS, CASE_ACTIONS, CASE_STATUSES, CASE_STEPS, FINDINGS, type CaseRecord } from '../../models/case';
 import type { StepInput } from '../domain/cases/case-flow';
 import type { CaseMetrics, CaseRate } from '../domain/cases/metrics';
@@ -95,10 +96,10 @@ export const caseForApi = (c: CaseRow): z.output<typeof caseApiSchema> => {
 /** PATCH /cases/{id}: one step. Which fields a step needs is checked after the schema (400 naming the field). */
 export const caseStepSchema = z.strictObject({
   step: z.enum(CASE_STEPS),
-  note: z.string().max(2000).default(''),
+  note: freeTextSchema(2000).default(''),
   finding: z.enum(FINDINGS).optional().meta({ description: 'verify: 属实 (true), 部分属实 (partly), 不属实 (false)' }),
   action: z.enum(CASE_ACTIONS).optional().meta({ description: 'act: 立行立改, 限期整改 (with item and itemDue), 解释说明 (the only one after 不属实)' }),
-  item: z.string().max(500).optional(),
+  item: freeTextSchema(500).optional(),
   itemDue: day.optional(),
   appeal: z.enum(APPEAL_KINDS).optional().meta({ description: 'appeal: 恶意 (malicious) or 误评 (mistaken)' }),
   updatedAt: z.iso.datetime().optional().meta({ description: 'the case’s updatedAt the step is based on: 409 when it has changed since' }),

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { CaseContact, CaseRecord } from '../../models/case';
-import { ACTIVE_CASE_STATUSES, APPEAL_KINDS, CASE_ACTIONS, FINDINGS } from '../../models/case';
+import { ACTIVE_CASE_STATUSES } from '../../models/case';
 import type { SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
 import {
@@ -26,6 +26,8 @@ import { newId, sha256 } from '../ids';
 import { deriveKey } from '../secrets';
 import type { CaseFilter, CaseOpening } from '../store/store';
 import { audit } from './audit';
+import { caseStepSchema, stepFromBody } from './cases-api';
+import { parseInput } from './validate';
 import type { Actor, Deps } from './context';
 import { canManage, visibleSiteIds } from './permissions';
 import { versionQuestions } from './surveys';
@@ -267,45 +269,28 @@ const STEP_AUDIT_ACTION = {
   appeal: 'case.appeal',
 } as const;
 
-/** Reads a step from a form or JSON body; field errors name the field. */
+/** Whether the actor may take any case step at all (viewers and read-only tokens may not): checked before the body is read. */
+export function assertMayTakeSteps(actor: Actor): void {
+  const roles: Actor['role'][] = ['station', 'admin', 'evaluator', 'system'];
+  if (!roles.includes(actor.role) || actor.scope === 'read') throw new ForbiddenError();
+}
+
+/**
+ * Reads a step from a form: the same schema and normalisation as the API's PATCH (empty fields are
+ * left out, as a form sends every input); field errors name the field.
+ */
 export function readStep(body: Record<string, unknown>): StepInput {
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  const note = str(body.note).slice(0, 2000);
-  const step = str(body.step);
-  const errors: Record<string, { key: MessageKey }> = {};
-  const pick = <T extends string>(v: unknown, allowed: readonly T[], field: string): T => {
-    if (allowed.includes(v as T)) return v as T;
-    errors[field] = { key: 'cases.error.choose' };
-    return allowed[0]!;
-  };
-  let input: StepInput;
-  switch (step) {
-    case 'contact':
-    case 'close':
-    case 'review':
-    case 'reopen':
-      input = { step, note };
-      break;
-    case 'verify':
-      input = { step, note, finding: pick(body.finding, FINDINGS, 'finding') };
-      break;
-    case 'act': {
-      const itemDue = str(body.itemDue);
-      input = { step, note, action: pick(body.action, CASE_ACTIONS, 'action'), item: str(body.item).slice(0, 500), itemDue: /^\d{4}-\d{2}-\d{2}$/.test(itemDue) ? itemDue : null };
-      break;
-    }
-    case 'appeal':
-      input = { step, note, appeal: pick(body.appeal, APPEAL_KINDS, 'appeal') };
-      break;
-    default:
-      throw new ValidationError({ step: { key: 'cases.error.step' } });
+  const fields: Record<string, unknown> = {};
+  for (const k of ['step', 'note', 'finding', 'action', 'item', 'itemDue', 'appeal']) {
+    const v = body[k];
+    if (typeof v === 'string' && (v !== '' || k === 'note')) fields[k] = v;
   }
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-  return input;
+  return stepFromBody(parseInput(caseStepSchema, fields));
 }
 
 /** Records one step by the actor; audited. `expectedUpdatedAt` guards against two people at once. */
 export async function recordStep(deps: Deps, actor: Actor, id: string, input: StepInput, expectedUpdatedAt?: string): Promise<CaseRecord> {
+  assertMayTakeSteps(actor);
   const c = await deps.store.cases.get(id);
   assertCanSee(actor, c);
   const station = STATION_STEPS.includes(input.step);

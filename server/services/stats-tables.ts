@@ -197,7 +197,8 @@ export async function prepareStatisticsExport(deps: Deps, actor: Actor, surveyId
   const stats = await computeDashboard(deps, actor, survey.id, filters);
   const tables = statisticsTables(stats, locale, survey.timeZone);
   const siteList = await deps.store.sites.list();
-  tables.push(caseMetricsTable(await surveyCaseMetrics(deps, actor, survey.id), siteList, locale));
+  // The 以评促改 sheet goes before the methodology, which stays last.
+  tables.splice(tables.length - 1, 0, caseMetricsTable(await surveyCaseMetrics(deps, actor, survey.id), siteList, locale));
   const stationIds = restrictSites(actor, filters.sites);
   const words = nameWords(locale);
   const download = makeDownload(

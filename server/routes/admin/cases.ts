@@ -3,6 +3,7 @@ import { CASE_STATUSES } from '../../../models/case';
 import { answerLabels } from '../../domain/answer-labels';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import {
+  assertMayTakeSteps,
   caseDetail,
   readStep,
   recordStep,
@@ -56,6 +57,7 @@ export function casesRouter(deps: Deps): Router {
   router.post('/cases/:id/step', async (req, res) => {
     const id = String(req.params.id);
     const body = (req.body ?? {}) as Record<string, unknown>;
+    assertMayTakeSteps(req.actor);
     try {
       const input = readStep(body);
       await recordStep(deps, req.actor, id, input, str(body.updatedAt) || undefined);

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { caseDetail, recordStep, surveyCases } from '../../services/cases';
+import { assertMayTakeSteps, caseDetail, recordStep, surveyCases } from '../../services/cases';
 import { caseForApi, caseStepSchema, stepFromBody } from '../../services/cases-api';
 import type { Deps } from '../../services/context';
 import { parseInput } from '../../services/validate';
@@ -18,6 +18,7 @@ export function casesApi(deps: Deps): Router {
     res.json({ case: caseForApi(d.case) });
   });
   router.patch('/cases/:id', async (req, res) => {
+    assertMayTakeSteps(req.actor);
     const body = parseInput(caseStepSchema, req.body);
     await recordStep(deps, req.actor, req.params.id, stepFromBody(body), body.updatedAt);
     const d = await caseDetail(deps, req.actor, req.params.id, { withContact: false });
