@@ -59,7 +59,8 @@ export async function sendWebhook(deps: Deps, event: CaseEvent, c: CaseRecord, o
       deps.logger.error({ event, caseId: c.id }, 'webhook gave up after its retries');
       return attempt + 1;
     }
-    await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    // unref: a pending retry never keeps a stopping process alive.
+    await new Promise((resolve) => setTimeout(resolve, delays[attempt]).unref());
   }
 }
 

@@ -114,6 +114,35 @@ describe('以评促改 notices: e-mail and a signed webhook', () => {
     expect((await t.store.users.get(worker.user.id))!.email).toBeUndefined();
   });
 
+  it('never holds up the resident: the thank-you redirect comes while the webhook is still waiting', async () => {
+    // A receiver that answers only after 3 seconds.
+    let answered = false;
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => {
+        answered = true;
+        res.end();
+      }, 3000);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowApp = await makeTestApp({ WEBHOOK_URL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`, WEBHOOK_SECRET: SECRET });
+    try {
+      const setup = await openTemplateSurvey(slowApp);
+      const code = setup.pubs[0]!.code;
+      const { agent, fields } = await openForm(slowApp, code);
+      slowApp.clock.advance(60_000);
+      const started = Date.now();
+      await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers({ q_attitude: '1' }) })).expect(303);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(answered).toBe(false);
+      expect(await slowApp.store.cases.list({ surveyId: setup.survey.id })).toHaveLength(1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      await slowApp.close();
+    }
+  });
+
   it('retries the webhook with backoff until it is accepted', async () => {
     const setup = await openTemplateSurvey(t);
     await badReview(setup);
