@@ -74,6 +74,8 @@ export interface SurveySettings {
   qualityRules: QualityRule[];
   /** burst: more than this many submissions per publication per minute. */
   burstPerMinute: number;
+  /** 以评促改: levels that open a case and working days per step (defaults in server/domain/cases/case-flow.ts). */
+  cases?: { levels: number[]; contactDays: number; verifyDays: number; closeDays: number };
 }
 
 export interface Survey {
@@ -157,6 +159,14 @@ export const settingsSchema = z.strictObject({
   satisfiedLevels: z.array(z.number().int().min(1).max(5)).min(1).max(5).default([5, 4, 3]),
   qualityRules: z.array(z.enum(QUALITY_RULES)).max(4).default(['speeder']),
   burstPerMinute: z.number().int().min(1).max(10_000).default(10),
+  cases: z
+    .strictObject({
+      levels: z.array(z.number().int().min(1).max(5)).min(1).max(4),
+      contactDays: z.number().int().min(0).max(60),
+      verifyDays: z.number().int().min(0).max(60),
+      closeDays: z.number().int().min(0).max(120),
+    })
+    .optional(),
 });
 
 export const surveyInputSchema = z.strictObject({

@@ -19,6 +19,8 @@ export interface User {
   lockedUntil: IsoTime | null;
   /** Set when an administrator reset the password: until it is changed, the person can only change it. */
   mustChangePassword: boolean;
+  /** Where 以评促改 notices go (station staff); absent when none was given. */
+  email?: string | null;
   createdAt: IsoTime;
   updatedAt: IsoTime;
 }
@@ -61,6 +63,7 @@ export const userMongoSchema = new Schema(
     failedLogins: { type: Number, default: 0 },
     lockedUntil: { type: Date, default: null },
     mustChangePassword: { type: Boolean, default: false },
+    email: { type: String },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -29,6 +29,7 @@ import { RECTIFICATION_UPLOAD_PATH } from './routes/admin/rectification';
 import { accountRouter } from './routes/account';
 import { apiRouter } from './routes/api';
 import { authRouter } from './routes/auth';
+import { casesPublicRouter } from './routes/cases-public';
 import { respondRouter } from './routes/respond';
 import { healthRouter } from './routes/health';
 import { deriveKey } from './secrets';
@@ -111,6 +112,7 @@ export function createApp(options: AppOptions): Express {
 
   const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
   app.use(respondRouter(deps, ipHash));
+  app.use(casesPublicRouter(deps, ipHash));
   app.use(authRouter(deps, loginLimiter));
   app.use(accountRouter(deps, limiter(store, clock, 'password', { windowMs: 15 * 60_000, limit: 20, key: (req) => req.user?.id ?? ipHash(req) })));
   app.use('/admin', adminRouter(deps));

@@ -20,6 +20,11 @@ export const CONFIG_DOCS = {
   TRUST_PROXY: { default: 'false', doc: 'set to true (or a hop count) when running behind a reverse proxy, so client IPs and HTTPS are detected' },
   SUBMIT_LIMIT_PER_IP: { default: '30', doc: 'questionnaire submissions accepted per minute from one IP address (a shared Wi-Fi at a station counts as one)' },
   SUBMIT_LIMIT_PER_STATION: { default: '600', doc: 'questionnaire submissions accepted per minute at one station' },
+  CASE_CONTACT_DAYS: { default: '90', doc: 'days after a case (以评促改) closes when the resident\'s contact is deleted and its receipt code stops answering' },
+  SMTP_URL: { default: '', doc: 'SMTP server for 以评促改 e-mail notices (e.g. smtps://user:pass@smtp.example.com:465); empty: no e-mail' },
+  SMTP_FROM: { default: 'manyi <no-reply@localhost>', doc: 'sender address of the e-mail notices' },
+  WEBHOOK_URL: { default: '', doc: 'URL that receives a signed POST when a case opens or becomes late; empty: no webhook' },
+  WEBHOOK_SECRET: { default: '', doc: 'key (≥ 16 characters) of the webhook signature X-Manyi-Signature: sha256=HMAC-SHA256(body); required with WEBHOOK_URL' },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DOCS;
@@ -63,7 +68,12 @@ const schema = z.object({
     .refine((v) => /^(true|false|\d+)$/.test(v), 'must be true, false or a number of proxy hops'),
   SUBMIT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(1_000_000),
   SUBMIT_LIMIT_PER_STATION: z.coerce.number().int().min(1).max(10_000_000),
-});
+  CASE_CONTACT_DAYS: z.coerce.number().int().min(1).max(3650),
+  SMTP_URL: z.string().refine((v) => v === '' || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://'),
+  SMTP_FROM: z.string().min(3).max(200),
+  WEBHOOK_URL: z.string().refine((v) => v === '' || /^https?:\/\//.test(v), 'must be an http:// or https:// URL'),
+  WEBHOOK_SECRET: z.string().refine((v) => v === '' || v.length >= 16, 'must be at least 16 characters'),
+}).refine((c) => c.WEBHOOK_URL === '' || c.WEBHOOK_SECRET !== '', { path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URL is set' });
 
 export interface Config {
   port: number;
@@ -84,6 +94,13 @@ export interface Config {
   secureCookies: boolean;
   submitLimitPerIp: number;
   submitLimitPerStation: number;
+  /** Days after a case closes before its contact is deleted and its receipt code expires. */
+  caseContactDays: number;
+  /** 以评促改 notices: SMTP (null: off) and the signed webhook (null: off). */
+  smtpUrl: string | null;
+  smtpFrom: string;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +145,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secureCookies: c.PUBLIC_BASE_URL.startsWith('https://'),
     submitLimitPerIp: c.SUBMIT_LIMIT_PER_IP,
     submitLimitPerStation: c.SUBMIT_LIMIT_PER_STATION,
+    caseContactDays: c.CASE_CONTACT_DAYS,
+    smtpUrl: c.SMTP_URL || null,
+    smtpFrom: c.SMTP_FROM,
+    webhookUrl: c.WEBHOOK_URL || null,
+    webhookSecret: c.WEBHOOK_SECRET || null,
   };
 }

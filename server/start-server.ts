@@ -4,6 +4,8 @@ import { createApp } from './app';
 import type { Config } from './config';
 import { createLogger } from './logger';
 import type { Deps } from './services/context';
+import { noticeLateCases } from './services/case-notices';
+import { startCaseJobs } from './services/cases';
 import { ensureFirstAdmin } from './services/users';
 import { openStore } from './store';
 
@@ -89,6 +91,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store.sessions.purgeExpired(new Date().toISOString()).catch((err) => logger.warn({ err }, 'session purge failed'));
   }, 3600_000);
   purge.unref();
+  // 以评促改: residents' contacts are deleted a set time after their case closes (at start, then hourly).
+  const stopCaseJobs = startCaseJobs(deps, { onTick: async () => void (await noticeLateCases(deps)) });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -96,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, draining');
     clearInterval(purge);
+    stopCaseJobs();
     const force = setTimeout(() => {
       logger.warn('drain timed out; closing remaining connections');
       server.closeAllConnections();

@@ -171,6 +171,19 @@ const SENTENCES: Partial<Record<string, (t: Translate, d: Details, l: AuditLooku
     d.site ? t('auditlog.detail.posterOne', { format: formatName(d.format), code: text(d.site) }) : t('auditlog.detail.posterMany', { format: formatName(d.format), n: text(d.count) }),
   'poster.print': (t, d) => (d.site ? t('auditlog.detail.posterPrintOne', { code: text(d.site) }) : t('auditlog.detail.posterPrintMany', { n: text(d.count) })),
   'qr.download': (t, d) => t('auditlog.detail.qr', { format: formatName(d.format), n: text(d.rows) }),
+  'case.contact': (t, d) => (d.callback === true ? t('cases.audit.callback') : t('cases.audit.noCallback')),
+  'case.contact.view': (t, d, l) => stationCodes([d.siteId], l).join(''),
+  'case.contacted': (t, d) => caseSentence(t, d),
+  'case.verify': (t, d) => caseSentence(t, d),
+  'case.act': (t, d) => caseSentence(t, d),
+  'case.close': (t, d) => caseSentence(t, d),
+  'case.review': (t, d) => caseSentence(t, d),
+  'case.reopen': (t, d) => caseSentence(t, d),
+  'case.appeal': (t, d) => caseSentence(t, d),
+  'case.settings': (t, d) =>
+    t('cases.audit.settings', { levels: list(d.levels).join('、'), contact: text(d.contactDays), verify: text(d.verifyDays), close: text(d.closeDays) }),
+  'calendar.update': (t, d) => t('cases.audit.calendar', { year: text(d.year), n: text(d.count) }),
+  'user.email': (t, d) => (d.set === true ? t('cases.audit.emailSet') : t('cases.audit.emailCleared')),
 };
 
 /** 问题“…”：整改状态 未整改 → 已完成；责任单位 … (each change from → to). */
@@ -182,6 +195,16 @@ function rectificationSentence(t: Translate, d: Details): string {
   );
   const what = parts.length ? parts.join(t('auditlog.sep')) : t('auditlog.detail.rectNoChange');
   return text(d.problem) ? `${t('auditlog.detail.rectProblem', { problem: text(d.problem) })}${t('auditlog.colon')}${what}` : what;
+}
+
+/** A case step: its status change, then the finding, action or appeal and the reason when there is one. */
+function caseSentence(t: Translate, d: Details): string {
+  const parts = [t('cases.audit.move', { from: tryKey(t, `cases.status.${text(d.from)}`, text(d.from)), to: tryKey(t, `cases.status.${text(d.to)}`, text(d.to)) })];
+  if (d.finding) parts.push(tryKey(t, `cases.finding.${text(d.finding)}`, text(d.finding)));
+  if (d.action) parts.push(tryKey(t, `cases.action.${text(d.action)}`, text(d.action)));
+  if (d.appeal) parts.push(tryKey(t, `cases.appeal.${text(d.appeal)}`, text(d.appeal)));
+  if (text(d.reason)) parts.push(t('auditlog.detail.reason', { reason: text(d.reason) }));
+  return parts.join(t('auditlog.sep'));
 }
 
 function reportSentence(t: Translate, d: Details): string {

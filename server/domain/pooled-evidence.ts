@@ -16,6 +16,8 @@ export interface EvidencePart {
   scale: { min: number; max: number };
   adequate: boolean;
   required: number;
+  /** 以评促改: the survey's cases in the binding's stations and days, as [numerator, denominator]. */
+  cases?: { rectified: [number, number]; onTimeClosure: [number, number] };
 }
 
 const clampPercent = (x: number) => Math.min(Math.max(x, 0), 100);
@@ -61,6 +63,16 @@ export function poolEvidence(parts: readonly EvidencePart[], computedAt: IsoTime
     requiredSample: parts.length > 0 ? parts.reduce((k, p) => k + p.required, 0) : null,
     estimator: estimatorOf(e.weighting),
     respondents: e.n,
+    ...(parts.some((p) => p.cases) ? { cases: sumCases(parts) } : {}),
     computedAt,
   };
+}
+
+/** Case counts add up across surveys: numerators with numerators, denominators with denominators. */
+function sumCases(parts: readonly EvidencePart[]): NonNullable<Evidence['cases']> {
+  const sum = (k: 'rectified' | 'onTimeClosure'): [number, number] => [
+    parts.reduce((n, p) => n + (p.cases?.[k][0] ?? 0), 0),
+    parts.reduce((n, p) => n + (p.cases?.[k][1] ?? 0), 0),
+  ];
+  return { rectified: sum('rectified'), onTimeClosure: sum('onTimeClosure') };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, type IsoTime } from '../../models/common';
+import * as casesCatalog from '../i18n/areas/cases-evaluation';
 import * as estimationCatalog from '../i18n/areas/estimation';
 import * as evaluationCatalog from '../i18n/areas/evaluation';
 import * as fundingCatalog from '../i18n/areas/funding';
@@ -12,7 +13,10 @@ import { formatNumber, hasAtMostDecimals, roundScore, roundTo } from './grading'
  */
 
 /** The catalog areas the evaluation domain speaks from: the scorecard's, 资金情况's checks and the estimators' names. */
-const catalog = { zh: { ...evaluationCatalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh }, en: { ...evaluationCatalog.en, ...fundingCatalog.en, ...estimationCatalog.en } };
+const catalog = {
+  zh: { ...evaluationCatalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh, ...casesCatalog.zh },
+  en: { ...evaluationCatalog.en, ...fundingCatalog.en, ...estimationCatalog.en, ...casesCatalog.en },
+};
 
 export type EvaluationMessageKey = keyof typeof catalog.zh;
 export type EvaluationParams = Record<string, string | number>;
@@ -36,8 +40,16 @@ export function evaluationText(message: EvaluationMessage, locale: EvaluationLoc
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in message.params ? String(message.params[name]) : whole));
 }
 
-export const MEASURES = ['index', 'rate'] as const;
+/**
+ * index and rate read satisfaction; rectified (整改完成率) and onTimeClosure (按时办结率) read the
+ * bound surveys' 以评促改 cases, as percentages (see server/domain/cases/metrics.ts).
+ */
+export const MEASURES = ['index', 'rate', 'rectified', 'onTimeClosure'] as const;
 export type Measure = (typeof MEASURES)[number];
+export const CASE_MEASURES: readonly Measure[] = ['rectified', 'onTimeClosure'];
+
+/** A case rate's parts: numerator and denominator. */
+export type CaseCount = [number, number];
 
 const percentSchema = z.number().min(0).max(100);
 const twoDecimals = (v: number) => hasAtMostDecimals(v, 2);
@@ -120,6 +132,8 @@ export interface Evidence {
   estimator?: Estimator;
   /** Respondents the figures rest on. */
   respondents?: number;
+  /** 以评促改 (cases of the bound surveys, stations and days): 整改率 and on-time closure as [numerator, denominator]. */
+  cases?: { rectified: CaseCount; onTimeClosure: CaseCount };
   computedAt: IsoTime;
 }
 
@@ -140,6 +154,12 @@ export const evidenceSchema = z
     requiredSample: z.number().int().min(0).nullable(),
     estimator: z.enum(ESTIMATORS).optional(),
     respondents: z.number().int().min(0).optional(),
+    cases: z
+      .object({
+        rectified: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+        onTimeClosure: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+      })
+      .optional(),
     computedAt: z.iso.datetime(),
   })
   .refine((e) => e.valid <= e.received, { path: ['valid'], message: 'more valid than received responses' });
@@ -204,6 +224,10 @@ export type BindingScore =
 
 /** The figure a binding reads from its evidence, or null when there is none to read. */
 export function measuredValue(measure: Measure, evidence: Evidence | null | undefined): number | null {
+  if (CASE_MEASURES.includes(measure)) {
+    const parts = evidence?.cases?.[measure as 'rectified' | 'onTimeClosure'];
+    return parts && parts[1] > 0 ? roundTo((parts[0] / parts[1]) * 100, 2) : null;
+  }
   if (!evidence || evidence.valid <= 0) return null;
   const value = measure === 'index' ? evidence.index : evidence.rate;
   return value !== null && Number.isFinite(value) ? value : null;
@@ -219,12 +243,29 @@ export function scoreBinding(points: number, binding: Pick<Binding, 'measure' | 
   const valid = evidence?.valid ?? 0;
   if (value === null) return { status: 'no-evidence', score: null, value: null, valid, explanation: { key: 'evaluation.explain.noEvidence', params: {} } };
   const score = applyRule(points, binding.rule, value);
+  if (CASE_MEASURES.includes(binding.measure)) {
+    const [num, den] = evidence!.cases![binding.measure as 'rectified' | 'onTimeClosure'];
+    const explanation: EvaluationMessage = { key: `evaluation.explain.${binding.measure as 'rectified' | 'onTimeClosure'}`, params: { value: formatNumber(value), num, den, score: formatNumber(score), points: formatNumber(points) } };
+    return { status: 'scored', score, value, valid: den, explanation };
+  }
   const params = { value: formatNumber(value), n: valid, score: formatNumber(score), points: formatNumber(points) };
   const estimator = evidence?.estimator;
   const explanation: EvaluationMessage = estimator
-    ? { key: `est.explain.${binding.measure}.${estimator}`, params: { ...params, respondents: evidence?.respondents ?? 0 } }
+    ? { key: `est.explain.${binding.measure as 'index' | 'rate'}.${estimator}`, params: { ...params, respondents: evidence?.respondents ?? 0 } }
     : { key: binding.measure === 'index' ? 'evaluation.explain.index' : 'evaluation.explain.rate', params };
   return { status: 'scored', score, value, valid, explanation };
+}
+
+/**
+ * The rule of a binding in words: a 以评促改 rate under the ratio rule names its figure ("整改完成率
+ * 达到 90% 得满分，低于时按比例得分…"); every other binding reads as ruleText.
+ */
+export function bindingRuleText(binding: Pick<Binding, 'measure' | 'rule'>, locale: EvaluationLocale): string {
+  if (CASE_MEASURES.includes(binding.measure) && binding.rule.kind === 'ratio') {
+    const metric = evaluationText({ key: `evaluation.metric.${binding.measure as 'rectified' | 'onTimeClosure'}`, params: {} }, locale);
+    return evaluationText({ key: 'evaluation.rule.caseRatio', params: { metric, full: formatNumber(binding.rule.target) } }, locale);
+  }
+  return ruleText(binding.rule, locale);
 }
 
 /** The rule stated in words, for the scorecard and for the report that quotes it. */

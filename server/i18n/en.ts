@@ -16,6 +16,8 @@ import * as rectification from './areas/rectification';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as cases from './areas/cases';
+import * as casesEvaluation from './areas/cases-evaluation';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -34,6 +36,8 @@ export const en: Record<MessageKey, string> = {
   ...exportsArea.en,
   ...lifecycle.en,
   ...stationHome.en,
+  ...cases.en,
+  ...casesEvaluation.en,
   ...accounts.en,
   ...tallies.en,
   ...funding.en,

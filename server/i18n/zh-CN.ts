@@ -16,6 +16,8 @@ import * as rectification from './areas/rectification';
 import * as reportUi from './areas/report-ui';
 import * as respond from './areas/respond';
 import * as review from './areas/review';
+import * as cases from './areas/cases';
+import * as casesEvaluation from './areas/cases-evaluation';
 import * as stationHome from './areas/station-home';
 import * as stats from './areas/stats';
 import * as surveys from './areas/surveys';
@@ -37,6 +39,8 @@ export const zhCN = {
   ...exportsArea.zh,
   ...lifecycle.zh,
   ...stationHome.zh,
+  ...cases.zh,
+  ...casesEvaluation.zh,
   ...accounts.zh,
   ...tallies.zh,
   ...funding.zh,

@@ -10,6 +10,7 @@ import { limiter } from '../http/rate-limit';
 import type { Deps } from '../services/context';
 import { newFormToken, verifyFormToken, type FormToken } from '../services/form-token';
 import { canManage } from '../services/permissions';
+import { caseForThanks, responseRef } from '../services/cases';
 import { alreadyAnswered, loadPublication, stageOf, submitResponse } from '../services/responses';
 import { BIG_COOKIE, formKey, questionnaireRenderer, switchOf } from './respond-form';
 
@@ -160,14 +161,23 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     if (result.kind === 'already-answered') {
       return message(res, 409, 'already', { title: req.t('respond.alreadyTitle'), survey: l.survey, site: l.site });
     }
-    const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : '';
+    // A resident's thank-you page carries the response's signed reference: after a bad review it
+    // offers the case's receipt code and the contact form (以评促改).
+    const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : result.caseOpened ? `?r=${responseRef(deps, result.response.id)}` : '';
     res.redirect(303, `/s/${l.publication.code}/thanks${next}`);
   });
 
   router.get('/s/:code/thanks', async (req, res) => {
     const l = await load(req);
     const staff = req.query.assisted === '1' && assistedAllowed(req, l.site.id);
+    const caseInfo = staff ? null : await caseForThanks(deps, req.query.r);
     message(res, 200, 'thanks', {
+      caseInfo,
+      contactSaved: req.query.saved === '1',
+      contactErrors: {},
+      contactValues: {},
+      contactDays: deps.config.caseContactDays,
+      publicBase: deps.config.publicBaseUrl,
       title: req.t('respond.thanksTitle'),
       survey: l.survey,
       site: l.site,

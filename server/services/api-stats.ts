@@ -3,6 +3,7 @@ import { CHANNELS } from '../../models/response';
 import { SURVEY_STATUSES } from '../../models/survey';
 import { roundTo, RATE_DIGITS } from '../domain/grading';
 import type { OptionShare, QuestionSummary, Satisfaction } from '../domain/statistics';
+import { caseSurveyMetricsSchema } from './cases-api';
 import type { DashboardStats, GroupStats, RespondentFigures } from './statistics';
 import { FILTER_MODES, GRANULARITIES } from './statistics';
 
@@ -157,6 +158,7 @@ export const statsSchema = z
       .datetime()
       .nullable()
       .meta({ description: 'null when every stored response is in the figures; on MongoDB, while tallies are still being applied, the submission time up to which they are' }),
+    cases: caseSurveyMetricsSchema.optional().meta({ description: '以评促改: case metrics overall and per station (all of the survey’s cases; the filters do not apply)' }),
   })
   .meta({ description: 'Dashboard statistics. `mode` chooses the responses the figures use (valid, or all received); `received` and `valid` are always the two counts.' });
 

@@ -67,6 +67,18 @@ export const AUDIT_ACTIONS = [
   'qr.download',
   'report.print',
   'report.docx',
+  'case.contact',
+  'case.contact.view',
+  'case.contacted',
+  'case.verify',
+  'case.act',
+  'case.close',
+  'case.review',
+  'case.reopen',
+  'case.appeal',
+  'case.settings',
+  'calendar.update',
+  'user.email',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -16,7 +16,7 @@ import {
   gradeThresholdsSchema,
   indicatorTreeSchema,
   newEvaluationData,
-  ruleText,
+  bindingRuleText,
   scorecardEvidence,
   withBindingChecks,
   type AnalysisTable,
@@ -36,6 +36,7 @@ import { localDay } from '../domain/time';
 import { idSchema } from '../../models/common';
 import { lockRefusals } from '../domain/report/lock-checks';
 import { poolEvidence, type EvidencePart } from '../domain/pooled-evidence';
+import { bindingCaseCounts } from './cases';
 import { freeTextSchema, parseStored } from '../domain/text-input';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../errors';
 import type { MessageKey } from '../i18n';
@@ -510,6 +511,7 @@ export async function surveyEvidence(deps: Deps, binding: Binding): Promise<Surv
         required: stats.overall.required,
         index: stats.overall.satisfaction.index,
         rate: stats.overall.satisfaction.rate,
+        cases: await bindingCaseCounts(deps, surveyId, binding),
         href,
       });
     } catch (err) {
@@ -623,7 +625,7 @@ export async function scorecardModel(deps: Deps, actor: Actor, id: string, local
   for (const p of evaluation.problems) (problemsByNode[p.nodeId ?? ''] ??= []).push(p);
   const bound: Record<string, BoundDetail> = {};
   for (const [indicatorId, binding] of Object.entries(evaluation.data.bindings)) {
-    bound[indicatorId] = { binding, ruleText: ruleText(binding.rule, locale), surveys: parts[indicatorId] ?? (await surveyEvidence(deps, binding)) };
+    bound[indicatorId] = { binding, ruleText: bindingRuleText(binding, locale), surveys: parts[indicatorId] ?? (await surveyEvidence(deps, binding)) };
   }
   return { evaluation, scored, analysis: analysisTable(scored.scorecard), funding: fundingRates(evaluation.data.funding), problemsByNode, bound };
 }

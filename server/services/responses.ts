@@ -11,6 +11,8 @@ import { localDay } from '../domain/time';
 import { GoneError, type FieldErrors } from '../errors';
 import { newId, saltedHash } from '../ids';
 import { deriveKey } from '../secrets';
+import { noticeInBackground } from './case-notices';
+import { caseOpeningFor } from './cases';
 import type { Deps } from './context';
 import type { FormToken } from './form-token';
 import { versionQuestions } from './surveys';
@@ -32,9 +34,10 @@ export interface SubmitInput {
 export const PAPER_DATE_FIELD = 'paper_date';
 
 export type SubmitResult =
-  | { kind: 'stored'; response: SurveyResponse }
+  /** caseOpened: the response is a bad review and opened a case (以评促改). */
+  | { kind: 'stored'; response: SurveyResponse; caseOpened?: boolean }
   /** The same submission token was stored before (double tap, retry, back button): nothing new stored. */
-  | { kind: 'repeat'; response: SurveyResponse }
+  | { kind: 'repeat'; response: SurveyResponse; caseOpened?: boolean }
   | { kind: 'invalid'; errors: FieldErrors }
   | { kind: 'already-answered' };
 
@@ -85,7 +88,7 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   if (Object.keys(errors).length) return { kind: 'invalid', errors };
 
   const earlier = await deps.store.responses.findBySubmissionToken(token.submissionToken);
-  if (earlier) return { kind: 'repeat', response: earlier };
+  if (earlier) return { kind: 'repeat', response: earlier, caseOpened: !!(await deps.store.cases.getByResponse(earlier.id)) };
 
   const deviceHash = deviceHashOf(deps, input.deviceId);
   // Station staff enter many residents' answers from one device: device rules do not apply to them.
@@ -137,6 +140,10 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     isDemo: survey.isDemo,
     paperDate,
   };
-  const result = await deps.store.responses.insert(response, tallyDeltas(response, questions));
-  return result.inserted ? { kind: 'stored', response: result.response } : { kind: 'repeat', response: result.response };
+  // 以评促改: a bad review opens its case in the response's own transaction.
+  const opens = await caseOpeningFor(deps, survey, questions, response);
+  const result = await deps.store.responses.insert(response, tallyDeltas(response, questions), opens);
+  if (result.inserted && opens) void noticeInBackground(deps, 'case.opened', opens.case);
+  if (result.inserted) return { kind: 'stored', response: result.response, caseOpened: !!opens };
+  return { kind: 'repeat', response: result.response, caseOpened: !!(await deps.store.cases.getByResponse(result.response.id)) };
 }

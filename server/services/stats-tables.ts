@@ -6,6 +6,8 @@ import { cleanNamePart } from '../domain/download-name';
 import { zoneName } from '../domain/time';
 import { translator, type Locale, type Translate } from '../i18n';
 import { audit } from './audit';
+import { surveyCaseMetrics } from './cases';
+import { caseMetricsTable } from './case-tables';
 import type { Actor, Deps } from './context';
 import { flagEffectText } from './review-words';
 import { makeDownload, nameWords, titlePart, scopeParts, type PreparedDownload } from './downloads';
@@ -195,6 +197,8 @@ export async function prepareStatisticsExport(deps: Deps, actor: Actor, surveyId
   const stats = await computeDashboard(deps, actor, survey.id, filters);
   const tables = statisticsTables(stats, locale, survey.timeZone);
   const siteList = await deps.store.sites.list();
+  // The 以评促改 sheet goes before the methodology, which stays last.
+  tables.splice(tables.length - 1, 0, caseMetricsTable(await surveyCaseMetrics(deps, actor, survey.id), siteList, locale));
   const stationIds = restrictSites(actor, filters.sites);
   const words = nameWords(locale);
   const download = makeDownload(

@@ -1,5 +1,6 @@
 import type { ApiToken } from '../../models/api-token';
 import type { AuditEvent } from '../../models/audit-event';
+import type { CalendarOverride, CaseContact, CaseRecord, CaseStatus } from '../../models/case';
 import type { EvaluationRecord } from '../../models/evaluation';
 import type { EvidenceBlob } from '../../models/evidence-blob';
 import type { Publication } from '../../models/publication';
@@ -33,6 +34,8 @@ export interface Store {
   evaluations: EvaluationRepo;
   evidenceBlobs: EvidenceBlobRepo;
   rateLimits: RateLimitRepo;
+  cases: CaseRepo;
+  calendar: CalendarRepo;
   /** Resolves when the store answers; rejects when it is unreachable or read-only. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -57,7 +60,7 @@ export class TalliesChangedError extends Error {
   }
 }
 
-export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'updatedAt'>>;
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'role' | 'siteIds' | 'active' | 'failedLogins' | 'lockedUntil' | 'mustChangePassword' | 'email' | 'updatedAt'>>;
 
 export interface UserRepo {
   create(user: User): Promise<void>;
@@ -197,6 +200,16 @@ export interface ReviewChange {
   at: string | null;
 }
 
+/**
+ * A case a response opens (以评促改), written in the same transaction as the response: a retried
+ * submission (same token) stores neither again, and a crash cannot keep one without the other.
+ */
+export interface CaseOpening {
+  case: CaseRecord;
+  /** The hash of the case's receipt code (the code itself is never stored). */
+  receiptHash: string;
+}
+
 export interface ResponseRepo {
   /**
    * Stores the response and its tally deltas. SQLite: the response, its survey's response count and
@@ -205,7 +218,7 @@ export interface ResponseRepo {
    * shortly after (see TallyRepo.settle). A response whose submissionToken was already stored is not
    * stored again: the earlier one is returned with inserted=false.
    */
-  insert(response: SurveyResponse, deltas: TallyDelta[]): Promise<{ inserted: boolean; response: SurveyResponse }>;
+  insert(response: SurveyResponse, deltas: TallyDelta[], opens?: CaseOpening): Promise<{ inserted: boolean; response: SurveyResponse }>;
   get(id: string): Promise<SurveyResponse | null>;
   findBySubmissionToken(token: string): Promise<SurveyResponse | null>;
   count(filter: ResponseFilter): Promise<number>;
@@ -297,4 +310,42 @@ export interface RateLimitRepo {
   hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+}
+
+export interface CaseFilter {
+  surveyId?: string;
+  siteIds?: string[];
+  statuses?: CaseStatus[];
+  /** Only cases whose awaited step is due before this day (late on it). */
+  dueBefore?: string;
+}
+
+export interface CaseRepo {
+  get(id: string): Promise<CaseRecord | null>;
+  getByResponse(responseId: string): Promise<CaseRecord | null>;
+  /** By id (opening order). */
+  list(filter: CaseFilter): Promise<CaseRecord[]>;
+  /**
+   * Saves the case when the stored updatedAt equals expectedUpdatedAt; null otherwise (someone else
+   * saved). `retainUntil` (when given) also sets when its contact is deleted and its receipt code
+   * stops answering: a time when the case closes, null when it reopens.
+   */
+  update(id: string, expectedUpdatedAt: string, next: CaseRecord, retainUntil?: string | null): Promise<CaseRecord | null>;
+  /** How many cases of these sites (all when null) wait for a step due on or before `day`: one indexed count. */
+  countDue(siteIds: string[] | null, day: string): Promise<number>;
+  /** The case of a receipt code's hash; null when unknown or expired at `now`. */
+  findByReceipt(hash: string, now: string): Promise<CaseRecord | null>;
+  /** Stores (or replaces) the resident's contact of a case. */
+  putContact(contact: CaseContact): Promise<void>;
+  getContact(caseId: string): Promise<CaseContact | null>;
+  /** Deletes contacts and receipts whose time ran out at `now`; how many of each. */
+  sweep(now: string): Promise<{ contacts: number; receipts: number }>;
+}
+
+/** 休/班 overrides of the working-day calendar (the year's State Council notice). */
+export interface CalendarRepo {
+  /** By date. */
+  list(): Promise<CalendarOverride[]>;
+  /** Replaces one year's overrides (all of them, in one write). */
+  replaceYear(year: number, overrides: CalendarOverride[]): Promise<void>;
 }

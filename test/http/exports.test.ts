@@ -107,7 +107,7 @@ describe('exports', () => {
     const res = await agent.get(`/admin/exports/${setup.survey.id}/statistics.xlsx`).buffer(true).parse(binary).expect(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(res.body as unknown as ExcelJS.Buffer);
-    expect(wb.worksheets.map((s) => s.name)).toEqual(['总览', '逐题分布', '各站点', '服务对象类别', '各维度', '趋势', '数据质量', '计算方法']);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['总览', '逐题分布', '各站点', '服务对象类别', '各维度', '趋势', '数据质量', '以评促改', '计算方法']);
     const overview = wb.getWorksheet('总览')!;
     const valueOf = (label: string) => {
       let found: unknown;

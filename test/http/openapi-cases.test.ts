@@ -127,6 +127,14 @@ describe('OpenAPI request schemas agree with the routes (generated cases)', () =
       const itemId = saved.data.report.problems[0]!.id;
       return { path: `/evaluations/${id}/rectification/${itemId}`, evaluationId: id, body: { updatedAt: STAMP, unit: '民政局', deadline: '2027-03-31', status: 'dropped', reason: '项目已终止', note: '已补建台账' } };
     },
+    'PATCH /cases/{id}': async () => {
+      // A bad review opens a case: the first valid step records a contact; later ones meet a case that moved on (409, not 400).
+      const phone = await openForm(t, setup.pubs[0]!.code);
+      t.clock.advance(60_000);
+      await phone.agent.post(`/s/${setup.pubs[0]!.code}`).type('form').send(formBody({ ...phone.fields!, ...templateAnswers({ q_attitude: '1' }) })).expect(303);
+      const [c] = await t.store.cases.list({ surveyId: setup.survey.id });
+      return { path: `/cases/${c!.id}`, body: { step: 'contact', note: '已电话联系' } };
+    },
     'POST /evaluations/{id}/unlock': async () => {
       const id = await newEvaluation();
       await api('post', `/evaluations/${id}/lock`).send({ updatedAt: await stampOf(id) }).expect(200);

@@ -24,7 +24,21 @@ const key = (r: Route) => `${r.method} ${r.path}`;
 const ROUTES: Route[] = [...new Map(discoverRoutes().map((r) => [key(r), r])).values()];
 
 /** Routes meant for anyone: health checks, the login form, the resident questionnaire. */
-const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /', 'GET /login', 'POST /login', 'POST /logout', 'GET /s/:code', 'POST /s/:code', 'GET /s/:code/thanks']);
+const PUBLIC = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /',
+  'GET /login',
+  'POST /login',
+  'POST /logout',
+  'GET /s/:code',
+  'POST /s/:code',
+  'GET /s/:code/thanks',
+  // 以评促改: the resident's contact form (CSRF and the response's signed reference) and the progress page by receipt code.
+  'POST /s/:code/contact',
+  'GET /c',
+  'GET /c/:code',
+]);
 const PROTECTED = ROUTES.filter((r) => !PUBLIC.has(key(r)));
 const ADMIN_AND_API = ROUTES.filter((r) => r.path.startsWith('/admin') || r.path.startsWith('/api/'));
 const API_WRITES = ROUTES.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET');
@@ -77,6 +91,7 @@ describe('access', () => {
   let responseB: string;
   let evaluationId: string;
   let fileId: string;
+  let caseA: string;
   const MARK_A = '甲站独有的意见';
   const MARK_B = '乙站独有的意见';
 
@@ -99,6 +114,7 @@ describe('access', () => {
       .replace('responses.:format', 'responses.csv')
       .replace('statistics.:format', 'statistics.xlsx')
       .replace(/\/evaluations\/:id/, `/evaluations/${evaluationId}`)
+      .replace(/\/cases\/:id/, `/cases/${caseA}`)
       .replace(/\/sites\/:id/, `/sites/${siteA().id}`)
       .replace(/\/users\/:id/, `/users/${who.viewer.id}`)
       .replace(/\/responses\/:id/, `/responses/${responseA}`)
@@ -117,11 +133,13 @@ describe('access', () => {
   beforeAll(async () => {
     t = await makeTestApp();
     setup = await openTemplateSurvey(t);
-    await answer(pubA().code, { q_suggestions: MARK_A });
+    // Station A's resident was not satisfied: a case (以评促改) opens for station A.
+    await answer(pubA().code, { q_suggestions: MARK_A, q_attitude: '1' });
     await answer(pubB().code, { q_suggestions: MARK_B });
     const rows = await t.store.responses.list({ surveyId: setup.survey.id }, { limit: 10 });
     responseA = rows.find((r) => r.siteId === siteA().id)!.id;
     responseB = rows.find((r) => r.siteId === siteB().id)!.id;
+    caseA = (await t.store.cases.getByResponse(responseA))!.id;
     for (const [name, role, siteIds] of [
       ['admin', 'admin', []],
       ['evaluator', 'evaluator', []],
@@ -351,6 +369,10 @@ describe('access', () => {
       ['API sites', '/api/v1/sites'],
       ['API statistics', '/api/v1/surveys/:id/stats?mode=raw'],
       ['API statistics asked for station A', '/api/v1/surveys/:id/stats?mode=raw&sites=SITE_A'],
+      ['survey cases page', '/admin/surveys/:id/cases'],
+      ['survey cases page asked for station A', '/admin/surveys/:id/cases?site=SITE_A'],
+      ['API cases', '/api/v1/surveys/:id/cases'],
+      ['API cases asked for station A', '/api/v1/surveys/:id/cases?site=SITE_A'],
     ];
     // Every row gets its third cell: jest would take a missing one for a `done` callback.
     it.each(FILTERED.map(([what, path, only]) => [what, path, only ?? ''] as const))('the %s shows station B only', async (_what, path, only) => {

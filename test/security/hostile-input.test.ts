@@ -343,7 +343,7 @@ describe('hostile input', () => {
   });
 
   describe('operator objects and prototype keys in JSON bodies of every API write', () => {
-    let target: { siteId: string; surveyId: string; draftId: string; responseId: string; evaluationId: string; leafId: string; itemId: string };
+    let target: { siteId: string; surveyId: string; draftId: string; responseId: string; evaluationId: string; leafId: string; itemId: string; caseId: string };
 
     beforeAll(async () => {
       const fx = await buildFixture('正常文本', 200);
@@ -355,7 +355,13 @@ describe('hostile input', () => {
       // One 存在问题, so the evaluation has a 整改 item to write to.
       const withProblem = await updateReportFacts(t.deps, SYSTEM_ACTOR, evaluation.body.evaluation.id, { updatedAt: evaluation.body.evaluation.updatedAt, problems: [{ text: '台账不全', cause: '', indicatorIds: [] }] });
       const itemId = withProblem.data.report.problems[0]!.id;
-      target = { siteId: fx.siteId, surveyId: fx.surveyId, draftId: draft, responseId: fx.responseId, evaluationId: evaluation.body.evaluation.id, leafId, itemId };
+      // A 非常不满意 answer opens a case (以评促改) for PATCH /cases/:id.
+      const phone = request.agent(t.app);
+      const page = await phone.get(`/s/${fx.code}`).expect(200);
+      t.clock.advance(30_000);
+      await phone.post(`/s/${fx.code}`).type('form').send(formBody({ ...formFields(page.text), q_grp: 'a', q_sat: '1', q_c: '差评' })).expect(303);
+      const [opened] = await t.store.cases.list({ surveyId: fx.surveyId });
+      target = { siteId: fx.siteId, surveyId: fx.surveyId, draftId: draft, responseId: fx.responseId, evaluationId: evaluation.body.evaluation.id, leafId, itemId, caseId: opened!.id };
     });
 
     /** The draft that DELETE and publishing aim at (re-created if a case ever removed it). */
@@ -413,6 +419,7 @@ describe('hostile input', () => {
         field: 'note',
       },
       'POST /api/v1/evaluations/:id/unlock': { path: () => `/api/v1/evaluations/${target.evaluationId}/unlock`, body: async () => ({ updatedAt: await stamp(), reason: '复核' }), field: 'reason' },
+      'PATCH /api/v1/cases/:id': { path: () => `/api/v1/cases/${target.caseId}`, body: async () => ({ step: 'contact', note: '已电话联系' }), field: 'note' },
     };
 
     it('knows a body for every API write that listRoutes finds', () => {

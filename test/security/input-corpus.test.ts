@@ -2,6 +2,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import type { CaseRecord } from '../../models/case';
 import { runCli } from '../../server/cli';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { updateReportFacts } from '../../server/services/report';
@@ -108,6 +109,8 @@ describe('hostile input corpus: what is stored, character by character', () => {
   let evaluationId: string;
   let leafId: string;
   let itemId: string;
+  let caseId: string;
+  let caseAtStart: CaseRecord;
   let seq = 0;
   const uniq = (prefix: string) => `${prefix}${++seq}`;
   const api = (method: string, url: string) => request(t.app)[method.toLowerCase() as 'post'](url).set('Authorization', `Bearer ${token}`);
@@ -120,6 +123,10 @@ describe('hostile input corpus: what is stored, character by character', () => {
     surveyId = (await api('POST', '/api/v1/surveys').send(SURVEY).expect(201)).body.survey.id;
     await api('POST', `/api/v1/surveys/${surveyId}/status`).send({ status: 'open' }).expect(200);
     code = (await api('POST', `/api/v1/surveys/${surveyId}/publications`).send({ siteIds: [siteId] }).expect(201)).body.publications[0].code;
+    // A 非常不满意 answer first: its case (以评促改) takes the notes of PATCH /cases/:id.
+    await submit([['q_sat', '1'], ['q_c', '差评']]);
+    caseAtStart = (await t.store.cases.list({ surveyId }))[0]!;
+    caseId = caseAtStart.id;
     await submit([['q_sat', '5'], ['q_c', '第一份']]);
     responseId = (await newest())!.id;
     const evaluation = await api('POST', '/api/v1/evaluations').send({ name: '语料评价' }).expect(201);
@@ -302,6 +309,20 @@ describe('hostile input corpus: what is stored, character by character', () => {
   const csvCell = (v: unknown) => `"${String(v).replace(/"/g, '""')}"`;
 
   const FIELDS: Field[] = [
+    {
+      route: 'PATCH /api/v1/cases/:id',
+      field: 'note',
+      kind: 'free',
+      status: 200,
+      // Each case starts from the open case: its first contact, with the note under test.
+      prepare: async () => {
+        const now = (await t.store.cases.get(caseId))!;
+        await t.store.cases.update(caseId, now.updatedAt, caseAtStart);
+      },
+      send: (v) => api('PATCH', `/api/v1/cases/${caseId}`).send({ step: 'contact', note: v }),
+      read: async () => (await t.store.cases.get(caseId))!.history.at(-1)!.note,
+      state: async () => JSON.stringify(await t.store.cases.get(caseId)),
+    },
     {
       route: 'POST /api/v1/sites',
       field: 'name',

@@ -7,6 +7,8 @@ import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/
 import { newId } from '../../server/ids';
 import { DuplicateKeyError, TalliesChangedError, type Store } from '../../server/store/store';
 import type { SurveyResponse } from '../../models/response';
+import { DEFAULT_CASE_SETTINGS, applyStep, markNamed, openCase } from '../../server/domain/cases/case-flow';
+import { workCalendar } from '../../server/domain/cases/working-days';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture, userFixture } from '../helpers/fixtures';
 
 export function storeContract(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
@@ -759,5 +761,90 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
 
   it('answers ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  describe('cases (以评促改)', () => {
+    const cal = workCalendar([]);
+    const opening = (r: SurveyResponse, receiptHash = crypto.randomBytes(16).toString('hex')) => ({
+      case: openCase(cal, DEFAULT_CASE_SETTINGS, { id: newId(), responseId: r.id, surveyId: r.surveyId, siteId: r.siteId, at: '2026-03-02T02:00:00.000Z', day: '2026-03-02', questionIds: ['q1'] }),
+      receiptHash,
+    });
+
+    it('opens a case with its response, once: a retried submission opens no second', async () => {
+      const { pubA } = await seedSurvey();
+      const r = responseFixture(pubA);
+      const first = opening(r);
+      expect((await store.responses.insert(r, [], first)).inserted).toBe(true);
+      const again = await store.responses.insert({ ...r, id: newId() }, [], opening({ ...r }));
+      expect(again.inserted).toBe(false);
+      const cases = await store.cases.list({ surveyId: r.surveyId });
+      expect(cases).toEqual([first.case]);
+      expect(await store.cases.getByResponse(r.id)).toEqual(first.case);
+      expect(await store.cases.findByReceipt(first.receiptHash, '2026-03-02T03:00:00.000Z')).toEqual(first.case);
+    });
+
+    it('stores neither the response nor the case when the case cannot be stored', async () => {
+      const { pubA } = await seedSurvey();
+      const r1 = responseFixture(pubA);
+      const o1 = opening(r1);
+      await store.responses.insert(r1, [], o1);
+      const r2 = responseFixture(pubA);
+      // The same receipt hash again: the case's write fails, so the response must not stay.
+      // (Not rejects.toThrow: a driver's error class may come from another test file's realm in the same worker.)
+      const outcome = await store.responses.insert(r2, [], opening(r2, o1.receiptHash)).then(
+        () => 'stored',
+        () => 'refused',
+      );
+      expect(outcome).toBe('refused');
+      expect(await store.responses.get(r2.id)).toBeNull();
+      expect(await store.cases.list({ surveyId: r1.surveyId })).toHaveLength(1);
+    });
+
+    it('saves a step only over the version it was computed from, and counts cases due', async () => {
+      const { pubA, pubB, siteA, siteB } = await seedSurvey();
+      const a = opening(responseFixture(pubA));
+      const b = opening(responseFixture(pubB));
+      await store.responses.insert(responseFixture(pubA, { id: a.case.responseId }), [], a);
+      await store.responses.insert(responseFixture(pubB, { id: b.case.responseId }), [], b);
+      const ctx = { at: '2026-03-03T02:00:00.000Z', today: '2026-03-03', by: 'u', byName: 'u', cal, settings: DEFAULT_CASE_SETTINGS };
+      const next = applyStep(markNamed(a.case, '2026-03-02T03:00:00.000Z'), { step: 'verify', finding: 'true', note: '属实' }, ctx);
+      expect(await store.cases.update(a.case.id, a.case.updatedAt, next)).toEqual(next);
+      expect(await store.cases.update(a.case.id, a.case.updatedAt, next)).toBeNull();
+      // a waits for closure (03-23), b for verification (03-09).
+      expect(await store.cases.countDue([siteA.id, siteB.id], '2026-03-09')).toBe(1);
+      expect(await store.cases.countDue([siteA.id], '2026-03-09')).toBe(0);
+      expect(await store.cases.countDue(null, '2026-03-23')).toBe(2);
+      expect((await store.cases.list({ dueBefore: '2026-03-10' })).map((c) => c.id)).toEqual([b.case.id]);
+      expect((await store.cases.list({ siteIds: [siteA.id], statuses: ['verified'] })).map((c) => c.id)).toEqual([a.case.id]);
+    });
+
+    it('keeps the contact apart and deletes it and the receipt once the retention ran out', async () => {
+      const { pubA } = await seedSurvey();
+      const o = opening(responseFixture(pubA));
+      await store.responses.insert(responseFixture(pubA, { id: o.case.responseId }), [], o);
+      await store.cases.putContact({ caseId: o.case.id, phone: '13800000000', callback: true, createdAt: '2026-03-02T03:00:00.000Z', deleteAfter: null });
+      expect(await store.cases.getContact(o.case.id)).toEqual({ caseId: o.case.id, phone: '13800000000', callback: true, createdAt: '2026-03-02T03:00:00.000Z', deleteAfter: null });
+      const closed = { ...o.case, status: 'closed' as const, closedAt: '2026-03-05T02:00:00.000Z', nextDue: null, updatedAt: '2026-03-05T02:00:00.000Z' };
+      await store.cases.update(o.case.id, o.case.updatedAt, closed, '2026-06-03T02:00:00.000Z');
+      expect(await store.cases.sweep('2026-06-03T01:59:59.000Z')).toEqual({ contacts: 0, receipts: 0 });
+      expect(await store.cases.findByReceipt(o.receiptHash, '2026-06-03T01:59:59.000Z')).not.toBeNull();
+      expect(await store.cases.findByReceipt(o.receiptHash, '2026-06-03T02:00:00.000Z')).toBeNull();
+      expect(await store.cases.sweep('2026-06-03T02:00:00.000Z')).toEqual({ contacts: 1, receipts: 1 });
+      expect(await store.cases.getContact(o.case.id)).toBeNull();
+      expect(await store.cases.get(o.case.id)).toEqual(closed);
+    });
+
+    it('replaces one year of calendar overrides and lists them by date', async () => {
+      await store.calendar.replaceYear(2027, [
+        { date: '2027-10-01', work: false },
+        { date: '2027-01-01', work: false },
+      ]);
+      await store.calendar.replaceYear(2026, [{ date: '2026-12-31', work: false }]);
+      await store.calendar.replaceYear(2027, [{ date: '2027-02-06', work: true }]);
+      expect(await store.calendar.list()).toEqual([
+        { date: '2026-12-31', work: false },
+        { date: '2027-02-06', work: true },
+      ]);
+    });
   });
 }

@@ -38,9 +38,10 @@ import { emptyReportFacts } from '../../server/domain/report/facts';
 import * as catalog from '../../server/i18n/areas/evaluation';
 import * as estimationCatalog from '../../server/i18n/areas/estimation';
 import * as fundingCatalog from '../../server/i18n/areas/funding';
+import * as casesCatalog from '../../server/i18n/areas/cases-evaluation';
 
 /** The messages the evaluation domain speaks from (its own area, 资金情况's checks and the estimators' names). */
-const evaluationZh: Record<EvaluationMessageKey, string> = { ...catalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh };
+const evaluationZh: Record<EvaluationMessageKey, string> = { ...catalog.zh, ...fundingCatalog.zh, ...estimationCatalog.zh, ...casesCatalog.zh };
 
 const evidence = (over: Partial<Evidence> = {}): Evidence => ({
   received: 120,

@@ -7,6 +7,8 @@ import {
   gradeKey,
   roundTo,
   ruleText,
+  bindingRuleText,
+  type Measure,
   type Binding,
   type EvaluationData,
   type EvaluationLocale,
@@ -201,7 +203,7 @@ export function viewHelpers(locale: EvaluationLocale, timeZone: string) {
     fmt: { score: formatScore, percent: formatPercent, number: formatNumber, amount: formatAmount },
     statusKey: (status: NodeStatus) => STATUS_KEYS[status],
     gradeKey,
-    ruleTextOf: (rule: ScoringRule) => ruleText(rule, locale),
+    ruleTextOf: (rule: ScoringRule, measure?: Measure) => (measure ? bindingRuleText({ rule, measure }, locale) : ruleText(rule, locale)),
     interval: (ci: [number, number] | null, suffix = '') => (ci ? `${formatNumber(ci[0])}${suffix}–${formatNumber(ci[1])}${suffix}` : '—'),
     value: (x: number | null | undefined, suffix = '') => (x === null || x === undefined ? '—' : `${formatNumber(x)}${suffix}`),
     /** An aside in brackets as each language writes it: full-width in Chinese. */

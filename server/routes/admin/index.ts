@@ -3,6 +3,9 @@ import { requirePasswordChanged, requireUser } from '../../http/auth';
 import type { Deps } from '../../services/context';
 import { checkPublicAddress } from '../../services/public-address';
 import { auditRouter } from './audit';
+import { casesRouter } from './cases';
+import { casesDueCount } from '../../services/cases';
+import { calendarWarningYear } from '../../services/case-admin';
 import { evaluationReportRouter } from './evaluation-report';
 import { evaluationsRouter } from './evaluations';
 import { rectificationRouter } from './rectification';
@@ -25,7 +28,16 @@ export function adminRouter(deps: Deps): Router {
     res.locals.publicAddress = () => checkPublicAddress(deps, `${req.protocol}://${req.get('host') ?? ''}`);
     next();
   });
+  // 以评促改 in the header: station staff see how many cases are due (one indexed count); admins
+  // and evaluators are warned when the working-day calendar lacks this year or (from 1 November) next.
+  router.use(async (req, res, next) => {
+    if (req.method !== 'GET') return next();
+    if (req.actor.role === 'station') res.locals.casesDue = await casesDueCount(deps, req.actor);
+    else if (req.actor.role === 'admin' || req.actor.role === 'evaluator') res.locals.calendarWarning = await calendarWarningYear(deps);
+    next();
+  });
   router.use(homeRouter(deps));
+  router.use(casesRouter(deps));
   router.use('/surveys', previewRouter(deps));
   router.use('/surveys', surveysRouter(deps));
   router.use(publicationsRouter(deps));

@@ -6,6 +6,7 @@ import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
 import { cleanSnippet } from '../../domain/text-input';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
+import { surveyCaseMetrics } from '../../services/cases';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { findVisibleResponse, responseDetail } from '../../services/response-detail';
@@ -65,9 +66,13 @@ export function statsRouter(deps: Deps): Router {
       const q = filtersQuery({ ...ctx.filters, sites });
       return q ? `?${q}` : '';
     };
+    const caseMetrics = await surveyCaseMetrics(deps, req.actor, ctx.survey.id);
+    const siteById = new Map(ctx.sites.map((s) => [s.id, s]));
     renderWithFilters(req, res, 'admin/stats/overview', ctx, {
       title: `${req.t('nav.stats')} · ${station ? `${station.name} · ` : ''}${ctx.survey.title}`,
       stats,
+      metrics: caseMetrics,
+      stationRows: [...caseMetrics.sites.entries()].map(([id, m]) => ({ site: siteById.get(id), m })).sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? '')),
       station,
       stationQs: (id: string) => withSites([id]),
       allStationsQs: withSites(undefined),

@@ -9,6 +9,7 @@ import { evaluationsApi } from './evaluations';
 import { statsApi } from './stats';
 import { surveysApi } from './surveys';
 import { sitesApi } from './sites';
+import { casesApi } from './cases';
 
 /** /api/v1: JSON over the same services; a session or a bearer token is required for every route. */
 export function apiRouter(deps: Deps): Router {
@@ -30,5 +31,6 @@ export function apiRouter(deps: Deps): Router {
   router.use('/evaluations', evaluationsApi(deps));
   router.use(statsApi(deps));
   router.use(responsesApi(deps));
+  router.use(casesApi(deps));
   return router;
 }

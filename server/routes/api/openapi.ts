@@ -4,6 +4,7 @@ import { siteInputSchema } from '../../../models/site';
 import { questionSchema, settingsSchema, SURVEY_STATUSES, surveyInputSchema } from '../../../models/survey';
 import { statsSchema } from '../../services/api-stats';
 import { rectificationPatchSchema } from '../../services/rectification';
+import { caseApiSchema, caseStepSchema } from '../../services/cases-api';
 import { evaluationApiSchema, evaluationSummarySchema, fundingReportSchema, scoreReportSchema } from '../../services/evaluation-api';
 import { bindingInputSchema, evaluationCreateSchema, evaluationPatchSchema, scoreInputSchema, stampInputSchema, treeInputSchema, unlockSchema } from '../../services/evaluations';
 import { EXPORT_FORMATS } from '../../services/exports';
@@ -153,6 +154,7 @@ const REQUESTS: Record<string, z.ZodType> = {
   StampInput: stampInputSchema,
   UnlockInput: unlockSchema,
   RectificationPatch: rectificationPatchSchema,
+  CaseStepInput: caseStepSchema,
 };
 
 /** Response schemas generated from zod schemas (what the services' answers are typed by). */
@@ -166,6 +168,7 @@ const RESPONSES: Record<string, z.ZodType> = {
   EvaluationSummary: evaluationSummarySchema,
   Funding: fundingReportSchema,
   Score: scoreReportSchema,
+  Case: caseApiSchema,
 };
 
 const CONVENTIONS = [
@@ -433,6 +436,29 @@ export function openApiDocument(publicBaseUrl: string) {
           description:
             'Composed from the evaluation’s report facts, its scorecard and the bound surveys’ statistics (frozen with the lock). A locked evaluation’s file is the same byte for byte on every download except the printed generation time. Audited.',
           ok: { content: file(['application/vnd.openxmlformats-officedocument.wordprocessingml.document']), description: 'the .docx file, as an attachment' },
+        }),
+      },
+      '/surveys/{id}/cases': {
+        get: op('cases', 'A survey’s cases (以评促改) in opening order: station staff get their stations’ only. Never the resident’s contact.', {
+          params: [
+            idParam(),
+            { name: 'site', in: 'query', description: 'one station id', schema: { type: 'string' } },
+            { name: 'status', in: 'query', description: 'one status', schema: { type: 'string', enum: ['open', 'contacted', 'verified', 'actioned', 'closed', 'reviewed'] } },
+            { name: 'late', in: 'query', description: '1: only cases whose awaited step is past due', schema: { type: 'string', enum: ['1', 'true'] } },
+          ],
+          ok: { schema: obj({ cases: { type: 'array', items: ref('Case') } }, ['cases']) },
+        }),
+      },
+      '/cases/{id}': {
+        get: op('cases', 'One case with its due dates and history (never the contact)', { params: [idParam()], ok: { schema: obj({ case: ref('Case') }, ['case']) } }),
+        patch: op('cases', 'Record one step: contact, verify, act, close (station staff of the case’s station, admins); review (回访), reopen, appeal (申诉复核: evaluators, admins). Audited.', {
+          params: [idParam()],
+          body: 'CaseStepInput',
+          write: true,
+          conflict: true,
+          description:
+            'verify needs finding and a note (the reason); act needs action, and 限期整改 (deadline) an item and an itemDue not before today; after 不属实 only explain; reopen, appeal (with appeal) and review need a note. A step the case’s status does not allow now is a 409.',
+          ok: { schema: obj({ case: ref('Case') }, ['case']) },
         }),
       },
       '/openapi.json': { get: op('meta', 'This document') },

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { statsForApi } from '../../services/api-stats';
+import { surveyCaseMetrics } from '../../services/cases';
+import { surveyMetricsForApi } from '../../services/cases-api';
 import type { Deps } from '../../services/context';
 import { crossTab } from '../../services/responses-view';
 import { computeDashboard, resolveFilters } from '../../services/statistics';
@@ -14,7 +16,8 @@ export function statsApi(deps: Deps): Router {
   const router = Router();
   router.get('/surveys/:id/stats', async (req, res) => {
     const filters = await resolveFilters(deps, req.params.id, req.query);
-    res.json(statsForApi(await computeDashboard(deps, req.actor, req.params.id, filters)));
+    const stats = statsForApi(await computeDashboard(deps, req.actor, req.params.id, filters));
+    res.json({ ...stats, cases: surveyMetricsForApi(await surveyCaseMetrics(deps, req.actor, req.params.id)) });
   });
   router.get('/surveys/:id/crosstab', async (req, res) => {
     const { row, col } = parseInput(crossTabQuery, { row: req.query.row, col: req.query.col });

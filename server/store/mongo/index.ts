@@ -14,6 +14,7 @@ import { testResponseMongoSchema, type TestResponse } from '../../../models/test
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, TalliesChangedError, type AuditQuery, type Store } from '../store';
 import { mergeDeltas } from '../../domain/tally';
+import { caseModels, insertCase, mongoCalendarRepo, mongoCaseRepo } from './case-repo';
 import { APPLIER_DEFAULTS, createApplier, type ApplierOptions } from './applier';
 import { DeploymentError, deploymentProblems, readDeploymentFacts } from './deployment';
 import {
@@ -54,7 +55,9 @@ const many = <T>(docs: Doc[]): T[] => docs.map((d) => toDomain<T>(d)!);
 /** A user document written before mustChangePassword existed reads as false (lean() applies no defaults). */
 function toUser(doc: Doc | null | undefined): User | null {
   const u = toDomain<User>(doc);
-  return u ? { ...u, mustChangePassword: u.mustChangePassword === true } : null;
+  if (!u) return null;
+  const { email, ...rest } = u;
+  return { ...rest, mustChangePassword: u.mustChangePassword === true, ...(email ? { email } : {}) };
 }
 
 /** A response as the domain sees it: without its pending tally deltas (a store detail). */
@@ -117,6 +120,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     evaluations: conn.model('Evaluation', evaluationMongoSchema),
     evidenceBlobs: conn.model('EvidenceBlob', evidenceBlobMongoSchema),
     rateLimits: conn.model('RateLimit', rateLimitMongoSchema),
+    ...caseModels(conn),
   };
   // Any failure while opening closes the connection, so a failed start leaves nothing running.
   try {
@@ -355,6 +359,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         await conn.transaction(async (session) => {
           await M.tallies.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.responses.deleteMany({ surveyId: { $eq: id } }, { session });
+          const caseIds = (await M.cases.find({ surveyId: { $eq: id } }, { _id: 1 }).session(session).lean()).map((c) => c._id as string);
+          await M.cases.deleteMany({ surveyId: { $eq: id } }, { session });
+          await M.caseContacts.deleteMany({ _id: { $in: caseIds } }, { session });
+          await M.caseReceipts.deleteMany({ caseId: { $in: caseIds } }, { session });
           await M.testResponses.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.publications.deleteMany({ surveyId: { $eq: id } }, { session });
           await M.versions.deleteMany({ surveyId: { $eq: id } }, { session });
@@ -406,10 +414,17 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
     },
     responses: {
-      async insert(response, deltas) {
+      async insert(response, deltas, opens) {
         try {
+          const doc = { ...toDoc(response), pendingTally: mergeDeltas(deltas) };
           // One document, no transaction: nothing shared with other submissions is written here.
-          await M.responses.create({ ...toDoc(response), pendingTally: mergeDeltas(deltas) });
+          // A bad review's case (and its receipt) joins it in one transaction: both or neither.
+          if (!opens) await M.responses.create(doc);
+          else
+            await conn.transaction(async (session) => {
+              await M.responses.create([doc], { session });
+              await insertCase(M, opens, session);
+            });
         } catch (err) {
           const e = err as { code?: number; keyPattern?: Record<string, unknown> };
           if (e.code === 11000 && e.keyPattern && 'submissionToken' in e.keyPattern) {
@@ -568,6 +583,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return { sha256: doc._id as string, size: doc.size as number, type: doc.type as string, data, createdAt: (doc.createdAt as Date).toISOString() };
       },
     },
+    cases: mongoCaseRepo(conn, M),
+    calendar: mongoCalendarRepo(conn, M),
     rateLimits: {
       async hit(key, windowMs, nowMs) {
         const { filter, update } = rateLimitHit(key, windowMs, nowMs);

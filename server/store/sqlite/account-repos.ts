@@ -17,6 +17,8 @@ const toUser = (r: Row): User => ({
   failedLogins: r.failed_logins as number,
   lockedUntil: (r.locked_until as string | null) ?? null,
   mustChangePassword: bool(r.must_change_password),
+  // Only users who gave one carry an e-mail (the field is optional in the domain).
+  ...(r.email ? { email: r.email as string } : {}),
   createdAt: r.created_at as string,
   updatedAt: r.updated_at as string,
 });
@@ -29,19 +31,20 @@ const USER_COLUMNS: Record<keyof UserPatch, string> = {
   failedLogins: 'failed_logins',
   lockedUntil: 'locked_until',
   mustChangePassword: 'must_change_password',
+  email: 'email',
   updatedAt: 'updated_at',
 };
 
 export function sqliteUserRepo(db: Db): UserRepo {
   const insert = db.prepare(
-    `INSERT INTO users (id, username, password_hash, role, site_ids, active, failed_logins, locked_until, must_change_password, created_at, updated_at)
-     VALUES (@id, @username, @passwordHash, @role, @siteIds, @active, @failedLogins, @lockedUntil, @mustChangePassword, @createdAt, @updatedAt)`,
+    `INSERT INTO users (id, username, password_hash, role, site_ids, active, failed_logins, locked_until, must_change_password, email, created_at, updated_at)
+     VALUES (@id, @username, @passwordHash, @role, @siteIds, @active, @failedLogins, @lockedUntil, @mustChangePassword, @email, @createdAt, @updatedAt)`,
   );
   const byId = db.prepare('SELECT * FROM users WHERE id = ?');
   const byName = db.prepare('SELECT * FROM users WHERE username = ?');
   return {
     async create(u) {
-      mapUnique(() => insert.run({ ...u, siteIds: JSON.stringify(u.siteIds), active: int(u.active), mustChangePassword: int(u.mustChangePassword) }));
+      mapUnique(() => insert.run({ ...u, siteIds: JSON.stringify(u.siteIds), active: int(u.active), mustChangePassword: int(u.mustChangePassword), email: u.email ?? null }));
     },
     async get(id) {
       const r = byId.get(id) as Row | undefined;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Store } from '../store';
 import { sqliteApiTokenRepo, sqliteAuditRepo, sqliteRateLimitRepo, sqliteSessionRepo, sqliteUserRepo } from './account-repos';
+import { sqliteCalendarRepo, sqliteCaseRepo } from './case-repo';
 import { openDatabase, type Db } from './db';
 import { sqliteEvidenceBlobRepo } from './evidence-blob-repo';
 import { sqliteResponseRepo } from './response-repo';
@@ -34,6 +35,8 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
     evaluations: sqliteEvaluationRepo(db),
     evidenceBlobs: sqliteEvidenceBlobRepo(db),
     rateLimits: sqliteRateLimitRepo(counters),
+    cases: sqliteCaseRepo(db),
+    calendar: sqliteCalendarRepo(db),
     async ping() {
       if (!db.open) throw new Error('database is closed');
       ping.get();

@@ -262,4 +262,59 @@ CREATE TABLE evidence_blobs (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'cases from bad reviews (以评促改), contacts apart, receipts by hash, calendar overrides',
+    // One case per response (UNIQUE response_id): a retried submission cannot open a second. The
+    // resident's contact lives in its own table, deleted on schedule; receipt codes are kept only
+    // as hashes. next_due is the due day of the step a case waits for: the staff's "due" count.
+    sql: `
+CREATE TABLE cases (
+  id TEXT PRIMARY KEY,
+  response_id TEXT NOT NULL UNIQUE REFERENCES responses (id) ON DELETE CASCADE,
+  survey_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open','contacted','verified','actioned','closed','reviewed')),
+  opened_at TEXT NOT NULL,
+  opened_day TEXT NOT NULL,
+  contact_due TEXT,
+  verify_due TEXT,
+  close_due TEXT,
+  next_due TEXT,
+  calendar_gap INTEGER,
+  named INTEGER NOT NULL DEFAULT 0,
+  closed_at TEXT,
+  appeal TEXT,
+  detail TEXT NOT NULL,
+  history TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX cases_survey ON cases (survey_id, id);
+CREATE INDEX cases_due ON cases (site_id, next_due) WHERE next_due IS NOT NULL;
+
+CREATE TABLE case_contacts (
+  case_id TEXT PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
+  phone TEXT NOT NULL,
+  callback INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  delete_after TEXT
+);
+CREATE INDEX case_contacts_delete ON case_contacts (delete_after) WHERE delete_after IS NOT NULL;
+
+CREATE TABLE case_receipts (
+  hash TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  expires_at TEXT
+);
+CREATE INDEX case_receipts_case ON case_receipts (case_id);
+
+CREATE TABLE calendar_overrides (
+  date TEXT PRIMARY KEY,
+  work INTEGER NOT NULL
+);
+
+-- Where a station worker's 以评促改 notices go (optional).
+ALTER TABLE users ADD COLUMN email TEXT;
+`,
+  },
 ];

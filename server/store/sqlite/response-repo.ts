@@ -1,6 +1,7 @@
 import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
-import type { ResponseFilter, ResponseRepo, ReviewChange } from '../store';
+import type { CaseOpening, ResponseFilter, ResponseRepo, ReviewChange } from '../store';
+import { caseInserter } from './case-repo';
 import { applyTallyDeltas } from './tally-repo';
 import { addInList, bool, int, placeholders, type Db } from './db';
 
@@ -99,11 +100,13 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
   const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
   const bump = db.prepare('UPDATE surveys SET response_count = response_count + 1 WHERE id = ?');
 
-  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[]) => {
+  const insertCase = caseInserter(db);
+  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[], opens?: CaseOpening) => {
     const changes = insertRow(r);
     if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
     bump.run(r.surveyId);
     applyTallyDeltas(db, deltas);
+    if (opens) insertCase(opens);
     return { inserted: true, response: r };
   });
 
@@ -123,7 +126,7 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
    * resolves only after the transaction holding its response has committed; each response has its
    * own savepoint, so one failing insert rolls back only itself.
    */
-  type Pending = { response: SurveyResponse; deltas: TallyDelta[]; resolve: (r: InsertResult) => void; reject: (e: unknown) => void };
+  type Pending = { response: SurveyResponse; deltas: TallyDelta[]; opens?: CaseOpening; resolve: (r: InsertResult) => void; reject: (e: unknown) => void };
   type InsertResult = { inserted: boolean; response: SurveyResponse };
   let queue: Pending[] = [];
   let scheduled = false;
@@ -136,7 +139,7 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
       db.transaction(() => {
         for (const p of batch) {
           try {
-            outcomes.push({ ok: insertTx(p.response, p.deltas) });
+            outcomes.push({ ok: insertTx(p.response, p.deltas, p.opens) });
           } catch (err) {
             outcomes.push({ err });
           }
@@ -159,9 +162,9 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
   };
 
   return {
-    insert(response, deltas) {
+    insert(response, deltas, opens) {
       return new Promise<InsertResult>((resolve, reject) => {
-        queue.push({ response, deltas, resolve, reject });
+        queue.push({ response, deltas, opens, resolve, reject });
         schedule();
       });
     },
