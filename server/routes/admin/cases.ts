@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { CASE_STATUSES } from '../../../models/case';
 import { answerLabels } from '../../domain/answer-labels';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, ValidationError } from '../../errors';
 import {
   assertMayTakeSteps,
   caseDetail,
@@ -15,6 +15,8 @@ import { setNoticeEmail } from '../../services/case-notices';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { caseSettingsOf } from '../../domain/cases/case-flow';
+import { getSite, listSites } from '../../services/sites';
+import { getSurvey } from '../../services/surveys';
 
 function flash(req: Request, text: string, kind: 'ok' | 'error' = 'ok'): void {
   req.session.flash = [...(req.session.flash ?? []), { kind, text }];
@@ -28,7 +30,7 @@ export function casesRouter(deps: Deps): Router {
 
   async function renderCase(req: Request, res: Response, id: string, options: { status?: number; errors?: Record<string, string>; values?: Record<string, unknown> } = {}) {
     const d = await caseDetail(deps, req.actor, id);
-    const site = await deps.store.sites.get(d.case.siteId);
+    const site = await getSite(deps, req.actor, d.case.siteId);
     const answers = d.questions
       .filter((q) => d.response.answers[q.id] !== undefined)
       .map((q) => ({ id: q.id, text: q.text, answer: answerLabels(q, d.response.answers[q.id]).join('、') }));
@@ -74,10 +76,9 @@ export function casesRouter(deps: Deps): Router {
 
   router.get('/surveys/:id/cases', async (req, res) => {
     const surveyId = String(req.params.id);
-    const survey = await deps.store.surveys.get(surveyId);
-    if (!survey) throw new NotFoundError();
+    const survey = await getSurvey(deps, surveyId);
     const filter = { siteId: str(req.query.site) || undefined, status: str(req.query.status) || undefined, late: req.query.late === '1' };
-    const [cases, metrics, sites] = await Promise.all([surveyCases(deps, req.actor, surveyId, filter), surveyCaseMetrics(deps, req.actor, surveyId), deps.store.sites.list()]);
+    const [cases, metrics, sites] = await Promise.all([surveyCases(deps, req.actor, surveyId, filter), surveyCaseMetrics(deps, req.actor, surveyId), listSites(deps, req.actor)]);
     const siteById = new Map(sites.map((s) => [s.id, s]));
     const stationRows = [...metrics.sites.entries()]
       .map(([siteId, m]) => ({ site: siteById.get(siteId), m }))
