@@ -15,6 +15,7 @@ import { SYSTEM_ACTOR } from '../server/services/context';
 import { publishAtSites } from '../server/services/publications';
 import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
 import { openStore } from '../server/store';
+import { preseedResponses } from './seed';
 
 async function main() {
   const dir = process.env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-bench-http-'));
@@ -44,6 +45,10 @@ async function main() {
     survey = (await store.surveys.update(survey.id, { settings: { ...survey.settings, duplicatePolicy: 'unlimited' } }))!;
     survey = await setSurveyStatus(deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
     pubs = (await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) })).created;
+    // BENCH_PRESEED=n: n responses already stored (direct SQL), for the submission benchmark at 100k and 1M.
+    const preseed = Number(process.env.BENCH_PRESEED ?? 0);
+    const db = (store as { db?: Parameters<typeof preseedResponses>[0] }).db;
+    if (preseed > 0 && db) preseedResponses(db, survey, pubs, preseed);
   }
   const app = createApp({ config, store, logger });
   const outer = express();
