@@ -23,11 +23,15 @@ interface Loaded {
   site: Site;
 }
 
+/** The query parameters a resident's link or the page's own switches carry; any other query is rendered afresh. */
+const CACHEABLE_QUERY = new Set(['lang', 'big', 'via']);
+const plainQuery = (req: Request) => Object.keys(req.query).every((k) => CACHEABLE_QUERY.has(k) && typeof req.query[k] === 'string');
+
 /** The resident's questionnaire at /s/:code: server-rendered, works without JavaScript. */
 export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Router {
   const router = Router();
   const key = formKey(deps);
-  const { renderForm, applySwitch } = questionnaireRenderer(deps);
+  const { renderForm, applySwitch, sendBlankForm } = questionnaireRenderer(deps);
   // Pressing 大字模式 or the language button on a form stores nothing: it is not a submission to count.
   const submissionsOnly = (mw: RequestHandler): RequestHandler => (req, res, next) => (switchOf(req.body) ? next() : mw(req, res, next));
   const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash }));
@@ -100,7 +104,10 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     if (await alreadyAnswered(deps, l.survey, channel, req.deviceId ?? null)) {
       return message(res, 200, 'already', { title: req.t('respond.alreadyTitle'), survey: l.survey, site: l.site });
     }
-    await renderForm(req, res, formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel)));
+    const page = formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel));
+    // A resident's blank form comes from the cache of rendered pages; staff (and one-time messages) get a fresh render.
+    if (!req.user && !req.session?.flash?.length && plainQuery(req)) return sendBlankForm(req, res, page);
+    await renderForm(req, res, page);
   });
 
   router.post('/s/:code', perIp, perPublication, async (req, res) => {
