@@ -35,6 +35,12 @@ export interface Store {
   rateLimits: RateLimitRepo;
   /** Resolves when the store answers; rejects when it is unreachable or read-only. */
   ping(): Promise<void>;
+  /**
+   * A number that changes whenever a survey, a publication or a station is written, by any process
+   * on the store, so a cache of them can be checked with one tiny read per request; null when the
+   * store keeps none (MongoDB): such caches then expire by time (see services/responses.ts).
+   */
+  catalogStamp(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -221,10 +227,10 @@ export interface ResponseRepo {
   setReview(id: string, change: ReviewChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
   /** Whether this device already answered this survey. */
   existsForDevice(surveyId: string, deviceHash: string): Promise<boolean>;
-  /** Sites at which this device answered this survey. */
-  sitesForDevice(surveyId: string, deviceHash: string): Promise<string[]>;
-  /** Submissions to this publication at or after `since`. */
-  countSince(publicationId: string, since: string): Promise<number>;
+  /** Whether this device answered this survey at a station other than `siteId` (an index seek, whatever the device's history). */
+  deviceAtOtherSite(surveyId: string, deviceHash: string, siteId: string): Promise<boolean>;
+  /** Submissions to this publication at or after `since`, counted up to `cap` (a bounded read, however busy the station). */
+  countSince(publicationId: string, since: string, cap: number): Promise<number>;
 }
 
 /** Preview/test-mode answers, apart from responses: nothing here is ever counted. */

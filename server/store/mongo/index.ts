@@ -478,11 +478,12 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       async existsForDevice(surveyId, deviceHash) {
         return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } }));
       },
-      async sitesForDevice(surveyId, deviceHash) {
-        return (await M.responses.distinct('siteId', { surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } })) as string[];
+      async deviceAtOtherSite(surveyId, deviceHash, siteId) {
+        // Index {surveyId, deviceHash, siteId}: $ne is two bounded ranges of it, each stopping at the first match.
+        return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash }, siteId: { $ne: siteId } }));
       },
-      async countSince(publicationId, since) {
-        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } });
+      async countSince(publicationId, since, cap) {
+        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } }, { limit: cap });
       },
     },
     tallies: {
@@ -585,6 +586,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     async ping() {
       // Ready means able to take a response: reachable, and still a deployment with transactions and majority writes.
       await checkDeployment();
+    },
+    // No stamp here: the resident path's cache of surveys, publications and stations expires by time.
+    async catalogStamp() {
+      return null;
     },
     async close() {
       await applier.close();
