@@ -54,9 +54,9 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
   const { renderForm, applySwitch, sendBlankForm } = questionnaireRenderer(deps);
   // Pressing 大字模式 or the language button on a form stores nothing: it is not a submission to count.
   const submissionsOnly = (mw: RequestHandler): RequestHandler => (req, res, next) => (switchOf(req.body) ? next() : mw(req, res, next));
-  const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash }));
+  const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash, buffered: true }));
   const perPublication = submissionsOnly(
-    limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: deps.config.submitLimitPerStation, key: (req) => String(req.params.code) }),
+    limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: deps.config.submitLimitPerStation, key: (req) => String(req.params.code), buffered: true }),
   );
 
   function residentHeaders(req: Request, res: Response) {

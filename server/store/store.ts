@@ -301,6 +301,8 @@ export interface EvidenceBlobRepo {
 export interface RateLimitRepo {
   /** Counts a hit in the fixed window that contains `nowMs`. */
   hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
+  /** Counts `by` hits for each key at once (one write for many requests; SQLite: one transaction), answering in the same order. */
+  hitMany(hits: readonly { key: string; windowMs: number; by: number }[], nowMs: number): Promise<RateLimitHit[]>;
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }

@@ -174,6 +174,24 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       await store.rateLimits.reset('k');
       expect((await store.rateLimits.hit('k', 1000, 11_100)).count).toBe(1);
     });
+
+    it('counts many hits of many keys at once, in the same windows as one by one', async () => {
+      await store.rateLimits.hit('a', 1000, 10_000);
+      expect(
+        await store.rateLimits.hitMany(
+          [
+            { key: 'a', windowMs: 1000, by: 4 },
+            { key: 'b', windowMs: 1000, by: 3 },
+          ],
+          10_200,
+        ),
+      ).toEqual([
+        { count: 5, resetAt: 11_000 },
+        { count: 3, resetAt: 11_200 },
+      ]);
+      expect(await store.rateLimits.hitMany([{ key: 'a', windowMs: 1000, by: 2 }], 11_000)).toEqual([{ count: 2, resetAt: 12_000 }]);
+      expect(await store.rateLimits.hitMany([], 11_000)).toEqual([]);
+    });
   });
 
   describe('sites', () => {

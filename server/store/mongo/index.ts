@@ -575,6 +575,15 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
         return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
       },
+      async hitMany(hits, nowMs) {
+        return Promise.all(
+          hits.map(async (h) => {
+            const { filter, update } = rateLimitHit(h.key, h.windowMs, nowMs, h.by);
+            const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
+            return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
+          }),
+        );
+      },
       async decrement(key) {
         const { filter, update } = rateLimitDecrement(key);
         await M.rateLimits.updateOne(filter, update);
