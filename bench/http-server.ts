@@ -57,6 +57,11 @@ async function main() {
   outer.get('/bench/bare', (_req, res) => {
     res.status(204).end();
   });
+  // CPU time the server process has used (user + system, µs): the load generator reads it before and after each run.
+  outer.get('/bench/cpu', (_req, res) => {
+    const u = process.cpuUsage();
+    res.json({ us: u.user + u.system });
+  });
   outer.use(app);
   const server = outer.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };

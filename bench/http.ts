@@ -30,7 +30,9 @@ export function startServer(env: Record<string, string> = {}): Promise<Started> 
   return new Promise((resolve, reject) => {
     // `node -r tsx/cjs file` runs the server in this very child (tsx's CLI would start a grandchild
     // that a SIGKILL to the child never reaches — the crash test must kill the server itself).
-    const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
+    // BENCH_NODE_ARGS: extra node options for the server (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+    const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
       env: { ...inherited, SESSION_SECRET: SECRET, SUBMIT_LIMIT_PER_IP: '1000000', SUBMIT_LIMIT_PER_STATION: '10000000', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -50,7 +52,7 @@ export function startServer(env: Record<string, string> = {}): Promise<Started> 
   });
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
+export async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
@@ -60,6 +62,21 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+async function serverCpuUs(port: number): Promise<number> {
+  return ((await (await fetch(`http://127.0.0.1:${port}/bench/cpu`)).json()) as { us: number }).us;
+}
+
+/**
+ * Runs a load and also returns the server's CPU time per request (µs): on a machine shared with
+ * other work, requests per second move with the neighbours' load, CPU per request much less.
+ */
+async function measured<T>(port: number, requests: () => Promise<T>, count: (r: T) => number): Promise<{ result: T; cpuUs: number }> {
+  const before = await serverCpuUs(port);
+  const result = await requests();
+  const used = (await serverCpuUs(port)) - before;
+  return { result, cpuUs: used / Math.max(1, count(result)) };
 }
 
 const answers = (i: number) => {
@@ -103,12 +120,13 @@ function phoneMaker(sameDevice: boolean) {
 export interface SubmitRun {
   connections: number;
   rps: number;
+  total: number;
   acknowledged: number;
   non303: number;
 }
 
 /** Durable submissions to a running server, each from a fresh device (or one shared device). */
-async function runSubmissions(info: Started['info'], seconds: number, connections: number, sameDevice = false): Promise<SubmitRun> {
+export async function runSubmissions(info: Started['info'], seconds: number, connections: number, sameDevice = false): Promise<SubmitRun> {
   const base = `http://127.0.0.1:${info.port}`;
   const phones = phoneMaker(sameDevice);
   let i = 0;
@@ -142,7 +160,7 @@ async function runSubmissions(info: Started['info'], seconds: number, connection
       },
     ],
   });
-  return { connections, rps: result.requests.average, acknowledged, non303 };
+  return { connections, rps: result.requests.average, total: result.requests.total, acknowledged, non303 };
 }
 
 async function storedCount(info: Started['info']): Promise<number> {
@@ -159,6 +177,8 @@ export interface HttpLevel {
   bare: number;
   form: number;
   submit: number;
+  /** Server CPU time per request (µs). */
+  cpu: { bare: number; form: number; submit: number };
   formRatio: number;
   submitRatio: number;
   acknowledged: number;
@@ -181,12 +201,18 @@ export async function benchHttp(seconds = 10, connectionsList: number[] = [10, 5
     const levels: HttpLevel[] = [];
     for (const connections of connectionsList) {
       const base = `http://127.0.0.1:${info.port}`;
-      const bare = await run({ url: `${base}/bench/bare`, connections, duration: seconds });
+      const total = (r: autocannon.Result) => r.requests.total;
+      const { result: bare, cpuUs: bareCpu } = await measured(info.port, () => run({ url: `${base}/bench/bare`, connections, duration: seconds }), total);
       // A resident's first visit: no cookies, so every request gets a new device cookie and CSRF token.
-      const form = await run({ url: `${base}/s/${info.codes[0]}`, connections, duration: seconds, headers: { 'accept-encoding': 'gzip' } });
-      const submit = await runSubmissions(info, seconds, connections);
+      const { result: form, cpuUs: formCpu } = await measured(
+        info.port,
+        () => run({ url: `${base}/s/${info.codes[0]}`, connections, duration: seconds, headers: { 'accept-encoding': 'gzip' } }),
+        total,
+      );
+      const { result: submit, cpuUs: submitCpu } = await measured(info.port, () => runSubmissions(info, seconds, connections), (r) => r.total);
       levels.push({
         connections,
+        cpu: { bare: bareCpu, form: formCpu, submit: submitCpu },
         bare: bare.requests.average,
         form: form.requests.average,
         submit: submit.rps,

@@ -38,8 +38,13 @@ export type SubmitResult =
   | { kind: 'invalid'; errors: FieldErrors }
   | { kind: 'already-answered' };
 
+const deviceKeys = new WeakMap<Deps['config'], Buffer>();
 export function deviceHashOf(deps: Pick<Deps, 'config'>, deviceId: string | null): string {
-  return deviceId ? saltedHash(deriveKey(deps.config.sessionSecret, 'device'), deviceId) : 'none';
+  if (!deviceId) return 'none';
+  // HKDF once per configuration, not once per submission.
+  let key = deviceKeys.get(deps.config);
+  if (!key) deviceKeys.set(deps.config, (key = deriveKey(deps.config.sessionSecret, 'device')));
+  return saltedHash(key, deviceId);
 }
 
 export interface LoadedPublication {
