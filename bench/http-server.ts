@@ -5,6 +5,7 @@
  * store the app would open: MongoDB when MONGODB_URI is set (the stress suites under test:mongo).
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -55,6 +56,24 @@ async function main() {
   outer.disable('x-powered-by');
   outer.set('trust proxy', true);
   outer.get('/bench/bare', (_req, res) => {
+    res.status(204).end();
+  });
+  // The physical ceiling of the page: the resident form's gzip bytes and headers captured once, sent as they are.
+  let staticPage: { headers: Record<string, string | string[]>; body: Buffer } | null = null;
+  outer.get('/bench/static-page', (_req, res) => {
+    if (!staticPage) return res.status(503).end();
+    res.writeHead(200, staticPage.headers);
+    res.end(staticPage.body);
+  });
+  outer.get('/bench/capture', async (_req, res) => {
+    const page = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/s/${pubs[0]!.code}`, { headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await page.arrayBuffer());
+    const headers: Record<string, string | string[]> = {};
+    page.headers.forEach((v, k) => (headers[k] = v));
+    headers['set-cookie'] = page.headers.getSetCookie();
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    staticPage = { headers: { ...headers, 'content-encoding': 'gzip' }, body: zlib.gzipSync(body) };
     res.status(204).end();
   });
   // CPU time the server process has used (user + system, µs): the load generator reads it before and after each run.

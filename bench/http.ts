@@ -177,8 +177,10 @@ export interface HttpLevel {
   bare: number;
   form: number;
   submit: number;
+  /** The same page's bytes and headers sent as they are: the page's physical ceiling. */
+  staticPage: number;
   /** Server CPU time per request (µs). */
-  cpu: { bare: number; form: number; submit: number };
+  cpu: { bare: number; form: number; submit: number; staticPage: number };
   formRatio: number;
   submitRatio: number;
   acknowledged: number;
@@ -209,10 +211,13 @@ export async function benchHttp(seconds = 10, connectionsList: number[] = [10, 5
         () => run({ url: `${base}/s/${info.codes[0]}`, connections, duration: seconds, headers: { 'accept-encoding': 'gzip' } }),
         total,
       );
+      await fetch(`${base}/bench/capture`);
+      const { result: staticPage, cpuUs: staticCpu } = await measured(info.port, () => run({ url: `${base}/bench/static-page`, connections, duration: seconds }), total);
       const { result: submit, cpuUs: submitCpu } = await measured(info.port, () => runSubmissions(info, seconds, connections), (r) => r.total);
       levels.push({
         connections,
-        cpu: { bare: bareCpu, form: formCpu, submit: submitCpu },
+        staticPage: staticPage.requests.average,
+        cpu: { bare: bareCpu, form: formCpu, submit: submitCpu, staticPage: staticCpu },
         bare: bare.requests.average,
         form: form.requests.average,
         submit: submit.rps,

@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { SYSTEM_ACTOR } from '../server/services/context';
 import { computeDashboard, parseFilters } from '../server/services/statistics';
 import { timeIt } from './dashboard';
+import { writeCeiling } from './ceiling';
 import { benchGrowth, benchHttp, startServer } from './http';
 import { seedBulk } from './seed';
 
@@ -91,6 +92,9 @@ async function main() {
   console.error('submissions as data grow…');
   const growth = await benchGrowth(httpSeconds, growthSizes);
   console.error(JSON.stringify(growth));
+  console.error('durable-write ceiling…');
+  const ceiling = await writeCeiling(Math.max(2, Math.round(httpSeconds / 3)));
+  console.error(JSON.stringify(ceiling));
   console.error('page weight…');
   const weight = await pageWeight();
   console.error('cold start…');
@@ -118,7 +122,7 @@ async function main() {
     }
     await s.close();
   }
-  const report = renderReport({ started, httpResult, growth, weight, cold, dashboards, exports });
+  const report = renderReport({ started, httpResult, growth, ceiling, weight, cold, dashboards, exports });
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), report);
   console.log(report);
 }
@@ -127,6 +131,7 @@ function renderReport(r: {
   started: Date;
   httpResult: Awaited<ReturnType<typeof benchHttp>>;
   growth: Awaited<ReturnType<typeof benchGrowth>>;
+  ceiling: Awaited<ReturnType<typeof writeCeiling>>;
   weight: Awaited<ReturnType<typeof pageWeight>>;
   cold: Awaited<ReturnType<typeof coldStart>>;
   dashboards: { responses: number; seedSeconds: number; overviewMs: number; lastMonthMs: number; oneStationMs: number }[];
@@ -148,9 +153,17 @@ Reproduce: \`npm run bench\` (about 10 minutes; writes this file). Shorter: \`BE
 
 The server runs in its own process with production settings (views cached, LOG_LEVEL=silent); the bare route is \`GET /bench/bare → 204\` on the same Express server and process. The form is fetched as on a first visit (no cookies: a new device cookie and CSRF token each time). Each submission comes from a fresh device (its own signed device cookie, CSRF token bound to it and form token, made by the load generator with the server's secret) and is a full one: CSRF check, signed form token, validation against the survey version, rate limits, quality checks, and the response with its tallies committed durably (group commit, \`synchronous=FULL\`) before the 303.
 
-| Connections | bare \`GET\` → 204 (req/s) | form \`GET /s/:code\` gzip (req/s) | form ratio (≥ 0.65) | submission \`POST /s/:code\` (req/s) | submit ratio (≥ 0.25, aim 0.40) |
-|---:|---:|---:|---:|---:|---:|
-${h.levels.map((l) => `| ${l.connections} | ${f(l.bare, 0)} | ${f(l.form, 0)} | ${f(l.formRatio, 3)} ${ok(l.formRatio >= 0.65)} | ${f(l.submit, 0)} | ${f(l.submitRatio, 3)} ${ok(l.submitRatio >= 0.25)} |`).join('\n')}
+| Connections | bare \`GET\` → 204 (req/s) | form \`GET /s/:code\` gzip (req/s) | form ratio (≥ 0.65) | submission \`POST /s/:code\` (req/s) | submit ratio (≥ 0.25, aim 0.40) | ceiling: the same page pre-gzipped (req/s, ratio) |
+|---:|---:|---:|---:|---:|---:|---:|
+${h.levels.map((l) => `| ${l.connections} | ${f(l.bare, 0)} | ${f(l.form, 0)} | ${f(l.formRatio, 3)} ${ok(l.formRatio >= 0.65)} | ${f(l.submit, 0)} | ${f(l.submitRatio, 3)} ${ok(l.submitRatio >= 0.25)} | ${f(l.staticPage, 0)} (${f(l.staticPage / l.bare, 2)}) |`).join('\n')}
+
+Server CPU time per request (µs; user + system of the server process over each run ÷ requests — steadier than requests/s on a machine shared with other work):
+
+| Connections | bare | form | pre-gzipped page | submission |
+|---:|---:|---:|---:|---:|
+${h.levels.map((l) => `| ${l.connections} | ${f(l.cpu.bare, 0)} | ${f(l.cpu.form, 0)} | ${f(l.cpu.staticPage, 0)} | ${f(l.cpu.submit, 0)} |`).join('\n')}
+
+Durable-write ceiling (\`bench/ceiling.ts\`): responses with their tallies (merged per transaction) committed by better-sqlite3 with the app's schema and pragmas (WAL, \`synchronous=FULL\`), in one thread: ${r.ceiling.map((c) => `${f(c.rowsPerSecond, 0)}/s at ${c.perTransaction} per transaction`).join(', ')}.
 
 Submissions acknowledged (303): ${h.acknowledged}; stored (counted in the database afterwards): ${h.stored}; non-303 answers: ${h.non303}.
 
