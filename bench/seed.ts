@@ -122,5 +122,5 @@ export function preseedResponses(db: ReturnType<typeof openSqliteStore>['db'], s
 
 /** The survey's stored response count, moved by `n` (direct SQL, as the seeding above). */
 export function bumpResponseCount(db: ReturnType<typeof openSqliteStore>['db'], surveyId: string, n: number): void {
-  db.prepare('UPDATE surveys SET response_count = response_count + ? WHERE id = ?').run(n, surveyId);
+  db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n').run(surveyId, n);
 }
