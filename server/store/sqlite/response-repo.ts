@@ -94,15 +94,18 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
     }).changes;
 }
 
+/** Whether a device answered a survey at another station: two seeks on (survey_id, device_hash, site_id), one each side of it. */
+export const DEVICE_AT_OTHER_SITE_SQL = `SELECT EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id < @siteId)
+    OR EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id > @siteId) AS e`;
+/** A publication's submissions since a time, counted up to a cap (the burst rule's threshold). */
+export const RECENT_COUNT_SQL = 'SELECT COUNT(*) AS n FROM (SELECT 1 FROM responses WHERE publication_id = ? AND submitted_at >= ? LIMIT ?)';
+
 export function sqliteResponseRepo(db: Db): ResponseRepo {
   const insertRow = responseInserter(db);
   const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
   const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
-  const deviceOtherSite = db.prepare(
-    `SELECT EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id < @siteId)
-         OR EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id > @siteId) AS e`,
-  ).pluck();
-  const countRecent = db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM responses WHERE publication_id = ? AND submitted_at >= ? LIMIT ?)');
+  const deviceOtherSite = db.prepare(DEVICE_AT_OTHER_SITE_SQL).pluck();
+  const countRecent = db.prepare(RECENT_COUNT_SQL);
   const bump = db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n');
 
   /**
