@@ -5,6 +5,7 @@
  * store the app would open: MongoDB when MONGODB_URI is set (the stress suites under test:mongo).
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -15,6 +16,7 @@ import { SYSTEM_ACTOR } from '../server/services/context';
 import { publishAtSites } from '../server/services/publications';
 import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
 import { openStore } from '../server/store';
+import { preseedResponses } from './seed';
 
 async function main() {
   const dir = process.env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-bench-http-'));
@@ -44,6 +46,10 @@ async function main() {
     survey = (await store.surveys.update(survey.id, { settings: { ...survey.settings, duplicatePolicy: 'unlimited' } }))!;
     survey = await setSurveyStatus(deps, SYSTEM_ACTOR, survey.id, { status: 'open' });
     pubs = (await publishAtSites(deps, SYSTEM_ACTOR, survey.id, { siteIds: sites.map((s) => s.id) })).created;
+    // BENCH_PRESEED=n: n responses already stored (direct SQL), for the submission benchmark at 100k and 1M.
+    const preseed = Number(process.env.BENCH_PRESEED ?? 0);
+    const db = (store as { db?: Parameters<typeof preseedResponses>[0] }).db;
+    if (preseed > 0 && db) preseedResponses(db, survey, pubs, preseed);
   }
   const app = createApp({ config, store, logger });
   const outer = express();
@@ -51,6 +57,29 @@ async function main() {
   outer.set('trust proxy', true);
   outer.get('/bench/bare', (_req, res) => {
     res.status(204).end();
+  });
+  // The physical ceiling of the page: the resident form's gzip bytes and headers captured once, sent as they are.
+  let staticPage: { headers: Record<string, string | string[]>; body: Buffer } | null = null;
+  outer.get('/bench/static-page', (_req, res) => {
+    if (!staticPage) return res.status(503).end();
+    res.writeHead(200, staticPage.headers);
+    res.end(staticPage.body);
+  });
+  outer.get('/bench/capture', async (_req, res) => {
+    const page = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/s/${pubs[0]!.code}`, { headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await page.arrayBuffer());
+    const headers: Record<string, string | string[]> = {};
+    page.headers.forEach((v, k) => (headers[k] = v));
+    headers['set-cookie'] = page.headers.getSetCookie();
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    staticPage = { headers: { ...headers, 'content-encoding': 'gzip' }, body: zlib.gzipSync(body) };
+    res.status(204).end();
+  });
+  // CPU time the server process has used (user + system, µs): the load generator reads it before and after each run.
+  outer.get('/bench/cpu', (_req, res) => {
+    const u = process.cpuUsage();
+    res.json({ us: u.user + u.system });
   });
   outer.use(app);
   const server = outer.listen(0, '127.0.0.1', () => {

@@ -1,6 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { Request, Response } from 'express';
+import { loadConfig } from '../server/config';
+import { csrfProtection, CSRF_COOKIE } from '../server/http/csrf';
+import { DEVICE_COOKIE } from '../server/http/device';
+import { newSecretToken } from '../server/ids';
 import { deriveKey } from '../server/secrets';
 import { newFormToken, signFormToken } from '../server/services/form-token';
 import { openSqliteStore } from '../server/store/sqlite';
@@ -24,7 +31,9 @@ export function startServer(env: Record<string, string> = {}): Promise<Started> 
   return new Promise((resolve, reject) => {
     // `node -r tsx/cjs file` runs the server in this very child (tsx's CLI would start a grandchild
     // that a SIGKILL to the child never reaches — the crash test must kill the server itself).
-    const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
+    // BENCH_NODE_ARGS: extra node options for the server (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+    const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '-r', require.resolve('tsx/cjs'), path.join(ROOT, 'bench', 'http-server.ts')], {
       env: { ...inherited, SESSION_SECRET: SECRET, SUBMIT_LIMIT_PER_IP: '1000000', SUBMIT_LIMIT_PER_STATION: '10000000', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -44,10 +53,31 @@ export function startServer(env: Record<string, string> = {}): Promise<Started> 
   });
 }
 
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
 function run(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+async function serverCpuUs(port: number): Promise<number> {
+  return ((await (await fetch(`http://127.0.0.1:${port}/bench/cpu`)).json()) as { us: number }).us;
+}
+
+/**
+ * Runs a load and also returns the server's CPU time per request (µs): on a machine shared with
+ * other work, requests per second move with the neighbours' load, CPU per request much less.
+ */
+async function measured<T>(port: number, requests: () => Promise<T>, count: (r: T) => number): Promise<{ result: T; cpuUs: number }> {
+  const before = await serverCpuUs(port);
+  const result = await requests();
+  const used = (await serverCpuUs(port)) - before;
+  return { result, cpuUs: used / Math.max(1, count(result)) };
 }
 
 const answers = (i: number) => {
@@ -64,84 +94,197 @@ const answers = (i: number) => {
   return p;
 };
 
-export interface HttpResult {
+/**
+ * What a phone that has just opened the form holds: a fresh signed device cookie, the CSRF cookie
+ * and token bound to that device, and a form token issued a minute ago — made here with the
+ * server's secret (the same functions the server uses), so every submission comes from a new
+ * device without a GET before it. `sameDevice` keeps one device for every submission (a station's
+ * shared tablet, or the old benchmark).
+ */
+function phoneMaker(sameDevice: boolean) {
+  const cookieSecret = deriveKey(SECRET, 'cookie').toString('hex');
+  const formKey = deriveKey(SECRET, 'form-token');
+  const csrf = csrfProtection({ ...loadConfig({}), sessionSecret: SECRET, secureCookies: false });
+  const make = () => {
+    const deviceId = newSecretToken(18);
+    const signed = `s:${deviceId}.${crypto.createHmac('sha256', cookieSecret).update(deviceId).digest('base64').replace(/=+$/, '')}`;
+    const token = csrf.generateCsrfToken({ cookies: {}, deviceId } as unknown as Request, { cookie: () => undefined } as unknown as Response);
+    return { cookie: `${DEVICE_COOKIE}=${encodeURIComponent(signed)}; ${CSRF_COOKIE}=${encodeURIComponent(token)}`, csrf: token };
+  };
+  const shared = make();
+  return {
+    next: () => (sameDevice ? shared : make()),
+    formToken: (publicationId: string) => signFormToken(formKey, newFormToken(publicationId, 1, Date.now() - 60_000, 'qr')),
+  };
+}
+
+export interface SubmitRun {
   connections: number;
-  seconds: number;
+  rps: number;
+  total: number;
+  acknowledged: number;
+  non303: number;
+}
+
+/** Durable submissions to a running server, each from a fresh device (or one shared device). */
+export async function runSubmissions(info: Started['info'], seconds: number, connections: number, sameDevice = false): Promise<SubmitRun> {
+  const base = `http://127.0.0.1:${info.port}`;
+  const phones = phoneMaker(sameDevice);
+  let i = 0;
+  let acknowledged = 0;
+  let non303 = 0;
+  const result = await run({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const n = i++;
+          const pub = n % info.codes.length;
+          const phone = phones.next();
+          const body = answers(n);
+          body.append('_csrf', phone.csrf);
+          body.append('ft', phones.formToken(info.publicationIds[pub]!));
+          return {
+            ...req,
+            path: `/s/${info.codes[pub]}`,
+            headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', cookie: phone.cookie, 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
+            body: body.toString(),
+          };
+        },
+        onResponse: (status) => {
+          if (status === 303) acknowledged++;
+          else non303++;
+        },
+      },
+    ],
+  });
+  return { connections, rps: result.requests.average, total: result.requests.total, acknowledged, non303 };
+}
+
+/** The responses stored in the benchmark server's database, counted once it has stopped; its folder is then removed (a 1M database is 0.8 GB). */
+async function storedCount(info: Started['info']): Promise<number> {
+  const store = openSqliteStore(path.join(info.dir, 'manyi.db'));
+  try {
+    return await store.responses.count({ surveyId: info.surveyId });
+  } finally {
+    await store.close();
+    fs.rmSync(info.dir, { recursive: true, force: true });
+  }
+}
+
+export interface HttpLevel {
+  connections: number;
   bare: number;
   form: number;
   submit: number;
-  submitNon303: number;
-  stored: number;
-  acknowledged: number;
+  /** The same page's bytes and headers sent as they are: the page's physical ceiling. */
+  staticPage: number;
+  /** Server CPU time per request (µs). */
+  cpu: { bare: number; form: number; submit: number; staticPage: number };
   formRatio: number;
   submitRatio: number;
+  acknowledged: number;
+  non303: number;
 }
 
-/** Requests per second of the bare 204 route, the resident form and a durable submission, side by side. */
-export async function benchHttp(seconds = 10, connections = 50): Promise<HttpResult> {
+export interface HttpResult {
+  seconds: number;
+  levels: HttpLevel[];
+  /** Responses stored at the end, counted in the database (every level's submissions). */
+  stored: number;
+  acknowledged: number;
+  non303: number;
+}
+
+/** Requests per second of the bare 204 route, the resident form and a durable submission, side by side, at each connection count. */
+export async function benchHttp(seconds = 10, connectionsList: number[] = [10, 50]): Promise<HttpResult> {
   const { child, info } = await startServer();
   try {
-    const base = `http://127.0.0.1:${info.port}`;
-    // One phone's cookies and CSRF token; each request gets its own signed form token.
-    const first = await fetch(`${base}/s/${info.codes[0]}`);
-    const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())![1]!;
-    const key = deriveKey(SECRET, 'form-token');
-    const bare = await run({ url: `${base}/bench/bare`, connections, duration: seconds });
-    const form = await run({ url: `${base}/s/${info.codes[0]}`, connections, duration: seconds, headers: { 'accept-encoding': 'gzip' } });
-    let i = 0;
-    let acknowledged = 0;
-    let non303 = 0;
-    const submit = await run({
-      url: base,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req) => {
-            const n = i++;
-            const pub = n % info.codes.length;
-            const token = newFormToken(info.publicationIds[pub]!, 1, Date.now() - 60_000, 'qr');
-            const body = answers(n);
-            body.append('_csrf', csrf);
-            body.append('ft', signFormToken(key, token));
-            return {
-              ...req,
-              path: `/s/${info.codes[pub]}`,
-              headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', cookie: cookies, 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
-              body: body.toString(),
-            };
-          },
-          onResponse: (status) => {
-            if (status === 303) acknowledged++;
-            else non303++;
-          },
-        },
-      ],
-    });
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const store = openSqliteStore(path.join(info.dir, 'manyi.db'));
-    const stored = await store.responses.count({ surveyId: info.surveyId });
-    await store.close();
+    const levels: HttpLevel[] = [];
+    for (const connections of connectionsList) {
+      const base = `http://127.0.0.1:${info.port}`;
+      const total = (r: autocannon.Result) => r.requests.total;
+      const { result: bare, cpuUs: bareCpu } = await measured(info.port, () => run({ url: `${base}/bench/bare`, connections, duration: seconds }), total);
+      // A resident's first visit: no cookies, so every request gets a new device cookie and CSRF token.
+      const { result: form, cpuUs: formCpu } = await measured(
+        info.port,
+        () => run({ url: `${base}/s/${info.codes[0]}`, connections, duration: seconds, headers: { 'accept-encoding': 'gzip' } }),
+        total,
+      );
+      await fetch(`${base}/bench/capture`);
+      const { result: staticPage, cpuUs: staticCpu } = await measured(info.port, () => run({ url: `${base}/bench/static-page`, connections, duration: seconds }), total);
+      const { result: submit, cpuUs: submitCpu } = await measured(info.port, () => runSubmissions(info, seconds, connections), (r) => r.total);
+      levels.push({
+        connections,
+        staticPage: staticPage.requests.average,
+        cpu: { bare: bareCpu, form: formCpu, submit: submitCpu, staticPage: staticCpu },
+        bare: bare.requests.average,
+        form: form.requests.average,
+        submit: submit.rps,
+        formRatio: form.requests.average / bare.requests.average,
+        submitRatio: submit.rps / bare.requests.average,
+        acknowledged: submit.acknowledged,
+        non303: submit.non303,
+      });
+    }
+    await stopServer(child);
     return {
-      connections,
       seconds,
-      bare: bare.requests.average,
-      form: form.requests.average,
-      submit: submit.requests.average,
-      submitNon303: non303,
-      stored,
-      acknowledged,
-      formRatio: form.requests.average / bare.requests.average,
-      submitRatio: submit.requests.average / bare.requests.average,
+      levels,
+      stored: await storedCount(info),
+      acknowledged: levels.reduce((n, l) => n + l.acknowledged, 0),
+      non303: levels.reduce((n, l) => n + l.non303, 0),
     };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }
 
+export interface GrowthPoint {
+  preseeded: number;
+  seedSeconds: number;
+  submit: number;
+  stored: number;
+  acknowledged: number;
+  non303: number;
+}
+
+/**
+ * Submissions per second (50 connections, fresh devices) with `preseeded` responses already stored,
+ * and then `windows` back-to-back runs from one shared device (a station's tablet: its history grows).
+ */
+export async function benchGrowth(seconds: number, sizes: number[], connections = 50): Promise<{ points: GrowthPoint[]; tablet: number[] }> {
+  const points: GrowthPoint[] = [];
+  let tablet: number[] = [];
+  for (const preseeded of sizes) {
+    const t0 = Date.now();
+    const { child, info } = await startServer({ BENCH_PRESEED: String(preseeded) });
+    const seedSeconds = (Date.now() - t0) / 1000;
+    try {
+      const r = await runSubmissions(info, seconds, connections);
+      if (preseeded === sizes[0]) {
+        tablet = [];
+        for (let w = 0; w < 4; w++) tablet.push((await runSubmissions(info, Math.max(3, Math.round(seconds / 2)), connections, true)).rps);
+      }
+      await stopServer(child);
+      points.push({ preseeded, seedSeconds, submit: r.rps, stored: (await storedCount(info)) - preseeded, acknowledged: r.acknowledged, non303: r.non303 });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+  return { points, tablet };
+}
+
 if (require.main === module) {
-  benchHttp(Number(process.argv[2] ?? 10)).then((r) => console.log(JSON.stringify(r, null, 2)));
+  const seconds = Number(process.argv[2] ?? 10);
+  (async () => {
+    console.log(JSON.stringify(await benchHttp(seconds), null, 2));
+    if (process.argv[3]) console.log(JSON.stringify(await benchGrowth(seconds, process.argv[3].split(',').map(Number)), null, 2));
+  })().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

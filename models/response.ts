@@ -96,5 +96,5 @@ responseMongoSchema.index({ submittedAt: 1, _id: 1 }, { ...PENDING_ONLY, name: '
 responseMongoSchema.index({ surveyId: 1, submittedAt: 1, _id: 1 }, { ...PENDING_ONLY, name: 'pending_by_survey_age' });
 /** Listing, streaming and counting a survey's responses in id order (responseCount derives from it). */
 responseMongoSchema.index({ surveyId: 1, _id: 1 });
-responseMongoSchema.index({ surveyId: 1, deviceHash: 1 });
+responseMongoSchema.index({ surveyId: 1, deviceHash: 1, siteId: 1 });
 responseMongoSchema.index({ publicationId: 1, submittedAt: 1 });

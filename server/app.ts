@@ -14,7 +14,7 @@ import { localeMiddleware } from './http/locale';
 import { limiter } from './http/rate-limit';
 import { renderHelpers } from './http/render';
 import { securityHeaders } from './http/security';
-import { sessionMiddleware } from './http/session';
+import { hasSessionCookie, sessionMiddleware } from './http/session';
 import './http/types';
 import { htmlMaxLength } from './domain/text-input';
 import { localDay } from './domain/time';
@@ -35,6 +35,9 @@ import { healthRouter } from './routes/health';
 import { deriveKey } from './secrets';
 import type { Deps } from './services/context';
 import type { Store } from './store';
+
+/** The resident questionnaire's pages (/s/:code…). */
+const isResidentPath = (req: express.Request) => req.path.startsWith('/s/');
 
 export interface AppOptions {
   config: Config;
@@ -69,8 +72,7 @@ export function createApp(options: AppOptions): Express {
   app.set('query parser', 'simple');
   if (config.production) app.enable('view cache');
 
-  app.use(
-    pinoHttp({
+  const httpLogger = pinoHttp({
       logger,
       genReqId: (req, res) => {
         const id = newId();
@@ -82,25 +84,43 @@ export function createApp(options: AppOptions): Express {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/static/') },
-    }),
-  );
+  });
+  // The resident pages are the hot path: when request lines are not logged (LOG_LEVEL above info)
+  // they get no per-request child logger and id; their errors still go to the app's logger.
+  app.use((req, res, next) => {
+    if (isResidentPath(req) && !logger.isLevelEnabled('info')) {
+      req.log = logger;
+      return next();
+    }
+    httpLogger(req, res, next);
+  });
   app.use(securityHeaders(config));
+  const cookies = cookieParser(deriveKey(config.sessionSecret, 'cookie').toString('hex'));
+  const locale = localeMiddleware(config);
+  const device = deviceCookie(config);
+  const csrf = csrfProtection(config);
+  const helpers = renderHelpers(csrf.generateCsrfToken);
+  const respond = respondRouter(deps, ipHash, { cookies, locale, device, helpers });
+  // The resident's blank form: a short path past everything below that it does not need (see respondRouter).
+  app.get('/s/:code', respond.blankForm);
   app.use(compression());
   const staticOptions = { maxAge: config.production ? '7d' : 0, index: false, fallthrough: true } as const;
   app.use('/static/vendor/chart.js', express.static(CHART_JS_DIR, staticOptions));
   app.use('/static', express.static(PUBLIC_DIR, staticOptions));
   app.use(healthRouter(deps));
 
-  app.use(cookieParser(deriveKey(config.sessionSecret, 'cookie').toString('hex')));
-  app.use(localeMiddleware(config));
-  app.use(deviceCookie(config));
+  app.use(cookies);
+  app.use(locale);
+  app.use(device);
   // Flat form fields only (no nested objects from qs), so `__proto__[x]=` cannot build objects.
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400, verify: verifyUtf8('form') }));
   app.use('/api', express.json({ limit: '256kb', strict: true, verify: verifyUtf8('json') }));
-  app.use(sessionMiddleware(config, store, clock));
+  // An anonymous resident has no session, and creating an unsaved one per request costs: only a
+  // session cookie (staff doing assisted entry) brings the session middleware onto /s/.
+  const session = sessionMiddleware(config, store, clock);
+  app.use((req, res, next) => (isResidentPath(req) && !hasSessionCookie(req) ? next() : session(req, res, next)));
   app.use(loadUser(deps));
-  const csrf = csrfProtection(config);
-  app.use(renderHelpers(csrf.generateCsrfToken));
+  app.use(helpers);
   // The import and evidence upload forms are multipart: parse them before the CSRF check, which reads `_csrf` from the body.
   app.post('/admin/sites/import', requireUser, siteCsvUpload());
   app.post(EVIDENCE_UPLOAD_PATH, requireUser, evidenceUpload());
@@ -111,7 +131,7 @@ export function createApp(options: AppOptions): Express {
   app.use(refuseHostileBodies);
 
   const loginLimiter = limiter(store, clock, 'login', { windowMs: 15 * 60_000, limit: 30, key: ipHash });
-  app.use(respondRouter(deps, ipHash));
+  app.use(respond.router);
   app.use(casesPublicRouter(deps, ipHash));
   app.use(authRouter(deps, loginLimiter));
   app.use(accountRouter(deps, limiter(store, clock, 'password', { windowMs: 15 * 60_000, limit: 20, key: (req) => req.user?.id ?? ipHash(req) })));

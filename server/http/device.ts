@@ -11,6 +11,8 @@ const ONE_YEAR_MS = 365 * 24 * 3600_000;
  */
 export function deviceCookie(config: Config): RequestHandler {
   return (req, res, next) => {
+    // Already read for this request (the resident form's short path runs it before the full chain).
+    if (req.deviceId !== undefined) return next();
     const value = req.signedCookies?.[DEVICE_COOKIE] as unknown;
     if (typeof value === 'string' && /^[A-Za-z0-9_-]{20,64}$/.test(value)) {
       req.deviceId = value;

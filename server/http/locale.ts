@@ -7,6 +7,8 @@ export const LANG_COOKIE = 'manyi.lang';
 /** Picks the language (?lang=, then cookie, then Accept-Language) and exposes t() to views. */
 export function localeMiddleware(config: Config): RequestHandler {
   return (req, res, next) => {
+    // Already chosen for this request (the resident form's short path runs it before the full chain).
+    if (req.locale !== undefined) return next();
     const query = typeof req.query.lang === 'string' ? req.query.lang : undefined;
     const accepted = req.acceptsLanguages([...LOCALES, 'zh', 'en-US', 'en-GB', 'zh-Hans']);
     const cookieLang = req.cookies?.[LANG_COOKIE] as unknown;

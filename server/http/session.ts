@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import session from 'express-session';
 import type { Config } from '../config';
 import { deriveKey } from '../secrets';
@@ -53,6 +54,14 @@ export class PortSessionStore extends session.Store {
     sess.expiresAt ??= new Date(this.clock().getTime() + (sess.cookie?.originalMaxAge ?? SESSION_HOURS * 3600_000)).toISOString();
     return sess.expiresAt;
   }
+}
+
+/**
+ * Whether the request carries a session cookie (after cookie-parser, which moves `s:`-prefixed
+ * values such as express-session's out of req.cookies into req.signedCookies).
+ */
+export function hasSessionCookie(req: Request): boolean {
+  return req.cookies?.[SESSION_COOKIE] !== undefined || req.signedCookies?.[SESSION_COOKIE] !== undefined;
 }
 
 export function sessionMiddleware(config: Config, store: Store, clock: () => Date) {

@@ -29,6 +29,8 @@ declare global {
     interface Response {
       /** Renders a view inside its layout (admin by default). */
       page(view: string, locals?: Record<string, unknown>, options?: { layout?: string; status?: number }): void;
+      /** The HTML res.page would send. */
+      pageHtml(view: string, locals?: Record<string, unknown>, options?: { layout?: string }): Promise<string>;
       /** A CSRF token for the forms of this page. */
       csrf(): string;
     }

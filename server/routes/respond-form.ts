@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Question, Survey } from '../../models/survey';
 import type { Site } from '../../models/site';
@@ -9,6 +10,23 @@ import type { Deps } from '../services/context';
 import { signFormToken, type FormToken } from '../services/form-token';
 import { PAPER_DATE_FIELD } from '../services/responses';
 import { versionQuestions } from '../services/surveys';
+import { compileSplicedPage, spliceGzip, splicePlain, type SplicedPage } from '../http/spliced-page';
+
+/** Reserved slots of a cached blank form (letters and dashes: EJS escaping leaves them as they are). */
+const CSRF_SLOT = 'manyi-slot-csrf-5e0c1d';
+const FORM_TOKEN_SLOT = 'manyi-slot-ft-5e0c1d';
+const SLOT_SAFE = /^[A-Za-z0-9._|-]+$/;
+
+const fingerprints = new WeakMap<object, string>();
+/** A digest of what an object read from the store holds (its response count left out: it changes with every answer). */
+function fingerprint(o: Survey | Site): string {
+  let fp = fingerprints.get(o);
+  if (fp === undefined) {
+    fp = crypto.createHash('sha256').update(JSON.stringify({ ...o, responseCount: 0 })).digest('base64url');
+    fingerprints.set(o, fp);
+  }
+  return fp;
+}
 
 export const BIG_COOKIE = 'manyi.big';
 /** The form's switch buttons (大字模式, language) post the answers back under this name; nothing is stored. */
@@ -76,7 +94,7 @@ export function questionnaireRenderer(deps: Deps) {
     });
   }
 
-  async function renderForm(req: Request, res: Response, page: FormPage, options: FormOptions = {}): Promise<void> {
+  async function formLocals(req: Request, res: Response, page: FormPage, options: FormOptions, formToken: string): Promise<Record<string, unknown>> {
     readBigMode(req, res);
     const { questions } = await versionQuestions(deps, page.survey, page.token.version);
     const values: Record<string, unknown> = {};
@@ -84,25 +102,80 @@ export function questionnaireRenderer(deps: Deps) {
     // A paper questionnaire is typed in as written: questions the resident left blank may stay blank.
     const questionsHtml = await renderQuestions(req, res, page.survey, questions, values, options.errors ?? {}, page.token.channel === 'paper');
     const paperDate = options.values?.[PAPER_DATE_FIELD];
-    res.page(
-      'respond/form',
-      {
-        title: page.survey.title,
-        survey: page.survey,
-        site: page.site,
-        questions,
-        questionsHtml,
-        errors: options.errors ?? {},
-        notice: options.notice ?? null,
-        formToken: signFormToken(page.token.channel === 'test' ? previewKey(deps) : formKey(deps), page.token),
-        channel: page.token.channel,
-        action: page.action,
-        paperDate: typeof paperDate === 'string' ? paperDate.slice(0, 10) : '',
-        // The switches are buttons of this form, so they carry what was typed (no JavaScript needed).
-        formSwitches: true,
-      },
-      { layout: 'layouts/respond', status: options.status ?? 200 },
-    );
+    return {
+      title: page.survey.title,
+      survey: page.survey,
+      site: page.site,
+      questions,
+      questionsHtml,
+      errors: options.errors ?? {},
+      notice: options.notice ?? null,
+      formToken,
+      channel: page.token.channel,
+      action: page.action,
+      paperDate: typeof paperDate === 'string' ? paperDate.slice(0, 10) : '',
+      // The switches are buttons of this form, so they carry what was typed (no JavaScript needed).
+      formSwitches: true,
+    };
+  }
+
+  const tokenFor = (page: FormPage) => signFormToken(page.token.channel === 'test' ? previewKey(deps) : formKey(deps), page.token);
+
+  async function renderForm(req: Request, res: Response, page: FormPage, options: FormOptions = {}): Promise<void> {
+    const locals = await formLocals(req, res, page, options, tokenFor(page));
+    res.page('respond/form', locals, { layout: 'layouts/respond', status: options.status ?? 200 });
+  }
+
+  /**
+   * Blank questionnaires, rendered once per page variant with their two tokens left as slots (see
+   * http/spliced-page.ts). The key holds everything the page is rendered from — a fingerprint of
+   * the survey and station as read, the publication, version, channel, language, 大字模式 and the
+   * query the language link keeps — so an edit, a new version or a renamed station is a new key
+   * and never a stale page; a paused or closed publication never reaches the form (gate). Bounded.
+   */
+  const blankPages = new Map<string, SplicedPage | null>();
+  const BLANK_PAGES_MAX = 256;
+
+  function blankPageKey(req: Request, res: Response, page: FormPage): string {
+    return [
+      fingerprint(page.survey),
+      page.site ? fingerprint(page.site) : '',
+      page.token.publicationId,
+      page.token.version,
+      page.token.channel,
+      page.action,
+      req.locale,
+      res.locals.big === true ? 'big' : '',
+      String(res.locals.langHref),
+      String(res.locals.currentPath),
+    ].join('\u0001');
+  }
+
+  /**
+   * Sends an unanswered questionnaire from the cache of blank pages: only this request's CSRF token
+   * and signed form token are new, spliced into the cached page, gzip-compressed without compressing
+   * the page again. Same page, headers, cookies and tokens as renderForm.
+   */
+  async function sendBlankForm(req: Request, res: Response, page: FormPage): Promise<void> {
+    readBigMode(req, res);
+    const key = blankPageKey(req, res, page);
+    let compiled = blankPages.get(key);
+    if (compiled === undefined) {
+      const locals = await formLocals(req, res, page, {}, FORM_TOKEN_SLOT);
+      const html = await res.pageHtml('respond/form', { ...locals, csrf: () => CSRF_SLOT }, { layout: 'layouts/respond' });
+      compiled = compileSplicedPage(html, [CSRF_SLOT, FORM_TOKEN_SLOT]);
+      if (blankPages.size >= BLANK_PAGES_MAX) blankPages.delete(blankPages.keys().next().value!);
+      blankPages.set(key, compiled);
+    }
+    const values = [res.csrf(), tokenFor(page)];
+    // Both tokens are base64url, hex, '.' and '|' only: nothing to escape (the slot was rendered escaped).
+    if (!compiled || !values.every((v) => SLOT_SAFE.test(v))) return renderForm(req, res, page);
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    const body = gzip ? spliceGzip(compiled, values) : splicePlain(compiled, values);
+    res.status(200).type('html').vary('Accept-Encoding');
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
   }
 
   /**
@@ -121,7 +194,7 @@ export function questionnaireRenderer(deps: Deps) {
     await renderForm(req, res, page, { values: req.body as Record<string, unknown> });
   }
 
-  return { renderForm, applySwitch };
+  return { renderForm, applySwitch, sendBlankForm };
 }
 
 

@@ -7,6 +7,7 @@ import { RESIDENT_PAGE } from '../domain/lifecycle';
 import { AppError, NotFoundError } from '../errors';
 import { isStoreUnavailable } from '../http/errors';
 import { limiter } from '../http/rate-limit';
+import { hasSessionCookie } from '../http/session';
 import type { Deps } from '../services/context';
 import { newFormToken, verifyFormToken, type FormToken } from '../services/form-token';
 import { canManage } from '../services/permissions';
@@ -24,19 +25,42 @@ interface Loaded {
   site: Site;
 }
 
+/** The query parameters a resident's link or the page's own switches carry; any other query is rendered afresh. */
+const CACHEABLE_QUERY = new Set(['lang', 'big', 'via']);
+const plainQuery = (req: Request) => Object.keys(req.query).every((k) => CACHEABLE_QUERY.has(k) && typeof req.query[k] === 'string');
+
+/** Runs one middleware as a step of another handler. */
+const step = (mw: RequestHandler, req: Request, res: Response) =>
+  new Promise<void>((resolve, reject) => {
+    void mw(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+
+export interface RespondRoutes {
+  /** Every resident route (/s/:code, its thanks page…). */
+  router: Router;
+  /**
+   * GET /s/:code for an anonymous resident, mounted right after the security headers: it runs only
+   * the steps the blank form needs (`steps`: cookies, language, device cookie, render helpers — the
+   * app's own instances, each safe to run twice) and serves the cached page. Anything else — a
+   * session cookie (staff), an unknown query or code, a stage other than open, a device that has
+   * answered, an error — goes on through the full chain to `router`, which answers it as before.
+   */
+  blankForm: RequestHandler;
+}
+
 /** The resident's questionnaire at /s/:code: server-rendered, works without JavaScript. */
-export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Router {
+export function respondRouter(deps: Deps, ipHash: (req: Request) => string, steps: { cookies: RequestHandler; locale: RequestHandler; device: RequestHandler; helpers: RequestHandler }): RespondRoutes {
   const router = Router();
   const key = formKey(deps);
-  const { renderForm, applySwitch } = questionnaireRenderer(deps);
+  const { renderForm, applySwitch, sendBlankForm } = questionnaireRenderer(deps);
   // Pressing 大字模式 or the language button on a form stores nothing: it is not a submission to count.
   const submissionsOnly = (mw: RequestHandler): RequestHandler => (req, res, next) => (switchOf(req.body) ? next() : mw(req, res, next));
-  const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash }));
+  const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash, buffered: true }));
   const perPublication = submissionsOnly(
-    limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: deps.config.submitLimitPerStation, key: (req) => String(req.params.code) }),
+    limiter(deps.store, deps.clock, 'submit-pub', { windowMs: 60_000, limit: deps.config.submitLimitPerStation, key: (req) => String(req.params.code), buffered: true }),
   );
 
-  router.use('/s/:code', (req, res, next) => {
+  function residentHeaders(req: Request, res: Response) {
     res.set('Cache-Control', 'no-store');
     // Large-text mode (大字模式) is a cookie, switched by a plain link so it works without JavaScript.
     const big = req.query.big;
@@ -44,6 +68,9 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
       res.cookie(BIG_COOKIE, big, { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, maxAge: 365 * 24 * 3600_000 });
       res.locals.big = big === '1';
     } else res.locals.big = req.cookies?.[BIG_COOKIE] === '1';
+  }
+  router.use('/s/:code', (req, res, next) => {
+    residentHeaders(req, res);
     next();
   });
 
@@ -101,7 +128,10 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     if (await alreadyAnswered(deps, l.survey, channel, req.deviceId ?? null)) {
       return message(res, 200, 'already', { title: req.t('respond.alreadyTitle'), survey: l.survey, site: l.site });
     }
-    await renderForm(req, res, formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel)));
+    const page = formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel));
+    // A resident's blank form comes from the cache of rendered pages; staff (and one-time messages) get a fresh render.
+    if (!req.user && !req.session?.flash?.length && plainQuery(req)) return sendBlankForm(req, res, page);
+    await renderForm(req, res, page);
   });
 
   router.post('/s/:code', perIp, perPublication, async (req, res) => {
@@ -188,5 +218,22 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string): Rou
     });
   });
 
-  return router;
+  const blankForm: RequestHandler = (req, res, next) => {
+    (async () => {
+      await step(steps.cookies, req, res);
+      const code = String(req.params.code);
+      if (hasSessionCookie(req) || !plainQuery(req) || !CODE.test(code)) return next();
+      const l = await loadPublication(deps, code);
+      if (!l || stageOf(deps, l.publication, l.survey, l.site) !== 'open') return next();
+      await step(steps.locale, req, res);
+      await step(steps.device, req, res);
+      const channel = channelFor(req, l.site.id);
+      if (await alreadyAnswered(deps, l.survey, channel, req.deviceId ?? null)) return next();
+      await step(steps.helpers, req, res);
+      residentHeaders(req, res);
+      await sendBlankForm(req, res, formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel)));
+    })().catch((err: unknown) => (res.headersSent ? next(err) : next()));
+  };
+
+  return { router, blankForm };
 }

@@ -41,12 +41,58 @@ export type SubmitResult =
   | { kind: 'invalid'; errors: FieldErrors }
   | { kind: 'already-answered' };
 
+const deviceKeys = new WeakMap<Deps['config'], Buffer>();
 export function deviceHashOf(deps: Pick<Deps, 'config'>, deviceId: string | null): string {
-  return deviceId ? saltedHash(deriveKey(deps.config.sessionSecret, 'device'), deviceId) : 'none';
+  if (!deviceId) return 'none';
+  // HKDF once per configuration, not once per submission.
+  let key = deviceKeys.get(deps.config);
+  if (!key) deviceKeys.set(deps.config, (key = deriveKey(deps.config.sessionSecret, 'device')));
+  return saltedHash(key, deviceId);
 }
 
-/** A publication by its public code, with its survey and station; null when any is missing. */
-export async function loadPublication(deps: Deps, code: string): Promise<{ publication: Publication; survey: Survey; site: Site } | null> {
+export interface LoadedPublication {
+  publication: Publication;
+  survey: Survey;
+  site: Site;
+}
+
+/**
+ * How long the resident path may use a publication, its survey and station as read, on a store that
+ * keeps no catalog stamp (MongoDB): a pause, a close or an edit reaches every app instance within
+ * this bound. With a stamp (SQLite) a change is seen by the next request, whichever process wrote it.
+ */
+export const CATALOG_TTL_MS = 5_000;
+const CATALOG_MAX_ENTRIES = 5_000;
+
+interface CatalogCache {
+  stamp: number | null;
+  since: number;
+  entries: Map<string, LoadedPublication | null>;
+}
+const catalogs = new WeakMap<Deps['store'], CatalogCache>();
+
+/**
+ * A publication by its public code, with its survey and station; null when any is missing. Cached
+ * per store and checked with one tiny read (the catalog stamp) per call, so the resident path does
+ * not read and parse the survey on every request. The response count of a cached survey is stale:
+ * nothing on the resident path reads it.
+ */
+export async function loadPublication(deps: Deps, code: string): Promise<LoadedPublication | null> {
+  const stamp = await deps.store.catalogStamp();
+  const now = performance.now();
+  let cache = catalogs.get(deps.store);
+  if (!cache || cache.stamp !== stamp || (stamp === null && now - cache.since > CATALOG_TTL_MS) || cache.entries.size >= CATALOG_MAX_ENTRIES) {
+    cache = { stamp, since: now, entries: new Map() };
+    catalogs.set(deps.store, cache);
+  }
+  const cached = cache.entries.get(code);
+  if (cached !== undefined) return cached;
+  const loaded = await readPublication(deps, code);
+  cache.entries.set(code, loaded);
+  return loaded;
+}
+
+async function readPublication(deps: Deps, code: string): Promise<LoadedPublication | null> {
   const publication = await deps.store.publications.getByCode(code);
   if (!publication) return null;
   const [survey, site] = await Promise.all([deps.store.surveys.get(publication.surveyId), deps.store.sites.get(publication.siteId)]);
@@ -98,9 +144,10 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   }
 
   const durationMs = Math.max(0, now.getTime() - token.issuedAt);
-  const [recent, deviceSites] = await Promise.all([
-    deps.store.responses.countSince(publication.id, new Date(now.getTime() - 60_000).toISOString()),
-    input.deviceId && !byStaff ? deps.store.responses.sitesForDevice(survey.id, deviceHash) : Promise.resolve([]),
+  // Counted only up to what the burst rule needs to know: the read stays bounded however busy the station.
+  const [recent, deviceAtOtherSite] = await Promise.all([
+    deps.store.responses.countSince(publication.id, new Date(now.getTime() - 60_000).toISOString(), survey.settings.burstPerMinute),
+    input.deviceId && !byStaff ? deps.store.responses.deviceAtOtherSite(survey.id, deviceHash, publication.siteId) : Promise.resolve(false),
   ]);
   const flags = qualityFlags({
     durationMs,
@@ -109,7 +156,7 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
     questions,
     recentSubmissions: recent,
     burstPerMinute: survey.settings.burstPerMinute,
-    deviceAtOtherSite: deviceSites.some((s) => s !== publication.siteId),
+    deviceAtOtherSite,
     channel,
     honeypot: honeypotFilled(input.body),
     removedCharacters,

@@ -38,6 +38,12 @@ export interface Store {
   calendar: CalendarRepo;
   /** Resolves when the store answers; rejects when it is unreachable or read-only. */
   ping(): Promise<void>;
+  /**
+   * A number that changes whenever a survey, a publication or a station is written, by any process
+   * on the store, so a cache of them can be checked with one tiny read per request; null when the
+   * store keeps none (MongoDB): such caches then expire by time (see services/responses.ts).
+   */
+  catalogStamp(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -234,10 +240,10 @@ export interface ResponseRepo {
   setReview(id: string, change: ReviewChange, deltas: TallyDelta[]): Promise<SurveyResponse | null>;
   /** Whether this device already answered this survey. */
   existsForDevice(surveyId: string, deviceHash: string): Promise<boolean>;
-  /** Sites at which this device answered this survey. */
-  sitesForDevice(surveyId: string, deviceHash: string): Promise<string[]>;
-  /** Submissions to this publication at or after `since`. */
-  countSince(publicationId: string, since: string): Promise<number>;
+  /** Whether this device answered this survey at a station other than `siteId` (an index seek, whatever the device's history). */
+  deviceAtOtherSite(surveyId: string, deviceHash: string, siteId: string): Promise<boolean>;
+  /** Submissions to this publication at or after `since`, counted up to `cap` (a bounded read, however busy the station). */
+  countSince(publicationId: string, since: string, cap: number): Promise<number>;
 }
 
 /** Preview/test-mode answers, apart from responses: nothing here is ever counted. */
@@ -308,6 +314,8 @@ export interface EvidenceBlobRepo {
 export interface RateLimitRepo {
   /** Counts a hit in the fixed window that contains `nowMs`. */
   hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
+  /** Counts `by` hits for each key at once (one write for many requests; SQLite: one transaction), answering in the same order. */
+  hitMany(hits: readonly { key: string; windowMs: number; by: number }[], nowMs: number): Promise<RateLimitHit[]>;
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }

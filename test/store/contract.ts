@@ -176,6 +176,24 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       await store.rateLimits.reset('k');
       expect((await store.rateLimits.hit('k', 1000, 11_100)).count).toBe(1);
     });
+
+    it('counts many hits of many keys at once, in the same windows as one by one', async () => {
+      await store.rateLimits.hit('a', 1000, 10_000);
+      expect(
+        await store.rateLimits.hitMany(
+          [
+            { key: 'a', windowMs: 1000, by: 4 },
+            { key: 'b', windowMs: 1000, by: 3 },
+          ],
+          10_200,
+        ),
+      ).toEqual([
+        { count: 5, resetAt: 11_000 },
+        { count: 3, resetAt: 11_200 },
+      ]);
+      expect(await store.rateLimits.hitMany([{ key: 'a', windowMs: 1000, by: 2 }], 11_000)).toEqual([{ count: 2, resetAt: 12_000 }]);
+      expect(await store.rateLimits.hitMany([], 11_000)).toEqual([]);
+    });
   });
 
   describe('sites', () => {
@@ -323,9 +341,36 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       await submit(responseFixture(pubB, { deviceHash: 'd1', submittedAt: '2026-11-01T02:00:30.000Z' }));
       expect(await store.responses.existsForDevice(survey.id, 'd1')).toBe(true);
       expect(await store.responses.existsForDevice(survey.id, 'd2')).toBe(false);
-      expect((await store.responses.sitesForDevice(survey.id, 'd1')).sort()).toEqual([siteA.id, siteB.id].sort());
-      expect(await store.responses.countSince(pubA.id, '2026-11-01T01:59:00.000Z')).toBe(1);
-      expect(await store.responses.countSince(pubA.id, '2026-11-01T02:00:01.000Z')).toBe(0);
+      expect(await store.responses.deviceAtOtherSite(survey.id, 'd1', siteA.id)).toBe(true);
+      expect(await store.responses.deviceAtOtherSite(survey.id, 'd1', siteB.id)).toBe(true);
+      expect(await store.responses.deviceAtOtherSite(survey.id, 'd2', siteA.id)).toBe(false);
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T01:59:00.000Z', 10)).toBe(1);
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T02:00:01.000Z', 10)).toBe(0);
+    });
+
+    it('says a device answered only here when every answer of its history is at this station, and counts up to the cap', async () => {
+      const { survey, siteA, siteB, pubA } = await seedSurvey();
+      for (let i = 0; i < 5; i++) await submit(responseFixture(pubA, { deviceHash: 'tablet', submittedAt: `2026-11-01T02:00:0${i}.000Z` }));
+      expect(await store.responses.deviceAtOtherSite(survey.id, 'tablet', siteA.id)).toBe(false);
+      expect(await store.responses.deviceAtOtherSite(survey.id, 'tablet', siteB.id)).toBe(true);
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T01:00:00.000Z', 3)).toBe(3);
+      expect(await store.responses.countSince(pubA.id, '2026-11-01T01:00:00.000Z', 100)).toBe(5);
+    });
+
+    it('changes the catalog stamp when a survey, publication or station is written, not when a response is (or has none)', async () => {
+      const { survey, siteA, pubA } = await seedSurvey();
+      const before = await store.catalogStamp();
+      if (before === null) return expect(store.kind).toBe('mongodb');
+      await submit(responseFixture(pubA));
+      expect(await store.catalogStamp()).toBe(before);
+      await store.surveys.update(survey.id, { title: '新标题' });
+      const afterSurvey = await store.catalogStamp();
+      expect(afterSurvey).not.toBe(before);
+      await store.publications.setActive(pubA.id, false);
+      const afterPublication = await store.catalogStamp();
+      expect(afterPublication).not.toBe(afterSurvey);
+      await store.sites.update(siteA.id, { name: '改名' });
+      expect(await store.catalogStamp()).not.toBe(afterPublication);
     });
 
     it('moves tallies when a response is excluded, kept or restored, only from the review it was computed from', async () => {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
 import { MIGRATIONS } from '../../server/store/sqlite/migrations';
+import { DEVICE_AT_OTHER_SITE_SQL, RECENT_COUNT_SQL } from '../../server/store/sqlite/response-repo';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
 import { openTestStore } from '../helpers/store';
 import { storeContract } from './contract';
@@ -84,6 +85,39 @@ describe('SQLite store', () => {
     migrated.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  it('migration 8 keeps every survey\'s response count, now apart from the survey row', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
+    const file = path.join(dir, 'old.db');
+    const db = new Database(file);
+    for (const m of MIGRATIONS.filter((x) => x.version < 8)) db.exec(m.sql);
+    db.pragma(`user_version = ${Math.max(...MIGRATIONS.filter((x) => x.version < 8).map((x) => x.version))}`);
+    db.exec(`INSERT INTO surveys (id, title, status, version, questions, settings, locale, time_zone, response_count, created_at, updated_at)
+      VALUES ('v', 't', 'open', 1, '[]', '{}', 'zh-CN', 'Asia/Shanghai', 7, 'x', 'x'), ('w', 't', 'draft', 1, '[]', '{}', 'zh-CN', 'Asia/Shanghai', 0, 'y', 'y')`);
+    db.close();
+    const store = openSqliteStore(file);
+    expect((await store.surveys.list()).map((s) => [s.id, s.responseCount])).toEqual([
+      ['w', 0],
+      ['v', 7],
+    ]);
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM pragma_table_info('surveys') WHERE name = 'response_count'").get()).toEqual({ n: 0 });
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the one-phone-several-stations and burst checks by index seeks, never a scan of the data', async () => {
+    const store = openSqliteStore(':memory:');
+    const plan = (sql: string, ...args: unknown[]) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('\n');
+    const device = plan(DEVICE_AT_OTHER_SITE_SQL, { surveyId: 'v', deviceHash: 'd', siteId: 's' });
+    expect(device).toMatch(/SEARCH responses USING COVERING INDEX responses_device \(survey_id=\? AND device_hash=\? AND site_id<\?\)/);
+    expect(device).toMatch(/SEARCH responses USING COVERING INDEX responses_device \(survey_id=\? AND device_hash=\? AND site_id>\?\)/);
+    expect(device).not.toMatch(/SCAN responses/);
+    const recent = plan(RECENT_COUNT_SQL, 'p', '2026-11-01', 10);
+    expect(recent).toMatch(/SEARCH responses USING COVERING INDEX responses_publication \(publication_id=\? AND submitted_at>\?\)/);
+    expect(recent).not.toMatch(/SCAN responses/);
+    await store.close();
+  });
+
   it('migration 2 keeps the users of an existing database, none of them having to change their password', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-store-'));
     const file = path.join(dir, 'manyi.db');

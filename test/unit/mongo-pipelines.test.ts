@@ -337,8 +337,8 @@ describe('MongoDB rate-limit counters (checked with mingo against SQLite)', () =
   });
 
   /** What findOneAndUpdate(filter, pipeline, { upsert: true, returnDocument: 'after' }) does: a new document starts as {_id}. */
-  function hit(docs: Doc[], key: string, windowMs: number, nowMs: number): { count: number; resetAt: number } {
-    const { filter, update: pipeline } = rateLimitHit(key, windowMs, nowMs);
+  function hit(docs: Doc[], key: string, windowMs: number, nowMs: number, by = 1): { count: number; resetAt: number } {
+    const { filter, update: pipeline } = rateLimitHit(key, windowMs, nowMs, by);
     if (!find(docs, filter).hasNext()) docs.push({ _id: key });
     expect(updateOne(docs, filter, pipeline as never).matchedCount).toBe(1);
     const doc = find(docs, filter).next() as Doc;
@@ -393,6 +393,29 @@ describe('MongoDB rate-limit counters (checked with mingo against SQLite)', () =
       [1, 61_500],
       [1, 560_000],
       [1, 560_000],
+    ]);
+  });
+
+  it('counts several hits at once (a buffered instance syncing) as SQLite does', async () => {
+    const docs: Doc[] = [];
+    const t0 = Date.UTC(2026, 10, 1, 3, 0, 0);
+    const steps: [string, number, number][] = [
+      ['pub:x', 0, 5],
+      ['pub:x', 1_000, 7],
+      ['pub:y', 2_000, 1],
+      ['pub:x', 60_000, 3],
+    ];
+    const seen: { count: number; resetAt: number }[] = [];
+    for (const [key, at, by] of steps) {
+      const fromMingo = hit(docs, key, 60_000, t0 + at, by);
+      expect([fromMingo]).toEqual(await store.rateLimits.hitMany([{ key, windowMs: 60_000, by }], t0 + at));
+      seen.push(fromMingo);
+    }
+    expect(seen.map((s) => [s.count, s.resetAt - t0])).toEqual([
+      [5, 60_000],
+      [12, 60_000],
+      [1, 62_000],
+      [3, 120_000],
     ]);
   });
 });

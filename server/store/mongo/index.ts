@@ -493,11 +493,12 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       async existsForDevice(surveyId, deviceHash) {
         return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } }));
       },
-      async sitesForDevice(surveyId, deviceHash) {
-        return (await M.responses.distinct('siteId', { surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash } })) as string[];
+      async deviceAtOtherSite(surveyId, deviceHash, siteId) {
+        // Index {surveyId, deviceHash, siteId}: $ne is two bounded ranges of it, each stopping at the first match.
+        return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash }, siteId: { $ne: siteId } }));
       },
-      async countSince(publicationId, since) {
-        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } });
+      async countSince(publicationId, since, cap) {
+        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } }, { limit: cap });
       },
     },
     tallies: {
@@ -591,6 +592,15 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
         return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
       },
+      async hitMany(hits, nowMs) {
+        return Promise.all(
+          hits.map(async (h) => {
+            const { filter, update } = rateLimitHit(h.key, h.windowMs, nowMs, h.by);
+            const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
+            return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
+          }),
+        );
+      },
       async decrement(key) {
         const { filter, update } = rateLimitDecrement(key);
         await M.rateLimits.updateOne(filter, update);
@@ -602,6 +612,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     async ping() {
       // Ready means able to take a response: reachable, and still a deployment with transactions and majority writes.
       await checkDeployment();
+    },
+    // No stamp here: the resident path's cache of surveys, publications and stations expires by time.
+    async catalogStamp() {
+      return null;
     },
     async close() {
       await applier.close();

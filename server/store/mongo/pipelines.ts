@@ -252,10 +252,10 @@ export function responseCountsPipeline(surveyIds: readonly string[]): Doc[] {
  */
 
 /**
- * One hit, as one atomic upsert with an update pipeline (findOneAndUpdate, returnDocument 'after').
+ * One hit (or `by` hits), as one atomic upsert with an update pipeline (findOneAndUpdate, returnDocument 'after').
  * An upserted document starts as the filter's equality fields ({_id: key}): resetAt is missing.
  */
-export function rateLimitHit(key: string, windowMs: number, nowMs: number): { filter: Doc; update: Doc[] } {
+export function rateLimitHit(key: string, windowMs: number, nowMs: number, by = 1): { filter: Doc; update: Doc[] } {
   const now = new Date(nowMs);
   const restart = { $or: [{ $eq: [{ $type: '$resetAt' }, 'missing'] }, { $lte: ['$resetAt', now] }] };
   return {
@@ -263,7 +263,7 @@ export function rateLimitHit(key: string, windowMs: number, nowMs: number): { fi
     update: [
       {
         $set: {
-          count: { $cond: [restart, 1, { $add: ['$count', 1] }] },
+          count: { $cond: [restart, by, { $add: ['$count', by] }] },
           resetAt: { $cond: [restart, new Date(nowMs + windowMs), '$resetAt'] },
         },
       },

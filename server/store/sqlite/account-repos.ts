@@ -213,16 +213,23 @@ export function sqliteAuditRepo(db: Db): AuditRepo {
 
 export function sqliteRateLimitRepo(db: Db): RateLimitRepo {
   const hit = db.prepare(
-    `INSERT INTO rate_limits (key, count, reset_at) VALUES (@key, 1, @resetAt)
+    `INSERT INTO rate_limits (key, count, reset_at) VALUES (@key, @by, @resetAt)
      ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN rate_limits.reset_at <= @now THEN 1 ELSE rate_limits.count + 1 END,
+       count = CASE WHEN rate_limits.reset_at <= @now THEN @by ELSE rate_limits.count + @by END,
        reset_at = CASE WHEN rate_limits.reset_at <= @now THEN @resetAt ELSE rate_limits.reset_at END
      RETURNING count, reset_at`,
   );
+  const one = (key: string, windowMs: number, nowMs: number, by: number) => {
+    const r = hit.get({ key, now: nowMs, resetAt: nowMs + windowMs, by }) as { count: number; reset_at: number };
+    return { count: r.count, resetAt: r.reset_at };
+  };
+  const many = db.transaction((hits: readonly { key: string; windowMs: number; by: number }[], nowMs: number) => hits.map((h) => one(h.key, h.windowMs, nowMs, h.by)));
   return {
     async hit(key, windowMs, nowMs) {
-      const r = hit.get({ key, now: nowMs, resetAt: nowMs + windowMs }) as { count: number; reset_at: number };
-      return { count: r.count, resetAt: r.reset_at };
+      return one(key, windowMs, nowMs, 1);
+    },
+    async hitMany(hits, nowMs) {
+      return many(hits, nowMs);
     },
     async decrement(key) {
       db.prepare('UPDATE rate_limits SET count = MAX(count - 1, 0) WHERE key = ?').run(key);

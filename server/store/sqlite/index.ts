@@ -18,6 +18,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
   const counters = file === ':memory:' ? db : openDatabase(file);
   if (counters !== db) counters.pragma('synchronous = NORMAL');
   const ping = db.prepare('SELECT 1 AS ok');
+  const stamp = db.prepare('SELECT n FROM catalog_stamp WHERE id = 1').pluck();
   return {
     kind: 'sqlite',
     file,
@@ -42,6 +43,9 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
       ping.get();
       // A database whose file can no longer be written cannot accept responses: not ready.
       if (file !== ':memory:') fs.accessSync(file, fs.constants.W_OK);
+    },
+    async catalogStamp() {
+      return stamp.get() as number;
     },
     async close() {
       if (counters !== db && counters.open) counters.close();

@@ -317,4 +317,35 @@ CREATE TABLE calendar_overrides (
 ALTER TABLE users ADD COLUMN email TEXT;
 `,
   },
+  {
+    version: 8,
+    name: 'constant work per submission: response counts apart, catalog stamp, device-by-site index',
+    // The count of responses moves out of the 5 KB survey row, which every submission rewrote; a
+    // stamp that triggers bump on every write to surveys, publications and stations lets the resident
+    // path cache them and check with one tiny read; the device index gains the station, so "this
+    // phone answered at another station" is an index seek instead of a DISTINCT over its history.
+    sql: `
+CREATE TABLE survey_counts (
+  survey_id TEXT PRIMARY KEY REFERENCES surveys (id) ON DELETE CASCADE,
+  n INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO survey_counts (survey_id, n) SELECT id, response_count FROM surveys WHERE response_count <> 0;
+ALTER TABLE surveys DROP COLUMN response_count;
+
+CREATE TABLE catalog_stamp (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO catalog_stamp (id, n) VALUES (1, 0);
+CREATE TRIGGER surveys_stamp_insert AFTER INSERT ON surveys BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER surveys_stamp_update AFTER UPDATE ON surveys BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER surveys_stamp_delete AFTER DELETE ON surveys BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER publications_stamp_insert AFTER INSERT ON publications BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER publications_stamp_update AFTER UPDATE ON publications BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER publications_stamp_delete AFTER DELETE ON publications BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER sites_stamp_insert AFTER INSERT ON sites BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER sites_stamp_update AFTER UPDATE ON sites BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER sites_stamp_delete AFTER DELETE ON sites BEGIN UPDATE catalog_stamp SET n = n + 1 WHERE id = 1; END;
+
+DROP INDEX responses_device;
+CREATE INDEX responses_device ON responses (survey_id, device_hash, site_id);
+`,
+  },
 ];

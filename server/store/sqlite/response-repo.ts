@@ -2,6 +2,7 @@ import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
 import type { CaseOpening, ResponseFilter, ResponseRepo, ReviewChange } from '../store';
 import { caseInserter } from './case-repo';
+import { mergeDeltas } from '../../domain/tally';
 import { applyTallyDeltas } from './tally-repo';
 import { addInList, bool, int, placeholders, type Db } from './db';
 
@@ -94,21 +95,41 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
     }).changes;
 }
 
+/** Whether a device answered a survey at another station: two seeks on (survey_id, device_hash, site_id), one each side of it. */
+export const DEVICE_AT_OTHER_SITE_SQL = `SELECT EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id < @siteId)
+    OR EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id > @siteId) AS e`;
+/** A publication's submissions since a time, counted up to a cap (the burst rule's threshold). */
+export const RECENT_COUNT_SQL = 'SELECT COUNT(*) AS n FROM (SELECT 1 FROM responses WHERE publication_id = ? AND submitted_at >= ? LIMIT ?)';
+
 export function sqliteResponseRepo(db: Db): ResponseRepo {
   const insertRow = responseInserter(db);
   const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
   const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
-  const bump = db.prepare('UPDATE surveys SET response_count = response_count + 1 WHERE id = ?');
+  const deviceOtherSite = db.prepare(DEVICE_AT_OTHER_SITE_SQL).pluck();
+  const countRecent = db.prepare(RECENT_COUNT_SQL);
+  const bump = db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n');
 
   const insertCase = caseInserter(db);
-  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[], opens?: CaseOpening) => {
+  /**
+   * Writes one response and what goes with it (the case a bad review opens), inside the group commit's transaction (its own
+   * savepoint). Its count and tallies are handed to `batch`, which applies those of the whole
+   * group once, after the last response, in the same transaction: one write per tally row and
+   * per survey, however many responses the group holds.
+   */
+  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening) => {
     const changes = insertRow(r);
     if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
-    bump.run(r.surveyId);
-    applyTallyDeltas(db, deltas);
+    batch.counts.set(r.surveyId, (batch.counts.get(r.surveyId) ?? 0) + 1);
+    batch.deltas.push(...deltas);
+    // A bad review opens its case in the same savepoint: a retried submission never opens a second.
     if (opens) insertCase(opens);
     return { inserted: true, response: r };
   });
+  type BatchTotals = { counts: Map<string, number>; deltas: TallyDelta[] };
+  const applyBatch = (batch: BatchTotals) => {
+    for (const [surveyId, n] of batch.counts) bump.run(surveyId, n);
+    applyTallyDeltas(db, mergeDeltas(batch.deltas));
+  };
 
   const reviewTx = db.transaction((id: string, c: ReviewChange, deltas: TallyDelta[]) => {
     // IS compares NULL with NULL as equal: the write happens only from the review it was computed from.
@@ -137,13 +158,15 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     const outcomes: ({ ok: InsertResult } | { err: unknown })[] = [];
     try {
       db.transaction(() => {
+        const totals: BatchTotals = { counts: new Map(), deltas: [] };
         for (const p of batch) {
           try {
-            outcomes.push({ ok: insertTx(p.response, p.deltas, p.opens) });
+            outcomes.push({ ok: insertTx(p.response, p.deltas, totals, p.opens) });
           } catch (err) {
             outcomes.push({ err });
           }
         }
+        applyBatch(totals);
       })();
       batch.forEach((p, i) => {
         const o = outcomes[i]!;
@@ -208,19 +231,13 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     async existsForDevice(surveyId, deviceHash) {
       return !!db.prepare('SELECT 1 FROM responses WHERE survey_id = ? AND device_hash = ? LIMIT 1').get(surveyId, deviceHash);
     },
-    async sitesForDevice(surveyId, deviceHash) {
-      return (
-        db.prepare('SELECT DISTINCT site_id FROM responses WHERE survey_id = ? AND device_hash = ?').all(surveyId, deviceHash) as {
-          site_id: string;
-        }[]
-      ).map((r) => r.site_id);
+    async deviceAtOtherSite(surveyId, deviceHash, siteId) {
+      // Two seeks on (survey_id, device_hash, site_id), one each side of this station: `site_id <> ?`
+      // would walk every response of a shared tablet at this station.
+      return !!deviceOtherSite.get({ surveyId, deviceHash, siteId });
     },
-    async countSince(publicationId, since) {
-      return (
-        db.prepare('SELECT COUNT(*) AS n FROM responses WHERE publication_id = ? AND submitted_at >= ?').get(publicationId, since) as {
-          n: number;
-        }
-      ).n;
+    async countSince(publicationId, since, cap) {
+      return (countRecent.get(publicationId, since, cap) as { n: number }).n;
     },
   };
 }

@@ -133,6 +133,9 @@ const toVersion = (r: Row): SurveyVersion => ({
   createdAt: r.created_at as string,
 });
 
+/** A survey row with its response count, kept apart (survey_counts) so that a submission does not rewrite the survey row. */
+const SURVEY_SELECT = 'SELECT s.*, COALESCE(c.n, 0) AS response_count FROM surveys s LEFT JOIN survey_counts c ON c.survey_id = s.id';
+
 const SURVEY_COLUMNS: Record<keyof SurveyPatch, string> = {
   title: 'title',
   description: 'description',
@@ -144,12 +147,12 @@ const SURVEY_COLUMNS: Record<keyof SurveyPatch, string> = {
 };
 
 export function sqliteSurveyRepo(db: Db): SurveyRepo {
-  const byId = db.prepare('SELECT * FROM surveys WHERE id = ?');
+  const byId = db.prepare(`${SURVEY_SELECT} WHERE s.id = ?`);
   const insertSurvey = db.prepare(
     `INSERT INTO surveys (id, title, description, status, version, questions, segment_question_id, settings, locale, time_zone,
-       response_count, is_demo, created_by, created_at, updated_at)
+       is_demo, created_by, created_at, updated_at)
      VALUES (@id, @title, @description, @status, @version, @questions, @segmentQuestionId, @settings, @locale, @timeZone,
-       @responseCount, @isDemo, @createdBy, @createdAt, @updatedAt)`,
+       @isDemo, @createdBy, @createdAt, @updatedAt)`,
   );
   const insertVersion = db.prepare(
     `INSERT INTO survey_versions (survey_id, version, questions, segment_question_id, created_at)
@@ -167,6 +170,7 @@ export function sqliteSurveyRepo(db: Db): SurveyRepo {
       isDemo: int(s.isDemo),
     });
     insertVersion.run({ ...v, questions: JSON.stringify(v.questions) });
+    if (s.responseCount) db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?)').run(s.id, s.responseCount);
   });
   const saveQuestions = db.transaction(
     (id: string, expected: number, patch: Pick<Survey, 'questions' | 'segmentQuestionId' | 'updatedAt'>): Survey | null => {
@@ -205,7 +209,7 @@ export function sqliteSurveyRepo(db: Db): SurveyRepo {
       return get(id);
     },
     async list() {
-      return (db.prepare('SELECT * FROM surveys ORDER BY created_at DESC, id DESC').all() as Row[]).map(toSurvey);
+      return (db.prepare(`${SURVEY_SELECT} ORDER BY s.created_at DESC, s.id DESC`).all() as Row[]).map(toSurvey);
     },
     async update(id, patch) {
       const sets: string[] = [];

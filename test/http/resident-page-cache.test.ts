@@ -1,0 +1,139 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import request from 'supertest';
+import { SYSTEM_ACTOR } from '../../server/services/context';
+import { setPublicationActive } from '../../server/services/publications';
+import { editQuestions, setSurveyStatus, updateSurveyMeta } from '../../server/services/surveys';
+import { makeTestApp, type TestApp } from '../helpers/app';
+import { formBody, formFields, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
+
+/** The response body as sent (no decoding by the client), and its headers: plain node:http, as supertest would gunzip. */
+async function raw(t: TestApp, path: string, headers: Record<string, string> = {}) {
+  const server = t.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string>, body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
+    });
+  } finally {
+    server.close();
+  }
+}
+
+const page = (body: Buffer, encoding: string | undefined) => (encoding === 'gzip' ? zlib.gunzipSync(body) : body).toString('utf8');
+/** The page with its two per-request tokens blanked out. */
+const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/, 'name="_csrf" value=""').replace(/name="ft" value="[^"]*"/, 'name="ft" value=""');
+/** Headers that differ between any two responses (cookies and tokens, request ids, lengths, dates). */
+const stableHeaders = (h: Record<string, string>) => {
+  const { 'x-request-id': _id, date: _d, 'set-cookie': _c, 'content-length': _l, 'transfer-encoding': _t, etag: _e, 'content-encoding': _ce, connection: _k, 'keep-alive': _a, ...rest } = h;
+  return rest;
+};
+
+describe('the resident form served from the page cache', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await makeTestApp();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('gives two requests different tokens and identical static parts, as one valid gzip stream', async () => {
+    const { pubs } = await openTemplateSurvey(t);
+    const a = await raw(t, `/s/${pubs[0]!.code}`, { 'accept-encoding': 'gzip' });
+    const b = await raw(t, `/s/${pubs[0]!.code}`, { 'accept-encoding': 'gzip' });
+    expect(a.headers['content-encoding']).toBe('gzip');
+    expect(Number(a.headers['content-length'])).toBe(a.body.length);
+    const [htmlA, htmlB] = [page(a.body, 'gzip'), page(b.body, 'gzip')];
+    expect(formFields(htmlA).ft).not.toBe(formFields(htmlB).ft);
+    expect(formFields(htmlA)._csrf).not.toBe(formFields(htmlB)._csrf);
+    expect(withoutTokens(htmlA)).toBe(withoutTokens(htmlB));
+    expect(htmlA).toContain('</html>');
+  });
+
+  it('equals a fresh render apart from the tokens, with the same headers, gzip or not', async () => {
+    const { pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    // A query the cache does not know is rendered afresh (and compressed by the compression middleware).
+    const fresh = await raw(t, `/s/${code}?from=poster`, { 'accept-encoding': 'gzip' });
+    const cached = await raw(t, `/s/${code}`, { 'accept-encoding': 'gzip' });
+    const plain = await raw(t, `/s/${code}`, { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const freshHtml = withoutTokens(page(fresh.body, fresh.headers['content-encoding']));
+    expect(withoutTokens(page(cached.body, 'gzip'))).toBe(freshHtml);
+    expect(withoutTokens(page(plain.body, undefined))).toBe(freshHtml);
+    expect(stableHeaders(cached.headers)).toEqual(stableHeaders(fresh.headers));
+    expect(cached.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(cached.headers['cache-control']).toBe('no-store');
+    expect(cached.headers['vary']).toMatch(/Accept-Encoding/);
+    // Same cookies: a first visit gets its device cookie and a CSRF cookie.
+    const names = (h: Record<string, string>) => ([] as string[]).concat(h['set-cookie'] ?? []).map((c) => c.split('=')[0]).sort();
+    expect(names(cached.headers)).toEqual(names(fresh.headers));
+    expect(names(cached.headers)).toEqual(['manyi.csrf', 'manyi.device']);
+  });
+
+  it('takes a submission made from a cached page', async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const { agent, fields } = await openForm(t, pubs[0]!.code);
+    t.clock.advance(60_000);
+    await agent.post(`/s/${pubs[0]!.code}`).type('form').send(formBody({ ...fields!, ...templateAnswers() })).expect(303);
+    expect(await t.store.responses.count({ surveyId: survey.id })).toBe(1);
+  });
+
+  it('never serves a stale page after a survey edit, a new version or a renamed station', async () => {
+    const { survey, pubs, sites } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    expect((await request(t.app).get(`/s/${code}`)).text).toContain('社工站服务对象满意度调查');
+
+    await updateSurveyMeta(t.deps, SYSTEM_ACTOR, survey.id, { title: '改过的标题' });
+    const edited = await request(t.app).get(`/s/${code}`).expect(200);
+    expect(edited.text).toContain('改过的标题');
+
+    // A response freezes version 1: the next question edit makes version 2.
+    const { agent, fields } = await openForm(t, code);
+    t.clock.advance(60_000);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ...fields!, ...templateAnswers() })).expect(303);
+    await editQuestions(t.deps, SYSTEM_ACTOR, survey.id, 1, { op: 'add', type: 'text', text: '第二版新增的问题' });
+    const v2 = await request(t.app).get(`/s/${code}`).expect(200);
+    expect(v2.text).toContain('第二版新增的问题');
+    expect(JSON.parse(Buffer.from(formFields(v2.text).ft.split('.')[0]!, 'base64url').toString())[1]).toBe(2);
+
+    await t.store.sites.update(sites[0]!.id, { name: '改名后的社工站', updatedAt: new Date().toISOString() });
+    expect((await request(t.app).get(`/s/${code}`)).text).toContain('改名后的社工站');
+  });
+
+  it('never serves the form of a paused station or a closed survey', async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    await request(t.app).get(`/s/${code}`).expect(200);
+    await setPublicationActive(t.deps, SYSTEM_ACTOR, pubs[0]!.id, false);
+    const paused = await request(t.app).get(`/s/${code}`);
+    expect(paused.text).not.toContain('name="ft"');
+    await setPublicationActive(t.deps, SYSTEM_ACTOR, pubs[0]!.id, true);
+    await request(t.app).get(`/s/${code}`).expect(200);
+    await setSurveyStatus(t.deps, SYSTEM_ACTOR, survey.id, { status: 'closed' });
+    const closed = await request(t.app).get(`/s/${code}`);
+    expect(closed.text).not.toContain('name="ft"');
+  });
+
+  it('keeps the language and large-text variants apart', async () => {
+    const { pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    const zh = await request(t.app).get(`/s/${code}`).expect(200);
+    expect(zh.text).toContain('<html lang="zh-CN">');
+    const en = await request(t.app).get(`/s/${code}?lang=en`).expect(200);
+    expect(en.text).toContain('<html lang="en">');
+    const big = await request(t.app).get(`/s/${code}?big=1`).expect(200);
+    expect(big.text).toContain('class="respond big"');
+    expect((await request(t.app).get(`/s/${code}`)).text).toContain('<html lang="zh-CN">');
+    expect((await request(t.app).get(`/s/${code}`)).text).not.toContain('class="respond big"');
+  });
+});
