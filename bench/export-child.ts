@@ -15,11 +15,21 @@ async function main() {
   const deps = { config, store, clock: () => new Date(), logger: pino({ level: 'silent' }) };
   const [survey] = await store.surveys.list();
   global.gc?.();
-  const baseline = process.memoryUsage().rss;
+  const base = process.memoryUsage();
+  const baseline = base.rss;
   let peak = baseline;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
+  // Where RSS goes: the JavaScript heap (committed and in use) and memory outside it (Buffers, native).
+  let peakHeapTotal = base.heapTotal;
+  let peakHeapUsed = base.heapUsed;
+  let peakExternal = base.external;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakExternal = Math.max(peakExternal, m.external);
+  };
+  const timer = setInterval(sample, 20);
   let bytes = 0;
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -29,11 +39,31 @@ async function main() {
     },
   });
   const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const rows = await exportResponses(deps, SYSTEM_ACTOR, { surveyId: survey!.id, filters: parseFilters({ mode: 'raw' }), format, options: { locale: 'zh-CN', codes: false } }, sink);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time of this process (user + system): steadier than wall time on a machine shared with other work.
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(JSON.stringify({ format, rows, seconds, rowsPerSecond: Math.round(rows / seconds), bytes, baselineRssMb: baseline / 2 ** 20, peakRssGrowthMb: (peak - baseline) / 2 ** 20 }));
+  sample();
+  const mb = (x: number) => Math.round((x / 2 ** 20) * 10) / 10;
+  console.log(
+    JSON.stringify({
+      format,
+      rows,
+      seconds,
+      rowsPerSecond: Math.round(rows / seconds),
+      cpuSeconds,
+      rowsPerCpuSecond: Math.round(rows / cpuSeconds),
+      bytes,
+      baselineRssMb: baseline / 2 ** 20,
+      peakRssGrowthMb: (peak - baseline) / 2 ** 20,
+      heapTotalGrowthMb: mb(peakHeapTotal - base.heapTotal),
+      heapUsedGrowthMb: mb(peakHeapUsed - base.heapUsed),
+      externalGrowthMb: mb(peakExternal - base.external),
+    }),
+  );
   await store.close();
 }
 

@@ -47,9 +47,15 @@ export function wallClock(instant: Date | string, timeZone: string): Date {
   return new Date(at + zoneOffsetMs(at, timeZone));
 }
 
-/** The last offset computed per zone and the quarter hour it holds for (exports ask in submission order). */
-const offsets = new Map<string, { quarter: number; offset: number }>();
+/**
+ * Offsets computed per zone, by quarter hour. Exports ask in id order, which need not be time order
+ * (a paper batch entered late, responses spread over months): a single remembered quarter missed on
+ * nearly every row and cost an Intl formatting per row. A year is 35,040 quarter hours; the map is
+ * cleared when it holds more than that, so it stays bounded.
+ */
+const offsets = new Map<string, Map<number, number>>();
 const QUARTER_HOUR = 15 * 60_000;
+const MAX_QUARTERS = 35_040;
 
 /**
  * The zone's offset from UTC at an instant, in ms. Since 1972 every UTC offset in the IANA database
@@ -57,14 +63,17 @@ const QUARTER_HOUR = 15 * 60_000;
  */
 function zoneOffsetMs(at: number, timeZone: string): number {
   const quarter = Math.floor(at / QUARTER_HOUR);
-  const cached = offsets.get(timeZone);
-  if (cached && cached.quarter === quarter) return cached.offset;
+  let zone = offsets.get(timeZone);
+  if (!zone) offsets.set(timeZone, (zone = new Map()));
+  const cached = zone.get(quarter);
+  if (cached !== undefined) return cached;
   const start = quarter * QUARTER_HOUR;
   const [date, time] = localDateTime(new Date(start), timeZone).split(' ') as [string, string];
   const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
   const [h, mi, s] = time.split(':').map(Number) as [number, number, number];
   const offset = Date.UTC(y, mo - 1, d, h, mi, s) - start;
-  offsets.set(timeZone, { quarter, offset });
+  if (zone.size >= MAX_QUARTERS) zone.clear();
+  zone.set(quarter, offset);
   return offset;
 }
 
