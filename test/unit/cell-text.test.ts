@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { CSV_OPTIONS, csvDocument, csvRecord, localDayCell, timeCell } from '../../server/documents/spreadsheet';
+import { CSV_OPTIONS, csvDocument, csvLine, csvRecord, localDayCell, timeCell, type Cell } from '../../server/documents/spreadsheet';
 import { codeCell, csvText, neutraliseFormulaLines, safeSheetName, spreadsheetText, wellFormed, wellFormedDeep, xlsxText } from '../../server/domain/cell-text';
 
 /** A line of a cell that Excel would run as a formula. */
@@ -88,5 +88,25 @@ describe('CSV writing', () => {
 
   it('renders a small table as one CSV text with the same rules', () => {
     expect(csvDocument([['站点编码', '=x'], [1, null]])).toBe("\uFEFF站点编码,'=x\r\n1,\r\n");
+  });
+});
+
+describe('CSV records written without a stream transform', () => {
+  it('writes the same bytes as csv-stringify with CSV_OPTIONS for any cells', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', ',', '\r\n', '\n', '\r', '=1+2', '-3', '@x', 'a,"b"\nc', '\ud800', '\t+'));
+    const cell: fc.Arbitrary<Cell> = fc.oneof(
+      text,
+      fc.double(),
+      fc.integer(),
+      fc.constant(null),
+      fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => timeCell(d, 'Asia/Shanghai')),
+      fc.constantFrom('2026-02-28', '2026-12-07').map((d) => localDayCell(d)),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(cell, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), (rows) => {
+        expect(`\ufeff${rows.map(csvLine).join('')}`).toBe(stringify(rows.map(csvRecord), CSV_OPTIONS));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
