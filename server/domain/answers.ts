@@ -194,8 +194,18 @@ export function segmentOf(answers: Record<string, AnswerValue>, segmentQuestionI
  */
 export function answerText(q: Question, value: AnswerValue | undefined, listSeparator: string): string {
   if (value === undefined) return '';
-  const label = (id: string) => (id === NOT_APPLICABLE && q.type === 'likert5' ? q.notApplicableLabel || id : (q.options.find((o) => o.id === id)?.label ?? id));
-  if (Array.isArray(value)) return value.map(label).join(listSeparator);
-  if (q.type === 'likert5' || q.type === 'single') return label(String(value));
+  if (Array.isArray(value)) {
+    let text = '';
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? listSeparator : '') + optionText(q, String(value[i]));
+    return text;
+  }
+  if (q.type === 'likert5' || q.type === 'single') return optionText(q, String(value));
   return String(value);
+}
+
+/** An option's label, 不了解's for 'na' on a likert item, else the id itself (a module function: exports call this per cell). */
+function optionText(q: Question, id: string): string {
+  if (id === NOT_APPLICABLE && q.type === 'likert5') return q.notApplicableLabel || id;
+  for (const o of q.options) if (o.id === id) return o.label;
+  return id;
 }
