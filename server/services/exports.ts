@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { AnswerValue, SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
-import { addXlsxRow, csvLine, localDayCell, sheetNamer, timeCell, type Cell } from '../documents/spreadsheet';
+import { addXlsxRow, csvBatch, localDayCell, sheetNamer, timeCell, type Cell } from '../documents/spreadsheet';
 import { answerText } from '../domain/answers';
 import { codeCell, wellFormedDeep } from '../domain/cell-text';
 import { countingStatus } from '../domain/quality';
@@ -110,8 +110,8 @@ function sheetGate(sheet: unknown, limit = 2 ** 20) {
   };
 }
 
-/** Characters of CSV text gathered before one write (UTF-16 units: about 64 KiB of mostly ASCII, up to three times that of Chinese). */
-const CSV_CHUNK = 32_768;
+/** Rows stringified and written at once in a CSV export (a few hundred: about 64 KiB of text). */
+const CSV_BATCH_ROWS = 256;
 
 /** Waits when the destination is full, so a million rows never pile up in memory. */
 async function write(out: Writable, chunk: string | Buffer): Promise<void> {
@@ -161,19 +161,21 @@ export async function prepareResponsesExport(deps: Deps, actor: Actor, req: Expo
     const { header, row } = responseTable(survey, questions, sites, req.options, names);
     let rows = 0;
     if (req.format === 'csv') {
-      // The same bytes as csv-stringify with CSV_OPTIONS (csvLine), joined into chunks of about
-      // 64 KiB: one write per chunk rather than a stream transform per row.
-      let chunk = `\ufeff${csvLine(header)}`;
+      // csv-stringify's synchronous API over batches of rows: one write per batch of about 64 KiB
+      // rather than a stream transform per row (the library still quotes and casts every field).
+      let batch: Cell[][] = [header];
+      let first = true;
       for await (const r of deps.store.responses.stream(filter)) {
         if (!valid(r)) continue;
-        chunk += csvLine(row(r));
+        batch.push(row(r));
         rows++;
-        if (chunk.length >= CSV_CHUNK) {
-          await write(out, chunk);
-          chunk = '';
+        if (batch.length >= CSV_BATCH_ROWS) {
+          await write(out, csvBatch(batch, first));
+          first = false;
+          batch = [];
         }
       }
-      out.end(chunk);
+      out.end(batch.length || first ? csvBatch(batch, first) : undefined);
       await once(out, 'finish');
     } else if (req.format === 'ndjson') {
       for await (const r of deps.store.responses.stream(filter)) {
