@@ -16,7 +16,9 @@ import {
   type NodeStatus,
   type ScoringRule,
 } from '../../domain/evaluation';
+import type { Request } from 'express';
 import { localDateTime, zoneName } from '../../domain/time';
+import { AppError } from '../../errors';
 import { translate, type MessageKey } from '../../i18n';
 
 /**
@@ -25,6 +27,33 @@ import { translate, type MessageKey } from '../../i18n';
  * not a number is passed on as typed, so the service's schema says what is wrong with it.
  */
 export type Form = Record<string, string | string[]>;
+
+/** What a failed form shows again: the user's input, each field's message and a summary. */
+export interface Failure {
+  form: string;
+  values: Form;
+  errors: Record<string, string>;
+  message: string;
+  status: number;
+}
+
+/**
+ * Only client errors become a re-rendered form; anything else goes to the error handler. `rows`
+ * may regroup the field messages (the report's row-by-row forms).
+ */
+export function failureOf(req: Request, err: unknown, form: string, values: Form, rows?: (errors: Record<string, string>) => Record<string, string>): Failure {
+  if (!(err instanceof AppError) || err.status >= 500) throw err;
+  let errors: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err.fields ?? {})) errors[k] = req.t(v.key, v.params);
+  if (rows) errors = rows(errors);
+  const message = err.fields ? req.t('error.validation') : req.t(err.messageKey, err.params);
+  return { form, values, errors, message, status: err.status };
+}
+
+/** A confirmation shown once on the next page. */
+export function flash(req: Request, text: string): void {
+  req.session.flash = [...(req.session.flash ?? []), { kind: 'ok', text }];
+}
 
 /** The named text fields of a posted form; anything else (arrays, objects) reads as ''. */
 export function fieldsOf(body: Record<string, unknown>, names: readonly string[]): Record<string, string> {

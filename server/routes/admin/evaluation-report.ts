@@ -8,7 +8,7 @@ import { expertSheet, expertsOverview, saveExpertSheet, scorableLeaves, setConse
 import { getEvaluation, scorecardModel } from '../../services/evaluations';
 import { canManage } from '../../services/permissions';
 import { acceptCandidate, addEvidenceFile, readEvidenceFile, removeEvidenceFile, reportDocx, reportForPrint, reportModel, setIndicatorFacts, updateReportFacts } from '../../services/report';
-import { fieldsOf, nodePath, numberOrText, viewHelpers, type Form } from './evaluation-forms';
+import { fieldsOf, nodePath, numberOrText, viewHelpers, failureOf, flash, type Failure, type Form } from './evaluation-forms';
 import { FACT_PARTS, factsForms, factsInput, indicatorFactsForm, postedForm, rowErrors, sheetInput, type FactPart } from './report-forms';
 import { listSurveys } from '../../services/surveys';
 
@@ -22,29 +22,16 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 
 export const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-interface Failure {
-  form: string;
-  values: Form;
-  errors: Record<string, string>;
-  message: string;
-  status: number;
-}
-
-function failureOf(req: Req, err: unknown, form: string, values: Form, rows?: (errors: Record<string, string>) => Record<string, string>): Failure {
-  if (!(err instanceof AppError) || err.status >= 500) throw err;
-  let errors: Record<string, string> = {};
-  for (const [k, v] of Object.entries(err.fields ?? {})) errors[k] = req.t(v.key, v.params);
-  if (rows) errors = rows(errors);
-  const message = err.fields ? req.t('error.validation') : req.t(err.messageKey, err.params);
-  return { form, values, errors, message, status: err.status };
-}
-
-function flash(req: Req, text: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { kind: 'ok', text }];
-}
-
 /** Where evidenceUpload() leaves what went wrong with the upload (res.locals), for the route to say. */
 export const UPLOAD_ERROR = 'evidenceUploadError';
+
+/** Throws what went wrong with an evidence upload (too large: 413, unreadable: 400) as an error on the file field. */
+export function throwUploadProblem(res: Res): void {
+  const problem = res.locals[UPLOAD_ERROR] as 'tooLarge' | 'failed' | undefined;
+  if (!problem) return;
+  const key = problem === 'tooLarge' ? 'reportui.files.tooLarge' : 'reportui.files.failed';
+  throw new AppError(problem === 'tooLarge' ? 413 : 400, problem === 'tooLarge' ? 'too_large' : 'validation', 'error.validation', {}, { file: { key, params: { max: EVIDENCE_MAX_BYTES / 1024 / 1024 } } });
+}
 
 /**
  * Parses the evidence upload form (one file in memory, at most EVIDENCE_MAX_BYTES, the name in
@@ -209,12 +196,8 @@ export function evaluationReportRouter(deps: Deps): Router {
 
   router.post('/:id/report/indicators/:nodeId/files', manage, async (req, res) => {
     const values = fieldsOf(body(req), ['updatedAt']);
-    const problem = res.locals[UPLOAD_ERROR] as 'tooLarge' | 'failed' | undefined;
     try {
-      if (problem) {
-        const key = problem === 'tooLarge' ? 'reportui.files.tooLarge' : 'reportui.files.failed';
-        throw new AppError(problem === 'tooLarge' ? 413 : 400, problem === 'tooLarge' ? 'too_large' : 'validation', 'error.validation', {}, { file: { key, params: { max: EVIDENCE_MAX_BYTES / 1024 / 1024 } } });
-      }
+      throwUploadProblem(res);
       const file = req.file ? { name: req.file.originalname, bytes: req.file.buffer } : null;
       const { file: saved } = await addEvidenceFile(deps, req.actor, idOf(req), nodeOf(req), { updatedAt: values.updatedAt, file });
       flash(req, req.t('reportui.files.added', { name: saved.name }));

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { fundingRates, LEAF_LEVEL, MEASURES, RULE_KINDS, type EvaluationData } from '../../domain/evaluation';
-import { AppError, ForbiddenError, NotFoundError } from '../../errors';
+import { ForbiddenError, NotFoundError } from '../../errors';
 import { sendDownloadHeaders } from '../../http/download';
 import type { Deps } from '../../services/context';
 import {
@@ -41,7 +41,7 @@ import {
   scoreInput,
   treeEditInput,
   viewHelpers,
-  type Form,
+  failureOf, flash, type Failure, type Form,
 } from './evaluation-forms';
 
 type Req = Request;
@@ -51,28 +51,6 @@ const idOf = (req: Req) => String(req.params.id ?? '');
 const nodeOf = (req: Req) => String(req.params.nodeId ?? '');
 const body = (req: Req) => (req.body ?? {}) as Record<string, unknown>;
 const formatSchema = z.enum(['xlsx', 'csv']);
-
-/** What a failed form shows again: the user's input, each field's message and a summary. */
-interface Failure {
-  form: string;
-  values: Form;
-  errors: Record<string, string>;
-  message: string;
-  status: number;
-}
-
-/** Only client errors become a re-rendered form; anything else goes to the error handler. */
-function failureOf(req: Req, err: unknown, form: string, values: Form): Failure {
-  if (!(err instanceof AppError) || err.status >= 500) throw err;
-  const errors: Record<string, string> = {};
-  for (const [k, v] of Object.entries(err.fields ?? {})) errors[k] = req.t(v.key, v.params);
-  const message = err.fields ? req.t('error.validation') : req.t(err.messageKey, err.params);
-  return { form, values, errors, message, status: err.status };
-}
-
-function flash(req: Req, text: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { kind: 'ok', text }];
-}
 
 /**
  * /admin/evaluations: the list, the scorecard, and the pages that change it (project and funding,

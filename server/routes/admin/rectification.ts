@@ -2,12 +2,12 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { EVIDENCE_MAX_BYTES, EVIDENCE_TYPES } from '../../domain/report/facts';
 import { RECTIFICATION_STATUSES } from '../../domain/rectification';
 import { zoneName } from '../../domain/time';
-import { AppError, ForbiddenError } from '../../errors';
+import { ForbiddenError } from '../../errors';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { addRectificationFile, rectificationModel, removeRectificationFile, updateRectificationItem } from '../../services/rectification';
-import { UPLOAD_ERROR } from './evaluation-report';
-import { fieldsOf, viewHelpers, type Form } from './evaluation-forms';
+import { throwUploadProblem } from './evaluation-report';
+import { fieldsOf, viewHelpers, failureOf, flash, type Failure } from './evaluation-forms';
 
 type Req = Request;
 type Res = Response;
@@ -15,26 +15,6 @@ type Res = Response;
 const idOf = (req: Req) => String(req.params.id ?? '');
 const itemOf = (req: Req) => String(req.params.itemId ?? '');
 const body = (req: Req) => (req.body ?? {}) as Record<string, unknown>;
-
-interface Failure {
-  form: string;
-  values: Form;
-  errors: Record<string, string>;
-  message: string;
-  status: number;
-}
-
-function failureOf(req: Req, err: unknown, form: string, values: Form): Failure {
-  if (!(err instanceof AppError) || err.status >= 500) throw err;
-  const errors: Record<string, string> = {};
-  for (const [k, v] of Object.entries(err.fields ?? {})) errors[k] = req.t(v.key, v.params);
-  const message = err.fields ? req.t('error.validation') : req.t(err.messageKey, err.params);
-  return { form, values, errors, message, status: err.status };
-}
-
-function flash(req: Req, text: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { kind: 'ok', text }];
-}
 
 /** The path of an item's upload form, for app.ts to mount evidenceUpload() on (before the CSRF check). */
 export const RECTIFICATION_UPLOAD_PATH = '/admin/evaluations/:id/rectification/:itemId/files';
@@ -88,12 +68,8 @@ export function rectificationRouter(deps: Deps): Router {
 
   router.post('/:id/rectification/:itemId/files', manage, async (req, res) => {
     const values = fieldsOf(body(req), ['updatedAt']);
-    const problem = res.locals[UPLOAD_ERROR] as 'tooLarge' | 'failed' | undefined;
     try {
-      if (problem) {
-        const key = problem === 'tooLarge' ? 'reportui.files.tooLarge' : 'reportui.files.failed';
-        throw new AppError(problem === 'tooLarge' ? 413 : 400, problem === 'tooLarge' ? 'too_large' : 'validation', 'error.validation', {}, { file: { key, params: { max: EVIDENCE_MAX_BYTES / 1024 / 1024 } } });
-      }
+      throwUploadProblem(res);
       const file = req.file ? { name: req.file.originalname, bytes: req.file.buffer } : null;
       const { file: saved } = await addRectificationFile(deps, req.actor, idOf(req), itemOf(req), { updatedAt: values.updatedAt, file });
       flash(req, req.t('reportui.files.added', { name: saved.name }));
