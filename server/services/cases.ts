@@ -26,7 +26,7 @@ import { newId, sha256 } from '../ids';
 import { deriveKey } from '../secrets';
 import type { CaseFilter, CaseOpening } from '../store/store';
 import { audit } from './audit';
-import { caseStepSchema, stepFromBody } from './cases-api';
+import { caseStepSchema, stepFromBody } from './case-step-input';
 import { parseInput } from './validate';
 import type { Actor, Deps } from './context';
 import { canManage, visibleSiteIds } from './permissions';

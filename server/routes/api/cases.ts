@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { assertMayTakeSteps, caseDetail, recordStep, surveyCases } from '../../services/cases';
-import { caseForApi, caseStepSchema, stepFromBody } from '../../services/cases-api';
+import { caseForApi } from '../../services/cases-api';
+import { caseStepSchema, stepFromBody } from '../../services/case-step-input';
 import type { Deps } from '../../services/context';
 import { parseInput } from '../../services/validate';
 
