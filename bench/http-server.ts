@@ -5,6 +5,7 @@
  * store the app would open: MongoDB when MONGODB_URI is set (the stress suites under test:mongo).
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,8 +82,10 @@ async function main() {
     const u = process.cpuUsage();
     res.json({ us: u.user + u.system });
   });
-  outer.use(app);
-  const server = outer.listen(0, '127.0.0.1', () => {
+  // The app is served as in production (the request listener itself, not mounted inside another
+  // app, which would add a second router and prototype switch per request); only /bench/ goes to `outer`.
+  const server = http.createServer((req, res) => ((req.url ?? '').startsWith('/bench/') ? outer(req, res) : app(req, res)));
+  server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
     console.log(JSON.stringify({ port: address.port, surveyId: survey!.id, codes: pubs.map((p) => p.code), publicationIds: pubs.map((p) => p.id), dir }));
   });

@@ -87,22 +87,33 @@ export function createApp(options: AppOptions): Express {
   });
   // The resident pages are the hot path: when request lines are not logged (LOG_LEVEL above info)
   // they get no per-request child logger and id; their errors still go to the app's logger.
-  app.use((req, res, next) => {
+  // Runs once per request (the resident form's lean path may have run it already).
+  const logRequest: express.RequestHandler = (req, res, next) => {
+    if (req.log) return next();
     if (isResidentPath(req) && !logger.isLevelEnabled('info')) {
       req.log = logger;
       return next();
     }
     httpLogger(req, res, next);
-  });
-  app.use(securityHeaders(config));
-  const cookies = cookieParser(deriveKey(config.sessionSecret, 'cookie').toString('hex'));
+  };
+  const security = securityHeaders(config);
+  const cookieSecret = deriveKey(config.sessionSecret, 'cookie').toString('hex');
+  const cookies = cookieParser(cookieSecret);
   const locale = localeMiddleware(config);
   const device = deviceCookie(config);
   const csrf = csrfProtection(config);
   const helpers = renderHelpers(csrf.generateCsrfToken);
-  const respond = respondRouter(deps, ipHash, { cookies, locale, device, helpers });
-  // The resident's blank form: a short path past everything below that it does not need (see respondRouter).
+  const respond = respondRouter(deps, ipHash, { log: logRequest, cookies, cookieSecret, security, generateCsrfToken: csrf.generateCsrfToken });
+  // Express parses the query string again at every read of req.query: parse it once per request.
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'query', { value: req.query, writable: true, configurable: true, enumerable: true });
+    next();
+  });
+  app.locals.residentLeanServed = respond.leanServed;
+  // The resident's blank form: a lean path ahead of everything below (see respondRouter).
   app.get('/s/:code', respond.blankForm);
+  app.use(logRequest);
+  app.use(security);
   app.use(compression());
   const staticOptions = { maxAge: config.production ? '7d' : 0, index: false, fallthrough: true } as const;
   app.use('/static/vendor/chart.js', express.static(CHART_JS_DIR, staticOptions));

@@ -10,14 +10,27 @@ export function localeMiddleware(config: Config): RequestHandler {
     // Already chosen for this request (the resident form's short path runs it before the full chain).
     if (req.locale !== undefined) return next();
     const query = typeof req.query.lang === 'string' ? req.query.lang : undefined;
-    const accepted = req.acceptsLanguages([...LOCALES, 'zh', 'en-US', 'en-GB', 'zh-Hans']);
     const cookieLang = req.cookies?.[LANG_COOKIE] as unknown;
-    const locale = chooseLocale(query, cookieLang, accepted, config.defaultLocale);
+    const locale = requestLocale(req, query, config);
     applyLocale(req, res, locale);
     if (query && query === locale && cookieLang !== query) rememberLocale(res, locale, config);
     res.vary('Accept-Language');
     next();
   };
+}
+
+const ACCEPTED = [...LOCALES, 'zh', 'en-US', 'en-GB', 'zh-Hans'];
+
+/** The page language of a request: ?lang=, then the cookie, then Accept-Language, then the default. */
+export function requestLocale(req: Request, query: string | undefined, config: Config): Locale {
+  return chooseLocale(query, req.cookies?.[LANG_COOKIE], req.acceptsLanguages(ACCEPTED), config.defaultLocale);
+}
+
+/** The language switch's link: the page's query with lang set to the other language (filters and page number kept). */
+export function langHrefFor(originalUrl: string, locale: Locale): string {
+  const params = new URLSearchParams(originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '');
+  params.set('lang', locale === 'zh-CN' ? 'en' : 'zh-CN');
+  return `?${params.toString()}`;
 }
 
 function rememberLocale(res: Response, locale: Locale, config: Config): void {
@@ -30,10 +43,7 @@ function applyLocale(req: Request, res: Response, locale: Locale): void {
   res.locals.t = req.t;
   res.locals.locale = locale;
   res.locals.htmlLang = locale === 'zh-CN' ? 'zh-CN' : 'en';
-  // The language switch keeps the page's other query parameters (filters, page number).
-  const params = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
-  params.set('lang', locale === 'zh-CN' ? 'en' : 'zh-CN');
-  res.locals.langHref = `?${params.toString()}`;
+  res.locals.langHref = langHrefFor(req.originalUrl, locale);
 }
 
 /** Switches this response to another language and remembers the choice (a form's language button). */

@@ -136,7 +136,16 @@ export function questionnaireRenderer(deps: Deps) {
   const blankPages = new Map<string, SplicedPage | null>();
   const BLANK_PAGES_MAX = 256;
 
-  function blankPageKey(req: Request, res: Response, page: FormPage): string {
+  /** What a blank page is rendered from besides the page itself (see blankPages). */
+  interface Variant {
+    locale: string;
+    big: boolean;
+    /** The language switch's link (langHrefFor) and the path the page was asked at. */
+    langHref: string;
+    currentPath: string;
+  }
+
+  function blankPageKey(page: FormPage, v: Variant): string {
     return [
       fingerprint(page.survey),
       page.site ? fingerprint(page.site) : '',
@@ -144,11 +153,27 @@ export function questionnaireRenderer(deps: Deps) {
       page.token.version,
       page.token.channel,
       page.action,
-      req.locale,
-      res.locals.big === true ? 'big' : '',
-      String(res.locals.langHref),
-      String(res.locals.currentPath),
+      v.locale,
+      v.big ? 'big' : '',
+      v.langHref,
+      v.currentPath,
     ].join('\u0001');
+  }
+
+  /** The body of a cached blank page with this request's two tokens in it; null when they cannot go in as they are. */
+  function splicedBody(compiled: SplicedPage, csrfToken: string, page: FormPage, gzip: boolean): Buffer | null {
+    const values = [csrfToken, tokenFor(page)];
+    // Both tokens are base64url, hex, '.' and '|' only: nothing to escape (the slot was rendered escaped).
+    if (!values.every((v) => SLOT_SAFE.test(v))) return null;
+    return gzip ? spliceGzip(compiled, values) : splicePlain(compiled, values);
+  }
+
+  /**
+   * A blank page already in the cache, for the resident form's lean path (respondRouter's blankForm),
+   * which never renders: on a miss it goes the full way, and sendBlankForm fills the cache.
+   */
+  function cachedBlankPage(page: FormPage, v: Variant): SplicedPage | undefined {
+    return blankPages.get(blankPageKey(page, v)) ?? undefined;
   }
 
   /**
@@ -157,8 +182,13 @@ export function questionnaireRenderer(deps: Deps) {
    * the page again. Same page, headers, cookies and tokens as renderForm.
    */
   async function sendBlankForm(req: Request, res: Response, page: FormPage): Promise<void> {
-    readBigMode(req, res);
-    const key = blankPageKey(req, res, page);
+    const variant: Variant = {
+      locale: req.locale,
+      big: readBigMode(req, res),
+      langHref: String(res.locals.langHref),
+      currentPath: String(res.locals.currentPath),
+    };
+    const key = blankPageKey(page, variant);
     let compiled = blankPages.get(key);
     if (compiled === undefined) {
       const locals = await formLocals(req, res, page, {}, FORM_TOKEN_SLOT);
@@ -167,11 +197,9 @@ export function questionnaireRenderer(deps: Deps) {
       if (blankPages.size >= BLANK_PAGES_MAX) blankPages.delete(blankPages.keys().next().value!);
       blankPages.set(key, compiled);
     }
-    const values = [res.csrf(), tokenFor(page)];
-    // Both tokens are base64url, hex, '.' and '|' only: nothing to escape (the slot was rendered escaped).
-    if (!compiled || !values.every((v) => SLOT_SAFE.test(v))) return renderForm(req, res, page);
     const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const body = gzip ? spliceGzip(compiled, values) : splicePlain(compiled, values);
+    const body = compiled && splicedBody(compiled, res.csrf(), page, gzip);
+    if (!body) return renderForm(req, res, page);
     res.status(200).type('html').vary('Accept-Encoding');
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', body.length);
@@ -194,7 +222,7 @@ export function questionnaireRenderer(deps: Deps) {
     await renderForm(req, res, page, { values: req.body as Record<string, unknown> });
   }
 
-  return { renderForm, applySwitch, sendBlankForm };
+  return { renderForm, applySwitch, sendBlankForm, cachedBlankPage, splicedBody };
 }
 
 

@@ -8,6 +8,10 @@ import { AppError, NotFoundError } from '../errors';
 import { isStoreUnavailable } from '../http/errors';
 import { limiter } from '../http/rate-limit';
 import { hasSessionCookie } from '../http/session';
+import { DEVICE_COOKIE, deviceCookieOptions, isDeviceId } from '../http/device';
+import { cookieCollector, cookieHeader, recordFixedHeaders, sendWhole } from '../http/lean-response';
+import { langHrefFor, requestLocale } from '../http/locale';
+import { newSecretToken } from '../ids';
 import type { Deps } from '../services/context';
 import { newFormToken, verifyFormToken, type FormToken } from '../services/form-token';
 import { canManage } from '../services/permissions';
@@ -29,30 +33,41 @@ interface Loaded {
 const CACHEABLE_QUERY = new Set(['lang', 'big', 'via']);
 const plainQuery = (req: Request) => Object.keys(req.query).every((k) => CACHEABLE_QUERY.has(k) && typeof req.query[k] === 'string');
 
-/** Runs one middleware as a step of another handler. */
-const step = (mw: RequestHandler, req: Request, res: Response) =>
-  new Promise<void>((resolve, reject) => {
-    void mw(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
-  });
-
 export interface RespondRoutes {
   /** Every resident route (/s/:code, its thanks page…). */
   router: Router;
   /**
-   * GET /s/:code for an anonymous resident, mounted right after the security headers: it runs only
-   * the steps the blank form needs (`steps`: cookies, language, device cookie, render helpers — the
-   * app's own instances, each safe to run twice) and serves the cached page. Anything else — a
-   * session cookie (staff), an unknown query or code, a stage other than open, a device that has
-   * answered, an error — goes on through the full chain to `router`, which answers it as before.
+   * GET /s/:code for an anonymous resident, mounted before every other middleware: it serves a blank
+   * form already in the cache with this request's device cookie, CSRF token and form token, the same
+   * headers the full chain sets (helmet's recorded once, see recordFixedHeaders) and one writeHead.
+   * Anything else — a session cookie (staff), a query other than ?via=, an unknown code, a stage
+   * other than open, a device that has answered, a page not rendered yet, an error — goes on through
+   * the full chain to `router`, which answers it as before (and renders the page into the cache).
    */
   blankForm: RequestHandler;
+  /** How many blank forms the lean path has served (the tests check which path answered). */
+  leanServed: () => number;
 }
 
+/** What the lean blank-form path shares with the full chain: the app's own instances, each safe to run twice. */
+export interface LeanSteps {
+  /** The request log (or the app logger attached as req.log when request lines are not logged). */
+  log: RequestHandler;
+  cookies: RequestHandler;
+  /** The key cookie-parser checks signed cookies with (the device cookie is signed with it). */
+  cookieSecret: string;
+  /** The security headers (helmet). */
+  security: RequestHandler;
+  generateCsrfToken: (req: Request, res: Response) => string;
+}
+
+const NOOP = () => undefined;
+
 /** The resident's questionnaire at /s/:code: server-rendered, works without JavaScript. */
-export function respondRouter(deps: Deps, ipHash: (req: Request) => string, steps: { cookies: RequestHandler; locale: RequestHandler; device: RequestHandler; helpers: RequestHandler }): RespondRoutes {
+export function respondRouter(deps: Deps, ipHash: (req: Request) => string, steps: LeanSteps): RespondRoutes {
   const router = Router();
   const key = formKey(deps);
-  const { renderForm, applySwitch, sendBlankForm } = questionnaireRenderer(deps);
+  const { renderForm, applySwitch, sendBlankForm, cachedBlankPage, splicedBody } = questionnaireRenderer(deps);
   // Pressing 大字模式 or the language button on a form stores nothing: it is not a submission to count.
   const submissionsOnly = (mw: RequestHandler): RequestHandler => (req, res, next) => (switchOf(req.body) ? next() : mw(req, res, next));
   const perIp = submissionsOnly(limiter(deps.store, deps.clock, 'submit-ip', { windowMs: 60_000, limit: deps.config.submitLimitPerIp, key: ipHash, buffered: true }));
@@ -218,22 +233,67 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     });
   });
 
+  // The security headers of the full chain, recorded once (helmet's are fixed); if they were not, helmet runs per request.
+  const fixedSecurity = recordFixedHeaders(steps.security);
+  const securityFlat = fixedSecurity ? fixedSecurity.flat() : null;
+  const deviceOptions = deviceCookieOptions(deps.config);
+
+  let leanServed = 0;
   const blankForm: RequestHandler = (req, res, next) => {
+    // The query is read once here (Express parses it again at every read of req.query).
+    const query = req.query;
+    let via: unknown;
+    for (const k in query) {
+      if (k !== 'via') return next();
+      via = query[k];
+    }
+    const code = String(req.params.code);
+    if ((via !== undefined && typeof via !== 'string') || !CODE.test(code)) return next();
+    steps.log(req, res, NOOP);
+    steps.cookies(req, res, NOOP);
+    if (hasSessionCookie(req)) return next();
     (async () => {
-      await step(steps.cookies, req, res);
-      const code = String(req.params.code);
-      if (hasSessionCookie(req) || !plainQuery(req) || !CODE.test(code)) return next();
       const l = await loadPublication(deps, code);
       if (!l || stageOf(deps, l.publication, l.survey, l.site) !== 'open') return next();
-      await step(steps.locale, req, res);
-      await step(steps.device, req, res);
-      const channel = channelFor(req, l.site.id);
-      if (await alreadyAnswered(deps, l.survey, channel, req.deviceId ?? null)) return next();
-      await step(steps.helpers, req, res);
-      residentHeaders(req, res);
-      await sendBlankForm(req, res, formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel)));
+      const channel: Channel = via === 'link' ? 'link' : 'qr';
+      const cookies: string[] = [];
+      let deviceId: unknown = req.signedCookies?.[DEVICE_COOKIE];
+      if (!isDeviceId(deviceId)) {
+        deviceId = newSecretToken(18);
+        cookies.push(cookieHeader(steps.cookieSecret, DEVICE_COOKIE, deviceId as string, deviceOptions));
+      } else if (await alreadyAnswered(deps, l.survey, channel, deviceId)) return next();
+      const locale = requestLocale(req, undefined, deps.config);
+      const page = formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel));
+      const compiled = cachedBlankPage(page, { locale, big: req.cookies?.[BIG_COOKIE] === '1', langHref: langHrefFor(req.originalUrl, locale), currentPath: req.path });
+      // Not rendered yet (the first visit after a start or an edit): the full chain renders and caches it.
+      if (!compiled) return next();
+      req.deviceId = deviceId as string;
+      const csrfCookies = cookieCollector(steps.cookieSecret);
+      const csrfToken = steps.generateCsrfToken(req, csrfCookies.res);
+      const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+      const body = splicedBody(compiled, csrfToken, page, gzip);
+      if (!body) {
+        req.deviceId = undefined;
+        return next();
+      }
+      if (!securityFlat) steps.security(req, res, NOOP);
+      const headers = [
+        ...(securityFlat ?? []),
+        'Cache-Control',
+        'no-store',
+        'Content-Type',
+        'text/html; charset=utf-8',
+        'Vary',
+        'Accept-Language, Accept-Encoding',
+        ...(gzip ? ['Content-Encoding', 'gzip'] : []),
+        'Content-Length',
+        String(body.length),
+      ];
+      for (const c of [...cookies, ...csrfCookies.cookies]) headers.push('Set-Cookie', c);
+      sendWhole(res, 200, headers, body);
+      leanServed++;
     })().catch((err: unknown) => (res.headersSent ? next(err) : next()));
   };
 
-  return { router, blankForm };
+  return { router, blankForm, leanServed: () => leanServed };
 }

@@ -1,11 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import pino from 'pino';
 import request from 'supertest';
+import { createApp } from '../../server/app';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { setPublicationActive } from '../../server/services/publications';
 import { editQuestions, setSurveyStatus, updateSurveyMeta } from '../../server/services/surveys';
-import { makeTestApp, type TestApp } from '../helpers/app';
+import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { formBody, formFields, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 /** The response body as sent (no decoding by the client), and its headers: plain node:http, as supertest would gunzip. */
@@ -135,5 +137,115 @@ describe('the resident form served from the page cache', () => {
     expect(big.text).toContain('class="respond big"');
     expect((await request(t.app).get(`/s/${code}`)).text).toContain('<html lang="zh-CN">');
     expect((await request(t.app).get(`/s/${code}`)).text).not.toContain('class="respond big"');
+  });
+});
+
+/** Set-Cookie values without the cookie's value and expiry date: what must be the same whichever path set it. */
+const cookieShapes = (h: Record<string, string | string[]>) =>
+  ([] as string[])
+    .concat(h['set-cookie'] ?? [])
+    .map((c) => c.replace(/^([^=]+)=[^;]*/, '$1=…').replace(/Expires=[^;]+/, 'Expires=…'))
+    .sort();
+
+describe('the lean path of the blank form (issue 17)', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await makeTestApp();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+  const leanServed = () => (t.app.locals.residentLeanServed as () => number)();
+
+  it('serves a page already rendered past the middleware chain, with the page, headers and cookies of the full chain', async () => {
+    const { pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    for (const encoding of ['gzip', 'identity']) {
+      const before = leanServed();
+      // A query the lean path leaves alone goes the whole way (rendered afresh, compressed by the compression middleware).
+      const full = await raw(t, `/s/${code}?from=poster`, { 'accept-encoding': encoding });
+      await raw(t, `/s/${code}`, { 'accept-encoding': encoding });
+      const lean = await raw(t, `/s/${code}`, { 'accept-encoding': encoding });
+      expect(leanServed()).toBeGreaterThan(before);
+      expect(lean.status).toBe(200);
+      expect(withoutTokens(page(lean.body, lean.headers['content-encoding']))).toBe(withoutTokens(page(full.body, full.headers['content-encoding'])));
+      expect(stableHeaders(lean.headers)).toEqual(stableHeaders(full.headers));
+      expect(cookieShapes(lean.headers)).toEqual(cookieShapes(full.headers));
+      expect(lean.headers['content-encoding']).toBe(encoding === 'gzip' ? 'gzip' : undefined);
+      expect(Number(lean.headers['content-length'])).toBe(lean.body.length);
+    }
+  });
+
+  it("keeps a returning phone's device, and the tokens it serves take a submission", async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    const agent = request.agent(t.app);
+    const first = await agent.get(`/s/${code}`).expect(200);
+    const device = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('manyi.device='));
+    expect(device).toBeDefined();
+    const before = leanServed();
+    const second = await agent.get(`/s/${code}`).expect(200);
+    expect(leanServed()).toBe(before + 1);
+    // The device cookie is not replaced; the CSRF token is the one bound to that device.
+    expect(([] as string[]).concat(second.headers['set-cookie'] ?? []).some((c) => c.startsWith('manyi.device='))).toBe(false);
+    t.clock.advance(60_000);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ...formFields(second.text), ...templateAnswers() })).expect(303);
+    expect(await t.store.responses.count({ surveyId: survey.id })).toBe(1);
+    // One answer per device: the same phone now gets the already-answered page, from the full chain.
+    const again = await agent.get(`/s/${code}`).expect(200);
+    expect(again.text).not.toContain('name="ft"');
+    expect(leanServed()).toBe(before + 1);
+  });
+
+  it('refuses a CSRF token it served to one phone when another phone posts it', async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    await request(t.app).get(`/s/${code}`).expect(200);
+    const a = await openForm(t, code);
+    const b = await openForm(t, code);
+    expect(leanServed()).toBeGreaterThanOrEqual(2);
+    t.clock.advance(60_000);
+    await b.agent.post(`/s/${code}`).type('form').send(formBody({ ...b.fields!, _csrf: a.fields!._csrf!, ...templateAnswers() })).expect(403);
+    expect(await t.store.responses.count({ surveyId: survey.id })).toBe(0);
+  });
+
+  it('leaves staff, other queries, unknown codes and paused stations to the full chain', async () => {
+    const { pubs, sites } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    await request(t.app).get(`/s/${code}`).expect(200);
+    const { agent } = await loginAs(t, 'station', { siteIds: [sites[0]!.id] });
+    const before = leanServed();
+    await agent.get(`/s/${code}`).expect(200);
+    await request(t.app).get(`/s/${code}?lang=en`).expect(200);
+    await request(t.app).get(`/s/${code}?via=link&x=1`).expect(200);
+    await request(t.app).get(`/s/${code}?via=link&via=qr`).expect(200);
+    await request(t.app).get('/s/nosuchcode').expect(404);
+    await setPublicationActive(t.deps, SYSTEM_ACTOR, pubs[0]!.id, false);
+    await request(t.app).get(`/s/${code}`).expect(503);
+    expect(leanServed()).toBe(before);
+    await setPublicationActive(t.deps, SYSTEM_ACTOR, pubs[0]!.id, true);
+    // ?via=link is a page of its own (the form posts back with it), served lean once rendered.
+    await request(t.app).get(`/s/${code}?via=link`).expect(200);
+    const link = await request(t.app).get(`/s/${code}?via=link`).expect(200);
+    expect(leanServed()).toBe(before + 1);
+    expect(link.text).toContain(`action="/s/${code}?via=link"`);
+  });
+
+  it('logs a request it serves once when request lines are logged', async () => {
+    const { pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const app = createApp({ config: { ...t.config, logLevel: 'info' }, store: t.store, clock: () => t.clock.now, logger });
+    await request(app).get(`/s/${code}`).expect(200);
+    lines.length = 0;
+    const res = await request(app).get(`/s/${code}`).expect(200);
+    expect((app.locals.residentLeanServed as () => number)()).toBe(1);
+    const logged = lines.map((l) => JSON.parse(l) as { req?: { url: string; id: string }; res?: { statusCode: number } }).filter((l) => l.req);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.req!.url).toBe(`/s/${code}`);
+    expect(logged[0]!.res!.statusCode).toBe(200);
+    expect(res.headers['x-request-id']).toBe(logged[0]!.req!.id);
+    expect(cookieShapes(res.headers)).toHaveLength(2);
   });
 });

@@ -1,0 +1,96 @@
+import express, { type RequestHandler, type Response } from 'express';
+
+/**
+ * The pieces a hot route needs to answer with one `writeHead` and one `end`, with the very headers
+ * and cookies the full middleware chain would have produced — computed by the same code, not copied.
+ */
+
+/**
+ * The headers a middleware that only sets fixed headers (helmet: CSP, frame options…) sets on every
+ * response, recorded once by running it against a recorder. Null when it did anything else (called
+ * next with an error, read the request, wrote a body): then it is not request-independent and must run per request.
+ */
+export function recordFixedHeaders(mw: RequestHandler): [string, string][] | null {
+  const headers: [string, string][] = [];
+  let ok = false;
+  let other = false;
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      if (Array.isArray(value)) other = true;
+      else headers.push([name, String(value)]);
+      return res;
+    },
+    removeHeader() {
+      return res;
+    },
+    getHeader: () => undefined,
+  };
+  // A request that carries nothing: a middleware that reads any of it is not request-independent.
+  const req = new Proxy(
+    {},
+    {
+      get(_t, prop) {
+        other = true;
+        return prop === 'headers' ? {} : undefined;
+      },
+    },
+  );
+  try {
+    void mw(req as never, res as never, (err?: unknown) => {
+      ok = err === undefined;
+    });
+  } catch {
+    return null;
+  }
+  return ok && !other ? headers : null;
+}
+
+/** The Set-Cookie header value Express's `res.cookie` would append (its own code, on a stand-in response). */
+export function cookieHeader(secret: string | undefined, name: string, value: string, options: express.CookieOptions): string {
+  let header = '';
+  const stand = {
+    req: { secret },
+    append(field: string, val: string) {
+      if (field === 'Set-Cookie') header = val;
+      return stand;
+    },
+  };
+  const setCookie = express.response.cookie as (this: Response, name: string, value: string, options: express.CookieOptions) => Response;
+  setCookie.call(stand as unknown as Response, name, value, options);
+  return header;
+}
+
+/** A stand-in response that collects the cookies a library sets with `res.cookie` (csrf-csrf's token cookie). */
+export function cookieCollector(secret: string | undefined): { res: Response; cookies: string[] } {
+  const cookies: string[] = [];
+  const res = {
+    cookie(name: string, value: string, options: express.CookieOptions = {}) {
+      cookies.push(cookieHeader(secret, name, value, options));
+      return res;
+    },
+  };
+  return { res: res as unknown as Response, cookies };
+}
+
+/**
+ * Sends status, headers (a flat [name, value, name, value…] list; Set-Cookie may repeat) and body in
+ * one writeHead and one end. Headers some middleware has already set on `res` (a request id) are kept.
+ */
+export function sendWhole(res: Response, status: number, headers: string[], body: Buffer): void {
+  if (res.getHeaderNames().length === 0) {
+    res.writeHead(status, headers);
+  } else {
+    // Node merges a flat list into headers already set one name at a time, so a repeated Set-Cookie
+    // would keep only its last value: group the values by name instead.
+    const grouped = new Map<string, { name: string; values: string[] }>();
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const g = grouped.get(name.toLowerCase());
+      if (g) g.values.push(headers[i + 1]!);
+      else grouped.set(name.toLowerCase(), { name, values: [headers[i + 1]!] });
+    }
+    for (const { name, values } of grouped.values()) res.setHeader(name, values.length === 1 ? values[0]! : values);
+    res.writeHead(status);
+  }
+  res.end(body);
+}

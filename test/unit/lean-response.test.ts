@@ -1,0 +1,56 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import request from 'supertest';
+import { loadConfig } from '../../server/config';
+import { cookieHeader, recordFixedHeaders, sendWhole } from '../../server/http/lean-response';
+import { securityHeaders } from '../../server/http/security';
+
+describe('the lean response helpers', () => {
+  it('records the security headers helmet sets on every response, the same as helmet sets them', async () => {
+    const mw = securityHeaders({ ...loadConfig({}), secureCookies: true });
+    const recorded = recordFixedHeaders(mw);
+    expect(recorded).not.toBeNull();
+    const app = express();
+    app.use(mw);
+    app.get('/', (_req, res) => void res.status(204).end());
+    const res = await request(app).get('/').expect(204);
+    for (const [name, value] of recorded!) expect(res.headers[name.toLowerCase()]).toBe(value);
+    expect(recorded!.map(([n]) => n.toLowerCase())).toEqual(expect.arrayContaining(['content-security-policy', 'strict-transport-security', 'x-frame-options']));
+  });
+
+  it('refuses to record a middleware that reads the request or fails', () => {
+    expect(recordFixedHeaders((req, res, next) => (res.setHeader('X-Lang', String(req.headers['accept-language'])), next()))).toBeNull();
+    expect(recordFixedHeaders((_req, _res, next) => next(new Error('no')))).toBeNull();
+    expect(recordFixedHeaders(() => undefined)).toBeNull();
+  });
+
+  it("makes the Set-Cookie value Express's res.cookie makes", async () => {
+    const app = express();
+    app.use((req, _res, next) => ((req as { secret?: string }).secret = 'k', next()));
+    const options = { signed: true, httpOnly: true, sameSite: 'lax' as const, maxAge: 3_600_000, path: '/' };
+    app.get('/', (_req, res) => void res.cookie('manyi.device', 'abc', options).status(204).end());
+    const viaExpress = (await request(app).get('/')).headers['set-cookie']![0]!;
+    const strip = (c: string) => c.replace(/Expires=[^;]+/, '');
+    expect(strip(cookieHeader('k', 'manyi.device', 'abc', options))).toBe(strip(viaExpress));
+  });
+
+  it('sends every Set-Cookie, also when a header was set before', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/pre') res.setHeader('X-Request-Id', 'r1');
+      sendWhole(res as never, 200, ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'], Buffer.from('ok'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const path of ['/', '/pre']) {
+        const res = await fetch(base + path);
+        expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+        expect(await res.text()).toBe('ok');
+        expect(res.headers.get('x-request-id')).toBe(path === '/pre' ? 'r1' : null);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
