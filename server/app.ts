@@ -104,14 +104,14 @@ export function createApp(options: AppOptions): Express {
   const csrf = csrfProtection(config);
   const helpers = renderHelpers(csrf.generateCsrfToken);
   const respond = respondRouter(deps, ipHash, { log: logRequest, cookies, cookieSecret, security, generateCsrfToken: csrf.generateCsrfToken });
+  app.locals.residentLeanServed = respond.leanServed;
+  // The resident's blank form: a lean path ahead of everything below (see respondRouter; it reads the query once).
+  app.get('/s/:code', respond.blankForm);
   // Express parses the query string again at every read of req.query: parse it once per request.
   app.use((req, _res, next) => {
     Object.defineProperty(req, 'query', { value: req.query, writable: true, configurable: true, enumerable: true });
     next();
   });
-  app.locals.residentLeanServed = respond.leanServed;
-  // The resident's blank form: a lean path ahead of everything below (see respondRouter).
-  app.get('/s/:code', respond.blankForm);
   app.use(logRequest);
   app.use(security);
   app.use(compression());

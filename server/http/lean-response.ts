@@ -1,3 +1,4 @@
+import { sign } from 'cookie-signature';
 import express, { type RequestHandler, type Response } from 'express';
 
 /**
@@ -60,12 +61,40 @@ export function cookieHeader(secret: string | undefined, name: string, value: st
   return header;
 }
 
+export type CookieWriter = (name: string, value: string, options?: express.CookieOptions) => string;
+
+/**
+ * cookieHeader for a hot path: the attributes after the value (Max-Age, Path, Expires, HttpOnly,
+ * SameSite…) depend only on the options and, through Expires, on the current second, so Express
+ * serialises them once per second per cookie; each call adds only its own `name=value` (signed with
+ * cookie-signature and encoded with encodeURIComponent, as Express and the cookie library do).
+ * About 12 µs per cookie through res.cookie, 3 µs here (test/unit/lean-response.test.ts compares the two).
+ */
+export function cookieWriter(secret: string | undefined): CookieWriter {
+  const attributes = new Map<string, { second: number; suffix: string }>();
+  return (name, value, options = {}) => {
+    const key = `${name}\u0000${JSON.stringify(options)}`;
+    const second = Math.floor(Date.now() / 1000);
+    let a = attributes.get(key);
+    if (!a || a.second !== second) {
+      const probe = cookieHeader(secret, name, 'x', { ...options, signed: false });
+      const at = probe.indexOf(';');
+      a = { second, suffix: at < 0 ? '' : probe.slice(at) };
+      if (attributes.size >= 16) attributes.clear();
+      attributes.set(key, a);
+    }
+    if (options.signed && !secret) throw new Error('a signed cookie needs a secret');
+    const val = options.signed ? `s:${sign(value, secret!)}` : value;
+    return `${name}=${encodeURIComponent(val)}${a.suffix}`;
+  };
+}
+
 /** A stand-in response that collects the cookies a library sets with `res.cookie` (csrf-csrf's token cookie). */
-export function cookieCollector(secret: string | undefined): { res: Response; cookies: string[] } {
+export function cookieCollector(write: CookieWriter): { res: Response; cookies: string[] } {
   const cookies: string[] = [];
   const res = {
     cookie(name: string, value: string, options: express.CookieOptions = {}) {
-      cookies.push(cookieHeader(secret, name, value, options));
+      cookies.push(write(name, value, options));
       return res;
     },
   };

@@ -9,7 +9,7 @@ import { isStoreUnavailable } from '../http/errors';
 import { limiter } from '../http/rate-limit';
 import { hasSessionCookie } from '../http/session';
 import { DEVICE_COOKIE, deviceCookieOptions, isDeviceId } from '../http/device';
-import { cookieCollector, cookieHeader, recordFixedHeaders, sendWhole } from '../http/lean-response';
+import { cookieCollector, cookieWriter, recordFixedHeaders, sendWhole } from '../http/lean-response';
 import { langHrefFor, requestLocale } from '../http/locale';
 import { newSecretToken } from '../ids';
 import type { Deps } from '../services/context';
@@ -237,6 +237,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
   const fixedSecurity = recordFixedHeaders(steps.security);
   const securityFlat = fixedSecurity ? fixedSecurity.flat() : null;
   const deviceOptions = deviceCookieOptions(deps.config);
+  const writeCookie = cookieWriter(steps.cookieSecret);
 
   let leanServed = 0;
   const blankForm: RequestHandler = (req, res, next) => {
@@ -260,7 +261,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
       let deviceId: unknown = req.signedCookies?.[DEVICE_COOKIE];
       if (!isDeviceId(deviceId)) {
         deviceId = newSecretToken(18);
-        cookies.push(cookieHeader(steps.cookieSecret, DEVICE_COOKIE, deviceId as string, deviceOptions));
+        cookies.push(writeCookie(DEVICE_COOKIE, deviceId as string, deviceOptions));
       } else if (await alreadyAnswered(deps, l.survey, channel, deviceId)) return next();
       const locale = requestLocale(req, undefined, deps.config);
       const page = formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel));
@@ -268,7 +269,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
       // Not rendered yet (the first visit after a start or an edit): the full chain renders and caches it.
       if (!compiled) return next();
       req.deviceId = deviceId as string;
-      const csrfCookies = cookieCollector(steps.cookieSecret);
+      const csrfCookies = cookieCollector(writeCookie);
       const csrfToken = steps.generateCsrfToken(req, csrfCookies.res);
       const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
       const body = splicedBody(compiled, csrfToken, page, gzip);

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../server/config';
-import { cookieHeader, recordFixedHeaders, sendWhole } from '../../server/http/lean-response';
+import fc from 'fast-check';
+import { cookieHeader, cookieWriter, recordFixedHeaders, sendWhole } from '../../server/http/lean-response';
 import { securityHeaders } from '../../server/http/security';
 
 describe('the lean response helpers', () => {
@@ -33,6 +34,44 @@ describe('the lean response helpers', () => {
     const viaExpress = (await request(app).get('/')).headers['set-cookie']![0]!;
     const strip = (c: string) => c.replace(/Expires=[^;]+/, '');
     expect(strip(cookieHeader('k', 'manyi.device', 'abc', options))).toBe(strip(viaExpress));
+  });
+
+  it("writes, once its attributes are made, the very header Express's res.cookie makes for any value", () => {
+    const write = cookieWriter('k-secret');
+    const variants = [
+      { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: false, maxAge: 365 * 24 * 3600_000, path: '/' },
+      { sameSite: 'lax' as const, path: '/', secure: true, httpOnly: true },
+      {},
+    ];
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 80 }), fc.constantFrom(...variants), (value, options) => {
+        // Made within one second (Expires has a resolution of one second); a run across the boundary is tried again.
+        for (;;) {
+          const s0 = Math.floor(Date.now() / 1000);
+          const mine = write('manyi.device', value, options);
+          const express = cookieHeader('k-secret', 'manyi.device', value, options);
+          if (Math.floor(Date.now() / 1000) !== s0) continue;
+          expect(mine).toBe(express);
+          return;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('makes the attributes again when the second changes (Expires moves with the clock)', () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 7, 10, 0, 0, 100), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+    try {
+      const write = cookieWriter('k');
+      const options = { maxAge: 60_000, path: '/' };
+      const a = write('c', 'v', options);
+      expect(a).toBe('c=v; Max-Age=60; Path=/; Expires=Mon, 07 Dec 2026 10:01:00 GMT');
+      jest.setSystemTime(Date.UTC(2026, 11, 7, 10, 0, 2, 0));
+      expect(write('c', 'v', options)).toBe('c=v; Max-Age=60; Path=/; Expires=Mon, 07 Dec 2026 10:01:02 GMT');
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(() => cookieWriter(undefined)('c', 'v', { signed: true })).toThrow();
   });
 
   it('sends every Set-Cookie, also when a header was set before', async () => {
