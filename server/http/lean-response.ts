@@ -71,17 +71,17 @@ export type CookieWriter = (name: string, value: string, options?: express.Cooki
  * About 12 µs per cookie through res.cookie, 3 µs here (test/unit/lean-response.test.ts compares the two).
  */
 export function cookieWriter(secret: string | undefined): CookieWriter {
-  const attributes = new Map<string, { second: number; suffix: string }>();
+  const attributes = new Map<string, { second: number; options: express.CookieOptions; json: string; suffix: string }>();
   return (name, value, options = {}) => {
-    const key = `${name}\u0000${JSON.stringify(options)}`;
     const second = Math.floor(Date.now() / 1000);
-    let a = attributes.get(key);
-    if (!a || a.second !== second) {
+    let a = attributes.get(name);
+    // The same options object (the device cookie's) is known at once; another one (csrf-csrf makes one per call) is compared as JSON.
+    if (!a || a.second !== second || (a.options !== options && a.json !== JSON.stringify(options))) {
       const probe = cookieHeader(secret, name, 'x', { ...options, signed: false });
       const at = probe.indexOf(';');
-      a = { second, suffix: at < 0 ? '' : probe.slice(at) };
+      a = { second, options, json: JSON.stringify(options), suffix: at < 0 ? '' : probe.slice(at) };
       if (attributes.size >= 16) attributes.clear();
-      attributes.set(key, a);
+      attributes.set(name, a);
     }
     if (options.signed && !secret) throw new Error('a signed cookie needs a secret');
     const val = options.signed ? `s:${sign(value, secret!)}` : value;
