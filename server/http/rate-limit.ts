@@ -34,6 +34,10 @@ export class PortRateLimitStore implements RateStore {
 export const RATE_SYNC_MS = 1_000;
 
 interface LocalCount {
+  /**
+   * The end of the window [resetAt − windowMs, resetAt): windowMs after its first hit here, or the
+   * shared window's end when the store's window for the key ends first.
+   */
   resetAt: number;
   /** The store's count for the key at the last sync (every instance's hits, this one's included). */
   known: number;
@@ -48,6 +52,11 @@ interface LocalCount {
  * instance's unsynced hits, so one instance never lets more through than the limit, and several let
  * through at most the hits the others took within one sync interval more. Used for the resident
  * submission limits (the hot path); login, password and API limits count in the store on every request.
+ *
+ * Windows never stretch: a local window starts at its first hit and ends windowMs later; its hits go
+ * to the store with that start, so a window the store starts for them is the same window (not one
+ * starting at the sync), and what the store answers can end the local window earlier (the shared
+ * window, started by another instance, ends first) but never later.
  */
 export class BufferedRateLimitStore implements RateStore {
   private windowMs = 60_000;
@@ -80,7 +89,11 @@ export class BufferedRateLimitStore implements RateStore {
   async decrement(key: string) {
     const c = this.counts.get(key);
     if (c && c.pending > 0) c.pending--;
-    else await this.store.rateLimits.decrement(this.prefix + key);
+    else {
+      // The hit is in the store already: take it from what this instance knows of the store too.
+      if (c && c.known > 0) c.known--;
+      await this.store.rateLimits.decrement(this.prefix + key);
+    }
   }
 
   async resetKey(key: string) {
@@ -101,16 +114,27 @@ export class BufferedRateLimitStore implements RateStore {
     if (batch.length === 0) return Promise.resolve();
     this.syncing = this.store.rateLimits
       .hitMany(
-        batch.map(([key, , by]) => ({ key: this.prefix + key, windowMs: this.windowMs, by })),
+        batch.map(([key, c, by]) => ({ key: this.prefix + key, windowMs: this.windowMs, by, startMs: c.resetAt - this.windowMs })),
         now,
       )
       .then(
-        (totals) => {
-          batch.forEach(([, c, by], i) => {
-            c.pending -= by;
-            c.known = totals[i]!.count;
-            c.resetAt = totals[i]!.resetAt;
+        async (totals) => {
+          const givenBack: Promise<void>[] = [];
+          batch.forEach(([key, c, by], i) => {
+            const total = totals[i]!;
+            // Hits given back (decrement) while on their way are in the store's count: take them out there.
+            const left = c.pending - by;
+            c.pending = Math.max(left, 0);
+            c.known = total.count;
+            for (let k = left; k < 0; k++) {
+              if (c.known > 0) c.known--;
+              givenBack.push(this.store.rateLimits.decrement(this.prefix + key));
+            }
+            // The window may end earlier (the shared one does), never later: no window outlasts windowMs.
+            c.resetAt = Math.min(c.resetAt, total.resetAt);
           });
+          // A give-back the store cannot take is lost: the hit stays counted (the safe side).
+          await Promise.all(givenBack).catch(() => undefined);
         },
         // The store is down: the hits stay pending and go with the next sync; counting goes on locally.
         () => undefined,

@@ -311,11 +311,30 @@ export interface EvidenceBlobRepo {
   get(sha256: string): Promise<EvidenceBlob | null>;
 }
 
+/** Hits counted elsewhere (an instance's memory) and added to the store later, with the start of the window they were counted in. */
+export interface RateLimitBatchHit {
+  key: string;
+  windowMs: number;
+  by: number;
+  /** Start of the window the hits were counted in (ms); a window the store starts for them starts here, never later. */
+  startMs: number;
+}
+
+/**
+ * Fixed-window counters. A key's window is [start, start + windowMs) and never longer. Adding hits:
+ * - no window for the key, or it has ended by `nowMs`: a new one starts at the hits' start
+ *   (min(startMs, nowMs)); it may already have ended if the hits come late, and then the next hit
+ *   starts another;
+ * - a live window that began before the hits' own window ended (the shared window, perhaps started
+ *   by another instance): the hits are added to it, its end stays;
+ * - a live window that began when the hits' own window had already ended: the hits are not added
+ *   (none of them fell in it); the answer is that window as it is.
+ */
 export interface RateLimitRepo {
-  /** Counts a hit in the fixed window that contains `nowMs`. */
+  /** Counts a hit in the window that contains `nowMs` (startMs = nowMs). */
   hit(key: string, windowMs: number, nowMs: number): Promise<RateLimitHit>;
-  /** Counts `by` hits for each key at once (one write for many requests; SQLite: one transaction), answering in the same order. */
-  hitMany(hits: readonly { key: string; windowMs: number; by: number }[], nowMs: number): Promise<RateLimitHit[]>;
+  /** Adds `by` hits for each key at once (one write for many requests; SQLite: one transaction), answering in the same order. */
+  hitMany(hits: readonly RateLimitBatchHit[], nowMs: number): Promise<RateLimitHit[]>;
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }

@@ -66,6 +66,8 @@ describe('posters as PDF and PNG', () => {
     expect(text).toContain(`http://manyi.test/s/${pubA().code}`);
     expect(text).toContain('每部手机只能作答一次');
     expect(text).toContain('问卷不记名');
+    // The privacy line may wrap: read it without the line breaks.
+    expect(text.replace(/\s+/g, '')).toContain('电话只在您自愿留下时保存，用于回访');
     expect(await pdfQr(res.body)).toBe(`http://manyi.test/s/${pubA().code}`);
   });
 

@@ -182,8 +182,8 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(
         await store.rateLimits.hitMany(
           [
-            { key: 'a', windowMs: 1000, by: 4 },
-            { key: 'b', windowMs: 1000, by: 3 },
+            { key: 'a', windowMs: 1000, by: 4, startMs: 10_200 },
+            { key: 'b', windowMs: 1000, by: 3, startMs: 10_200 },
           ],
           10_200,
         ),
@@ -191,8 +191,32 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
         { count: 5, resetAt: 11_000 },
         { count: 3, resetAt: 11_200 },
       ]);
-      expect(await store.rateLimits.hitMany([{ key: 'a', windowMs: 1000, by: 2 }], 11_000)).toEqual([{ count: 2, resetAt: 12_000 }]);
+      expect(await store.rateLimits.hitMany([{ key: 'a', windowMs: 1000, by: 2, startMs: 11_000 }], 11_000)).toEqual([{ count: 2, resetAt: 12_000 }]);
       expect(await store.rateLimits.hitMany([], 11_000)).toEqual([]);
+    });
+
+    it('starts the window of hits that reach it late where they were counted, not at the sync', async () => {
+      expect(await store.rateLimits.hitMany([{ key: 'late', windowMs: 1000, by: 3, startMs: 10_000 }], 10_900)).toEqual([{ count: 3, resetAt: 11_000 }]);
+      expect(await store.rateLimits.hitMany([{ key: 'late', windowMs: 1000, by: 1, startMs: 10_000 }], 10_950)).toEqual([{ count: 4, resetAt: 11_000 }]);
+      expect(await store.rateLimits.hit('late', 1000, 11_000)).toEqual({ count: 1, resetAt: 12_000 });
+    });
+
+    it('lets hits whose window has ended start no window that ends later, and never starts a window in the future', async () => {
+      // Counted in [10 000, 11 000), reaching the store at 12 500: their window is over when it is stored.
+      expect(await store.rateLimits.hitMany([{ key: 'gone', windowMs: 1000, by: 2, startMs: 10_000 }], 12_500)).toEqual([{ count: 2, resetAt: 11_000 }]);
+      expect(await store.rateLimits.hit('gone', 1000, 12_500)).toEqual({ count: 1, resetAt: 13_500 });
+      expect(await store.rateLimits.hitMany([{ key: 'ahead', windowMs: 1000, by: 1, startMs: 20_000 }], 10_000)).toEqual([{ count: 1, resetAt: 11_000 }]);
+    });
+
+    it('adds hits to the shared live window, keeping its end, unless their own window ended before it began', async () => {
+      await store.rateLimits.hit('s', 1000, 10_000);
+      // Counted from 10 500 elsewhere: the window begun at 10 000 takes them and still ends at 11 000.
+      expect(await store.rateLimits.hitMany([{ key: 's', windowMs: 1000, by: 2, startMs: 10_500 }], 10_600)).toEqual([{ count: 3, resetAt: 11_000 }]);
+      expect(await store.rateLimits.hit('s', 1000, 11_200)).toEqual({ count: 1, resetAt: 12_200 });
+      // Counted in [10 200, 11 200): over when the live window began at 11 200, so none of them fell in it.
+      expect(await store.rateLimits.hitMany([{ key: 's', windowMs: 1000, by: 5, startMs: 10_200 }], 11_300)).toEqual([{ count: 1, resetAt: 12_200 }]);
+      // Counted in [10 201, 11 201): it overlaps the live window, which takes them.
+      expect(await store.rateLimits.hitMany([{ key: 's', windowMs: 1000, by: 2, startMs: 10_201 }], 11_400)).toEqual([{ count: 3, resetAt: 12_200 }]);
     });
   });
 

@@ -337,8 +337,8 @@ describe('MongoDB rate-limit counters (checked with mingo against SQLite)', () =
   });
 
   /** What findOneAndUpdate(filter, pipeline, { upsert: true, returnDocument: 'after' }) does: a new document starts as {_id}. */
-  function hit(docs: Doc[], key: string, windowMs: number, nowMs: number, by = 1): { count: number; resetAt: number } {
-    const { filter, update: pipeline } = rateLimitHit(key, windowMs, nowMs, by);
+  function hit(docs: Doc[], key: string, windowMs: number, nowMs: number, by = 1, startMs = nowMs): { count: number; resetAt: number } {
+    const { filter, update: pipeline } = rateLimitHit(key, windowMs, nowMs, by, startMs);
     if (!find(docs, filter).hasNext()) docs.push({ _id: key });
     expect(updateOne(docs, filter, pipeline as never).matchedCount).toBe(1);
     const doc = find(docs, filter).next() as Doc;
@@ -396,26 +396,39 @@ describe('MongoDB rate-limit counters (checked with mingo against SQLite)', () =
     ]);
   });
 
-  it('counts several hits at once (a buffered instance syncing) as SQLite does', async () => {
+  it('counts several hits at once (a buffered instance syncing, late or not) in the windows they were counted in, as SQLite does', async () => {
     const docs: Doc[] = [];
     const t0 = Date.UTC(2026, 10, 1, 3, 0, 0);
-    const steps: [string, number, number][] = [
-      ['pub:x', 0, 5],
-      ['pub:x', 1_000, 7],
-      ['pub:y', 2_000, 1],
-      ['pub:x', 60_000, 3],
+    // [key, sync at, hits, start of the window they were counted in] (ms after t0).
+    const steps: [string, number, number, number][] = [
+      ['pub:x', 900, 5, 0], // late sync: the window starts at 0, not 900
+      ['pub:x', 1_000, 7, 1_000], // the live window takes them
+      ['pub:y', 2_000, 1, 2_000],
+      ['pub:x', 60_000, 3, 59_500], // x's window ended at 60 000: a new one from 59 500
+      ['pub:y', 70_000, 2, 1_500], // counted in [1 500, 61 500), stored at 70 000: a window already over
+      ['pub:y', 70_100, 1, 70_100],
+      ['pub:y', 70_200, 4, 5_000], // their window ended before the live one began: not added
+      ['pub:y', 70_300, 2, 10_100], // ended exactly when it began: not added
+      ['pub:y', 70_400, 2, 10_101], // overlaps it by 1 ms: added
+      ['pub:z', 80_000, 1, 90_000], // a start after the sync is taken as the sync
     ];
     const seen: { count: number; resetAt: number }[] = [];
-    for (const [key, at, by] of steps) {
-      const fromMingo = hit(docs, key, 60_000, t0 + at, by);
-      expect([fromMingo]).toEqual(await store.rateLimits.hitMany([{ key, windowMs: 60_000, by }], t0 + at));
+    for (const [key, at, by, start] of steps) {
+      const fromMingo = hit(docs, key, 60_000, t0 + at, by, t0 + start);
+      expect([fromMingo]).toEqual(await store.rateLimits.hitMany([{ key, windowMs: 60_000, by, startMs: t0 + start }], t0 + at));
       seen.push(fromMingo);
     }
     expect(seen.map((s) => [s.count, s.resetAt - t0])).toEqual([
       [5, 60_000],
       [12, 60_000],
       [1, 62_000],
-      [3, 120_000],
+      [3, 119_500],
+      [2, 61_500],
+      [1, 130_100],
+      [1, 130_100],
+      [1, 130_100],
+      [3, 130_100],
+      [1, 140_000],
     ]);
   });
 });

@@ -26,6 +26,18 @@ describe('buildPoster: the poster as a document model', () => {
     expect(m.qrAlt).toContain('雄关街道社工站');
   });
 
+  it('promises no more privacy than the survey keeps: no name asked, a phone number only if the resident leaves one for a call-back', () => {
+    const zhLine = buildPoster({ survey: survey(), site: { name: '站' }, link: LINK }, zh).privacy;
+    const enLine = buildPoster({ survey: survey(), site: { name: '站' }, link: LINK }, translator('en')).privacy;
+
+    expect(zhLine).toContain('不问姓名');
+    expect(zhLine).toContain('电话只在您自愿留下时保存，用于回访');
+    expect(zhLine).not.toMatch(/不收集.*电话/);
+    expect(enLine).toContain('asks no names');
+    expect(enLine).toContain('a phone number is kept only if you choose to leave one for a call-back');
+    expect(enLine).not.toMatch(/no names or phone numbers/);
+  });
+
   it('says each phone can answer once only when the survey takes one answer per device', () => {
     const once = buildPoster({ survey: survey({ duplicatePolicy: 'one-per-device' }), site: { name: '站' }, link: LINK }, zh);
     const unlimited = buildPoster({ survey: survey({ duplicatePolicy: 'unlimited' }), site: { name: '站' }, link: LINK }, zh);

@@ -135,7 +135,7 @@ export const zh = {
   'poster.step2': '按提示选择您的感受，大约两分钟',
   'poster.step3': '点“提交问卷”，看到“提交成功”就完成了',
   'poster.orType': '也可以在手机浏览器中输入：',
-  'poster.privacy': '问卷不记名，不收集姓名和电话，您的回答只用于评价和改进服务。',
+  'poster.privacy': '问卷不记名，不问姓名；电话只在您自愿留下时保存，用于回访。您的回答只用于评价和改进服务。',
   'demo.badge': '演示',
 } as const;
 
@@ -275,6 +275,6 @@ export const en: Record<keyof typeof zh, string> = {
   'poster.step2': 'Choose how you feel about each question; it takes about two minutes',
   'poster.step3': 'Press “Submit”; when you see “Thank you”, you are done',
   'poster.orType': 'Or type this address into your phone’s browser:',
-  'poster.privacy': 'The survey is anonymous: no names or phone numbers. Your answers are used only to evaluate and improve the service.',
+  'poster.privacy': 'The survey is anonymous and asks no names; a phone number is kept only if you choose to leave one for a call-back. Your answers are used only to evaluate and improve the service.',
   'demo.badge': 'Demo',
 };

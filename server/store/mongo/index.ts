@@ -595,7 +595,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       async hitMany(hits, nowMs) {
         return Promise.all(
           hits.map(async (h) => {
-            const { filter, update } = rateLimitHit(h.key, h.windowMs, nowMs, h.by);
+            const { filter, update } = rateLimitHit(h.key, h.windowMs, nowMs, h.by, h.startMs);
             const doc = await M.rateLimits.findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', updatePipeline: true }).lean();
             return { count: doc!.count as number, resetAt: (doc!.resetAt as Date).getTime() };
           }),

@@ -246,25 +246,30 @@ export function responseCountsPipeline(surveyIds: readonly string[]): Doc[] {
 }
 
 /*
- * Rate limits: a fixed-window counter per key, one document each. The same rule as SQLite's upsert:
- * a window that has passed (or a new key) restarts at 1 and ends windowMs from now; otherwise the
- * count goes up by one and the window's end stays.
+ * Rate limits: a fixed-window counter per key, one document each, with SQLite's rule (RateLimitRepo in
+ * store.ts): a window that has passed (or a new key) restarts with the hits and ends windowMs after
+ * their start; a live window that began before the hits' own window ended takes them and keeps its end;
+ * a live window that began after it ended is left as it is.
  */
 
 /**
- * One hit (or `by` hits), as one atomic upsert with an update pipeline (findOneAndUpdate, returnDocument 'after').
- * An upserted document starts as the filter's equality fields ({_id: key}): resetAt is missing.
+ * `by` hits counted in the window that started at `startMs` (default: one hit now), as one atomic upsert
+ * with an update pipeline (findOneAndUpdate, returnDocument 'after'). An upserted document starts as the
+ * filter's equality fields ({_id: key}): resetAt is missing. One $set stage reads the document as it was.
  */
-export function rateLimitHit(key: string, windowMs: number, nowMs: number, by = 1): { filter: Doc; update: Doc[] } {
+export function rateLimitHit(key: string, windowMs: number, nowMs: number, by = 1, startMs = nowMs): { filter: Doc; update: Doc[] } {
   const now = new Date(nowMs);
+  const end = Math.min(startMs, nowMs) + windowMs;
   const restart = { $or: [{ $eq: [{ $type: '$resetAt' }, 'missing'] }, { $lte: ['$resetAt', now] }] };
+  // The live window's start (resetAt − windowMs) is at or after the end of the hits' window.
+  const later = { $gte: ['$resetAt', new Date(end + windowMs)] };
   return {
     filter: { _id: { $eq: key } },
     update: [
       {
         $set: {
-          count: { $cond: [restart, by, { $add: ['$count', by] }] },
-          resetAt: { $cond: [restart, new Date(nowMs + windowMs), '$resetAt'] },
+          count: { $cond: [restart, by, { $cond: [later, '$count', { $add: ['$count', by] }] }] },
+          resetAt: { $cond: [restart, new Date(end), '$resetAt'] },
         },
       },
     ],

@@ -2,7 +2,7 @@ import type { ApiToken } from '../../../models/api-token';
 import type { AuditEvent } from '../../../models/audit-event';
 import type { SessionRecord } from '../../../models/session';
 import type { User } from '../../../models/user';
-import type { ApiTokenRepo, AuditQuery, AuditRepo, RateLimitRepo, SessionRepo, UserPatch, UserRepo } from '../store';
+import type { ApiTokenRepo, AuditQuery, AuditRepo, RateLimitBatchHit, RateLimitRepo, SessionRepo, UserPatch, UserRepo } from '../store';
 import { bool, int, mapUnique, type Db } from './db';
 
 type Row = Record<string, unknown>;
@@ -212,21 +212,26 @@ export function sqliteAuditRepo(db: Db): AuditRepo {
 }
 
 export function sqliteRateLimitRepo(db: Db): RateLimitRepo {
+  // The rule is RateLimitRepo's (store.ts). SET expressions read the row as it was before the update.
   const hit = db.prepare(
-    `INSERT INTO rate_limits (key, count, reset_at) VALUES (@key, @by, @resetAt)
+    `INSERT INTO rate_limits (key, count, reset_at) VALUES (@key, @by, @end)
      ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN rate_limits.reset_at <= @now THEN @by ELSE rate_limits.count + @by END,
-       reset_at = CASE WHEN rate_limits.reset_at <= @now THEN @resetAt ELSE rate_limits.reset_at END
+       count = CASE
+         WHEN rate_limits.reset_at <= @now THEN @by
+         WHEN rate_limits.reset_at - @windowMs >= @end THEN rate_limits.count
+         ELSE rate_limits.count + @by END,
+       reset_at = CASE WHEN rate_limits.reset_at <= @now THEN @end ELSE rate_limits.reset_at END
      RETURNING count, reset_at`,
   );
-  const one = (key: string, windowMs: number, nowMs: number, by: number) => {
-    const r = hit.get({ key, now: nowMs, resetAt: nowMs + windowMs, by }) as { count: number; reset_at: number };
+  const one = (h: RateLimitBatchHit, nowMs: number) => {
+    const end = Math.min(h.startMs, nowMs) + h.windowMs;
+    const r = hit.get({ key: h.key, now: nowMs, end, windowMs: h.windowMs, by: h.by }) as { count: number; reset_at: number };
     return { count: r.count, resetAt: r.reset_at };
   };
-  const many = db.transaction((hits: readonly { key: string; windowMs: number; by: number }[], nowMs: number) => hits.map((h) => one(h.key, h.windowMs, nowMs, h.by)));
+  const many = db.transaction((hits: readonly RateLimitBatchHit[], nowMs: number) => hits.map((h) => one(h, nowMs)));
   return {
     async hit(key, windowMs, nowMs) {
-      return one(key, windowMs, nowMs, 1);
+      return one({ key, windowMs, by: 1, startMs: nowMs }, nowMs);
     },
     async hitMany(hits, nowMs) {
       return many(hits, nowMs);
