@@ -273,8 +273,8 @@ export const en: Record<keyof typeof zh, string> = {
   'poster.qrAlt': 'QR code of the satisfaction survey at {station}',
   'poster.step1': 'Open WeChat or the camera on your phone and point it at the code',
   'poster.step2': 'Choose how you feel about each question; it takes about two minutes',
-  'poster.step3': 'Press “Submit”; when you see “Thank you”, you are done',
-  'poster.orType': 'Or type this address into your phone’s browser:',
+  'poster.step3': 'Press "Submit"; when you see "Thank you", you are done',
+  'poster.orType': 'Or type this address into your phone\'s browser:',
   'poster.privacy': 'The survey is anonymous and asks no names; a phone number is kept only if you choose to leave one for a call-back. Your answers are used only to evaluate and improve the service.',
   'demo.badge': 'Demo',
 };
