@@ -14,6 +14,7 @@ import { timeIt } from './dashboard';
 import { writeCeiling } from './ceiling';
 import { benchGrowth, benchHttp, startServer } from './http';
 import { seedBulk } from './seed';
+import { tokenCosts } from './token-costs';
 
 const ROOT = path.resolve(__dirname, '..');
 const tsxCjs = require.resolve('tsx/cjs');
@@ -104,6 +105,8 @@ async function main() {
   console.error('durable-write ceiling…');
   const ceiling = await writeCeiling(Math.max(2, Math.round(httpSeconds / 3)));
   console.error(JSON.stringify(ceiling));
+  console.error('token costs…');
+  const tokens = tokenCosts();
   console.error('page weight…');
   const weight = await pageWeight();
   console.error('cold start…');
@@ -131,7 +134,7 @@ async function main() {
     }
     await s.close();
   }
-  const report = renderReport({ started, httpResult, growth, ceiling, weight, cold, dashboards, exports });
+  const report = renderReport({ started, httpResult, growth, ceiling, tokens, weight, cold, dashboards, exports });
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), report);
   console.log(report);
 }
@@ -141,6 +144,7 @@ function renderReport(r: {
   httpResult: Awaited<ReturnType<typeof benchHttp>>;
   growth: Awaited<ReturnType<typeof benchGrowth>>;
   ceiling: Awaited<ReturnType<typeof writeCeiling>>;
+  tokens: Record<string, number>;
   weight: Awaited<ReturnType<typeof pageWeight>>;
   cold: Awaited<ReturnType<typeof coldStart>>;
   dashboards: { responses: number; seedSeconds: number; overviewMs: number; lastMonthMs: number; oneStationMs: number }[];
@@ -160,7 +164,7 @@ Reproduce: \`npm run bench\` (about 10 minutes; writes this file). Shorter: \`BE
 
 ## Resident page and submission vs a bare route (autocannon, ${h.seconds} s each, loopback)
 
-The server runs in its own process with production settings (views cached, LOG_LEVEL=silent); the bare route is \`GET /bench/bare → 204\` on the same Express server and process. The form is fetched as on a first visit (no cookies: a new device cookie and CSRF token each time). Each submission comes from a fresh device (its own signed device cookie, CSRF token bound to it and form token, made by the load generator with the server's secret) and is a full one: CSRF check, signed form token, validation against the survey version, rate limits, quality checks, and the response with its tallies committed durably (group commit, \`synchronous=FULL\`) before the 303.
+The server runs in its own process with production settings (views cached, LOG_LEVEL=silent); the bare route is \`GET /bench/bare → 204\` in a small Express app of its own in the same process and on the same port (the app itself is the request listener, as in production; only \`/bench/…\` goes to the small app). The form is fetched as on a first visit (no cookies: a new device cookie and CSRF token each time). Each submission comes from a fresh device (its own signed device cookie, CSRF token bound to it and form token, made by the load generator with the server's secret) and is a full one: CSRF check, signed form token, validation against the survey version, rate limits, quality checks, and the response with its tallies committed durably (group commit, \`synchronous=FULL\`) before the 303.
 
 | Connections | bare \`GET\` → 204 (req/s) | form \`GET /s/:code\` gzip (req/s) | form ratio (≥ 0.65) | submission \`POST /s/:code\` (req/s) | submit ratio (≥ 0.25, aim 0.40) | ceiling: the same page pre-gzipped (req/s, ratio) |
 |---:|---:|---:|---:|---:|---:|---:|
@@ -173,6 +177,8 @@ Server CPU time per request (µs; user + system of the server process over each 
 ${h.levels.map((l) => `| ${l.connections} | ${f(l.cpu.bare, 0)} | ${f(l.cpu.form, 0)} | ${f(l.cpu.staticPage, 0)} | ${f(l.cpu.submit, 0)} |`).join('\n')}
 
 Durable-write ceiling (\`bench/ceiling.ts\`): responses with their tallies (merged per transaction) committed by better-sqlite3 with the app's schema and pragmas (WAL, \`synchronous=FULL\`), in one thread: ${r.ceiling.map((c) => `${f(c.rowsPerSecond, 0)}/s at ${c.perTransaction} per transaction`).join(', ')}.
+
+What a first visit's per-request parts cost, one call at a time in one thread (\`bench/token-costs.ts\`, median of 5 rounds of 100,000 calls): ${Object.entries(r.tokens).map(([k, v]) => `${k} ${f(v, 2)} µs`).join('; ')}.
 
 Submissions acknowledged (303): ${h.acknowledged}; stored (counted in the database afterwards): ${h.stored}; non-303 answers: ${h.non303}.
 
