@@ -85,11 +85,30 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
        @answers, @segment, @flags, @review, @reviewReason, @reviewedBy, @reviewedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo, @paperDate)
      ON CONFLICT (submission_token) DO NOTHING`,
   );
+  // Every column written out (not spread from the response: V8 builds a spread with extra keys slowly).
   return (r) =>
     insert.run({
-      ...r,
+      id: r.id,
+      surveyId: r.surveyId,
+      version: r.version,
+      siteId: r.siteId,
+      publicationId: r.publicationId,
+      channel: r.channel,
+      startedAt: r.startedAt,
+      submittedAt: r.submittedAt,
+      day: r.day,
+      durationMs: r.durationMs,
       answers: JSON.stringify(r.answers),
+      segment: r.segment,
       flags: JSON.stringify(r.flags),
+      review: r.review,
+      reviewReason: r.reviewReason,
+      reviewedBy: r.reviewedBy,
+      reviewedAt: r.reviewedAt,
+      deviceHash: r.deviceHash,
+      ipHash: r.ipHash,
+      submissionToken: r.submissionToken,
+      enteredBy: r.enteredBy,
       isDemo: int(r.isDemo),
       paperDate: r.paperDate ?? null,
     }).changes;
