@@ -1,13 +1,25 @@
+/** Since 1972 every UTC offset in the IANA database is a whole quarter hour and changes on one. */
+const QUARTER_HOUR = 15 * 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Per zone, the quarter hour last asked and its day (see zoneOffsetMs: a local day never changes within a quarter hour). */
+const lastDays = new Map<string, { quarter: number; day: string }>();
 
 /** The local calendar day (YYYY-MM-DD) of an instant in a time zone (Asia/Shanghai by default). */
 export function localDay(instant: Date, timeZone: string): string {
+  // Every submission asks for the day of "now" (twice when it opens a case): the same quarter hour
+  // as the last one asked is answered without formatting again.
+  const quarter = Math.floor(instant.getTime() / QUARTER_HOUR);
+  const last = lastDays.get(timeZone);
+  if (last && last.quarter === quarter) return last.day;
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formatters.set(timeZone, f);
   }
-  return f.format(instant);
+  const day = f.format(instant);
+  if (lastDays.size >= 100) lastDays.clear();
+  lastDays.set(timeZone, { quarter, day });
+  return day;
 }
 
 const stampFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -54,7 +66,6 @@ export function wallClock(instant: Date | string, timeZone: string): Date {
  * cleared when it holds more than that, so it stays bounded.
  */
 const offsets = new Map<string, Map<number, number>>();
-const QUARTER_HOUR = 15 * 60_000;
 const MAX_QUARTERS = 35_040;
 
 /**

@@ -869,6 +869,35 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.cases.list({ surveyId: r1.surveyId })).toHaveLength(1);
     });
 
+    it('refuses only the failing one of submissions arriving together: the others are stored, counted and tallied', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const levels = ['5', '4', '3', '2', '1'];
+      const rs = Array.from({ length: 6 }, (_, i) =>
+        responseFixture(i % 2 ? pubB : pubA, { answers: { seg: 'a', q1: levels[i % 5]!, q2: '4', m: ['x'], r: 3, n: i, c: '' }, segment: 'a' }),
+      );
+      const openings = rs.map((r) => opening(r));
+      // The fourth reuses the first one's receipt hash: its case cannot be stored, so neither can it.
+      openings[3] = opening(rs[3]!, openings[0]!.receiptHash);
+      const [first, ...together] = rs;
+      await store.responses.insert(first!, tallyDeltas(first!, survey.questions), openings[0]);
+      const outcomes = await Promise.all(
+        together.map((r, i) =>
+          store.responses.insert(r, tallyDeltas(r, survey.questions), openings[i + 1]).then(
+            (x) => (x.inserted ? 'stored' : 'repeat'),
+            () => 'refused',
+          ),
+        ),
+      );
+      expect(outcomes).toEqual(['stored', 'stored', 'refused', 'stored', 'stored']);
+      const kept = rs.filter((_, i) => i !== 3);
+      expect(await store.responses.get(rs[3]!.id)).toBeNull();
+      for (const r of kept) expect(await store.responses.get(r.id)).toEqual(r);
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(5);
+      expect((await store.cases.list({ surveyId: survey.id })).map((c) => c.responseId).sort()).toEqual(kept.map((r) => r.id).sort());
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), mergeDeltas(kept.flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+    });
+
     it('saves a step only over the version it was computed from, and counts cases due', async () => {
       const { pubA, pubB, siteA, siteB } = await seedSurvey();
       const a = opening(responseFixture(pubA));

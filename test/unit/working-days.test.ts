@@ -96,6 +96,26 @@ describe('working days (工作日, 调休 included)', () => {
     expect(addWorkingDays(cal, '2026-12-30', 1)).toBe('2027-01-04');
   });
 
+  it('lets an override entered after a day was counted win over the library\'s remembered answer', () => {
+    // The library's answers are remembered per day: counting once fills that memory, the override must still come first.
+    expect(isWorkingDay(lib, '2026-03-02')).toBe(true);
+    expect(addWorkingDays(lib, '2026-02-27', 1)).toBe('2026-02-28');
+    const cal = workCalendar([
+      { date: '2026-02-28', work: false },
+      { date: '2026-03-02', work: false },
+    ]);
+    expect(isWorkingDay(cal, '2026-03-02')).toBe(false);
+    expect(addWorkingDays(cal, '2026-02-27', 1)).toBe('2026-03-03');
+    // And the library's own answer is unchanged for a calendar without them.
+    expect(addWorkingDays(lib, '2026-02-27', 1)).toBe('2026-02-28');
+  });
+
+  it('gives the library\'s answer for every day of the years it covers, asked once or again', () => {
+    for (const pass of [1, 2]) {
+      for (const d of days('2024-01-01', '2026-12-31')) if (isWorkingDay(lib, d) !== getDayDetail(d).work) throw new Error(`pass ${pass}: ${d}`);
+    }
+  });
+
   it('warns about the current year always and about next year from 1 November', () => {
     expect(calendarWarning(lib, '2026-10-31')).toBeNull();
     expect(calendarWarning(lib, '2026-11-01')).toBe(2027);

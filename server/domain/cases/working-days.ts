@@ -75,7 +75,36 @@ export function isWorkingDay(cal: WorkCalendar, day: LocalDayString): boolean {
     const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
     return weekday !== 0 && weekday !== 6;
   }
-  return getDayDetail(day).work;
+  return libraryWorkDay(day);
+}
+
+/**
+ * Days the library was asked about, remembered: its answer for a day never changes, and asking it
+ * (a date library's parse and format) cost more than the rest of opening a case. Bounded: a
+ * working year is 365 entries; the map is cleared past a few decades of them.
+ */
+const libraryDays = new Map<LocalDayString, boolean>();
+const MAX_REMEMBERED_DAYS = 20_000;
+function libraryWorkDay(day: LocalDayString): boolean {
+  let work = libraryDays.get(day);
+  if (work === undefined) {
+    work = getDayDetail(day).work;
+    if (libraryDays.size >= MAX_REMEMBERED_DAYS) libraryDays.clear();
+    libraryDays.set(day, work);
+  }
+  return work;
+}
+
+/** The next day of each day asked: counting working days steps one day at a time. Bounded like libraryDays. */
+const nextDays = new Map<LocalDayString, LocalDayString>();
+function nextDay(day: LocalDayString): LocalDayString {
+  let next = nextDays.get(day);
+  if (next === undefined) {
+    next = shiftDay(day, 1);
+    if (nextDays.size >= MAX_REMEMBERED_DAYS) nextDays.clear();
+    nextDays.set(day, next);
+  }
+  return next;
 }
 
 /** The day after (or before) a local day. */
@@ -94,12 +123,12 @@ export function addWorkingDays(cal: WorkCalendar, day: LocalDayString, n: number
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`working days must be a whole number ≥ 0 (got ${n})`);
   let d = day;
   if (n === 0) {
-    while (!isWorkingDay(cal, d)) d = shiftDay(d, 1);
+    while (!isWorkingDay(cal, d)) d = nextDay(d);
     return d;
   }
   let left = n;
   while (left > 0) {
-    d = shiftDay(d, 1);
+    d = nextDay(d);
     if (isWorkingDay(cal, d)) left--;
   }
   return d;
@@ -108,7 +137,7 @@ export function addWorkingDays(cal: WorkCalendar, day: LocalDayString, n: number
 /** Working days after `from` up to and including `to` (0 when `to` is not after `from`). */
 export function workingDaysBetween(cal: WorkCalendar, from: LocalDayString, to: LocalDayString): number {
   let n = 0;
-  for (let d = shiftDay(from, 1); d <= to; d = shiftDay(d, 1)) if (isWorkingDay(cal, d)) n++;
+  for (let d = nextDay(from); d <= to; d = nextDay(d)) if (isWorkingDay(cal, d)) n++;
   return n;
 }
 

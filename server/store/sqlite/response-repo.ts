@@ -85,11 +85,30 @@ export function responseInserter(db: Db): (r: SurveyResponse) => number {
        @answers, @segment, @flags, @review, @reviewReason, @reviewedBy, @reviewedAt, @deviceHash, @ipHash, @submissionToken, @enteredBy, @isDemo, @paperDate)
      ON CONFLICT (submission_token) DO NOTHING`,
   );
+  // Every column written out (not spread from the response: V8 builds a spread with extra keys slowly).
   return (r) =>
     insert.run({
-      ...r,
+      id: r.id,
+      surveyId: r.surveyId,
+      version: r.version,
+      siteId: r.siteId,
+      publicationId: r.publicationId,
+      channel: r.channel,
+      startedAt: r.startedAt,
+      submittedAt: r.submittedAt,
+      day: r.day,
+      durationMs: r.durationMs,
       answers: JSON.stringify(r.answers),
+      segment: r.segment,
       flags: JSON.stringify(r.flags),
+      review: r.review,
+      reviewReason: r.reviewReason,
+      reviewedBy: r.reviewedBy,
+      reviewedAt: r.reviewedAt,
+      deviceHash: r.deviceHash,
+      ipHash: r.ipHash,
+      submissionToken: r.submissionToken,
+      enteredBy: r.enteredBy,
       isDemo: int(r.isDemo),
       paperDate: r.paperDate ?? null,
     }).changes;
@@ -111,19 +130,28 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
 
   const insertCase = caseInserter(db);
   /**
-   * Writes one response and what goes with it (the case a bad review opens), inside the group commit's transaction (its own
-   * savepoint). Its count and tallies are handed to `batch`, which applies those of the whole
-   * group once, after the last response, in the same transaction: one write per tally row and
+   * Writes one response and what goes with it (the case a bad review opens) inside the group
+   * commit's transaction. Its count and tallies are handed to `batch`, which applies those of the
+   * whole group once, after the last response, in the same transaction: one write per tally row and
    * per survey, however many responses the group holds.
    */
-  const insertTx = db.transaction((r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening) => {
+  type InsertResult = { inserted: boolean; response: SurveyResponse };
+  const insertOne = (r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening): InsertResult => {
     const changes = insertRow(r);
     if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
-    batch.counts.set(r.surveyId, (batch.counts.get(r.surveyId) ?? 0) + 1);
-    batch.deltas.push(...deltas);
-    // A bad review opens its case in the same savepoint: a retried submission never opens a second.
+    // A bad review opens its case with its response: a retried submission never opens a second.
     if (opens) insertCase(opens);
+    batch.counts.set(r.surveyId, (batch.counts.get(r.surveyId) ?? 0) + 1);
+    for (const d of deltas) batch.deltas.push(d);
     return { inserted: true, response: r };
+  };
+  /** The same in its own savepoint, so a failing response rolls back only itself (and adds nothing to the batch). */
+  const insertOneAlone = db.transaction((r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening) => {
+    const mine: BatchTotals = { counts: new Map(), deltas: [] };
+    const result = insertOne(r, deltas, mine, opens);
+    for (const [surveyId, n] of mine.counts) batch.counts.set(surveyId, (batch.counts.get(surveyId) ?? 0) + n);
+    for (const d of mine.deltas) batch.deltas.push(d);
+    return result;
   });
   type BatchTotals = { counts: Map<string, number>; deltas: TallyDelta[] };
   const applyBatch = (batch: BatchTotals) => {
@@ -144,30 +172,48 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
   /**
    * Group commit: submissions that arrive while a commit is under way are written together in the
    * next transaction, so one disk sync (synchronous=FULL) covers many responses. Each promise
-   * resolves only after the transaction holding its response has committed; each response has its
-   * own savepoint, so one failing insert rolls back only itself.
+   * resolves only after the transaction holding its response has committed.
+   *
+   * A failing insert must roll back only itself. A savepoint per response does that, but costs each
+   * response a sub-journal of every page it changes, so the group is first written without them: if
+   * every response goes in (nearly always), that transaction commits. If any fails, the whole
+   * transaction is rolled back and the group written again the careful way, each response in its own
+   * savepoint, which ends exactly as if it had been written that way from the start.
    */
   type Pending = { response: SurveyResponse; deltas: TallyDelta[]; opens?: CaseOpening; resolve: (r: InsertResult) => void; reject: (e: unknown) => void };
-  type InsertResult = { inserted: boolean; response: SurveyResponse };
+  type Outcome = { ok: InsertResult } | { err: unknown };
   let queue: Pending[] = [];
   let scheduled = false;
+  const writeAll = db.transaction((batch: Pending[]): Outcome[] => {
+    const totals: BatchTotals = { counts: new Map(), deltas: [] };
+    const outcomes = batch.map((p): Outcome => ({ ok: insertOne(p.response, p.deltas, totals, p.opens) }));
+    applyBatch(totals);
+    return outcomes;
+  });
+  const writeEachAlone = db.transaction((batch: Pending[]): Outcome[] => {
+    const totals: BatchTotals = { counts: new Map(), deltas: [] };
+    const outcomes = batch.map((p): Outcome => {
+      try {
+        return { ok: insertOneAlone(p.response, p.deltas, totals, p.opens) };
+      } catch (err) {
+        return { err };
+      }
+    });
+    applyBatch(totals);
+    return outcomes;
+  });
   const flush = () => {
     scheduled = false;
     const batch = queue.slice(0, 500);
     queue = queue.slice(500);
-    const outcomes: ({ ok: InsertResult } | { err: unknown })[] = [];
     try {
-      db.transaction(() => {
-        const totals: BatchTotals = { counts: new Map(), deltas: [] };
-        for (const p of batch) {
-          try {
-            outcomes.push({ ok: insertTx(p.response, p.deltas, totals, p.opens) });
-          } catch (err) {
-            outcomes.push({ err });
-          }
-        }
-        applyBatch(totals);
-      })();
+      let outcomes: Outcome[];
+      try {
+        outcomes = writeAll(batch);
+      } catch {
+        // Rolled back as a whole: nothing of the group is stored; written again one savepoint each.
+        outcomes = writeEachAlone(batch);
+      }
       batch.forEach((p, i) => {
         const o = outcomes[i]!;
         if ('ok' in o) p.resolve(o.ok);

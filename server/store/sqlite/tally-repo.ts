@@ -1,5 +1,6 @@
 import { ALL, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
 import { TalliesChangedError, type TallyRepo } from '../store';
+import type Database from 'better-sqlite3';
 import { addInList, type Db } from './db';
 
 type Row = Record<string, unknown>;
@@ -8,37 +9,58 @@ type StoredCell = number | [number, number, number];
 type StoredCells = Record<string, StoredCell>;
 
 const unpack = (c: StoredCell): [number, number, number] => (typeof c === 'number' ? [c, 0, 0] : c);
-const pack = (c: [number, number, number]): StoredCell => (c[1] === 0 && c[2] === 0 ? c[0] : c);
 
 const KEY_COLUMNS = 'survey_id = ? AND day = ? AND version = ? AND site_id = ? AND channel = ? AND segment = ? AND state = ?';
-const keyValues = (k: TallyKey) => [k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state];
 
 /**
  * Adds deltas to their groups (read, add, write back; a group whose every cell comes to zero is
  * deleted). Runs inside the caller's transaction, so a response and its tallies commit together.
  */
-export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
-  const read = db.prepare(`SELECT cells FROM tallies WHERE ${KEY_COLUMNS}`).pluck();
-  const write = db.prepare(
-    `INSERT INTO tallies (survey_id, day, version, site_id, channel, segment, state, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+interface TallyStatements {
+  read: Database.Statement;
+  write: Database.Statement;
+  remove: Database.Statement;
+}
+const statements = new WeakMap<Db, TallyStatements>();
+function statementsOf(db: Db): TallyStatements {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      read: db.prepare(`SELECT cells FROM tallies WHERE ${KEY_COLUMNS}`).pluck(),
+      write: db.prepare(
+        `INSERT INTO tallies (survey_id, day, version, site_id, channel, segment, state, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (survey_id, day, version, site_id, channel, segment, state) DO UPDATE SET cells = excluded.cells`,
-  );
-  const remove = db.prepare(`DELETE FROM tallies WHERE ${KEY_COLUMNS}`);
+      ),
+      remove: db.prepare(`DELETE FROM tallies WHERE ${KEY_COLUMNS}`),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
+const isEmpty = (o: object) => {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
+};
+
+export function applyTallyDeltas(db: Db, deltas: TallyDelta[]): void {
+  const { read, write, remove } = statementsOf(db);
   for (const d of deltas) {
-    const stored = read.get(...keyValues(d.key)) as string | undefined;
+    const k = d.key;
+    const stored = read.get(k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state) as string | undefined;
     const cells: StoredCells = stored ? (JSON.parse(stored) as StoredCells) : {};
-    for (const [k, c] of Object.entries(d.cells)) {
-      const old = cells[k];
-      const t: [number, number, number] = old === undefined ? [0, 0, 0] : [...unpack(old)];
-      t[0] += c.count;
-      t[1] += c.sum;
-      t[2] += c.sumsq;
+    for (const key in d.cells) {
+      const c = d.cells[key]!;
+      const old = cells[key];
+      const count = (old === undefined ? 0 : typeof old === 'number' ? old : old[0]) + c.count;
+      const sum = (old === undefined || typeof old === 'number' ? 0 : old[1]) + c.sum;
+      const sumsq = (old === undefined || typeof old === 'number' ? 0 : old[2]) + c.sumsq;
       // A cell whose count fell to zero holds nothing (sums only move with counts).
-      if (t[0] === 0) delete cells[k];
-      else cells[k] = pack(t);
+      if (count === 0) delete cells[key];
+      else cells[key] = sum === 0 && sumsq === 0 ? count : [count, sum, sumsq];
     }
-    if (Object.keys(cells).length === 0) remove.run(...keyValues(d.key));
-    else write.run(...keyValues(d.key), JSON.stringify(cells));
+    if (isEmpty(cells)) remove.run(k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state);
+    else write.run(k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state, JSON.stringify(cells));
   }
 }
 
