@@ -58,9 +58,13 @@ async function coldStart(runs = 5) {
     const started = Date.now();
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server', 'main.js')], {
       env: { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'production', ADMIN_PASSWORD: 'cold-start-password' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     for (;;) {
+      // A server that exits before it is ready would otherwise be waited for forever.
+      if (child.exitCode !== null) throw new Error(`cold start: the server exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/readyz`);
         if (res.status === 200) break;
