@@ -209,6 +209,38 @@ describe('the lean path of the blank form (issue 17)', () => {
     expect(await t.store.responses.count({ surveyId: survey.id })).toBe(0);
   });
 
+  it('keeps every check of a submission made from a form it served: replay, honeypot, a forged or foreign form token, no CSRF token', async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const [code, other] = [pubs[0]!.code, pubs[1]!.code];
+    await request(t.app).get(`/s/${code}`).expect(200);
+    await request(t.app).get(`/s/${other}`).expect(200);
+    const before = leanServed();
+    const a = await openForm(t, code);
+    const b = await openForm(t, code);
+    const c = await openForm(t, code);
+    const d = await openForm(t, code);
+    const foreign = await openForm(t, other);
+    expect(leanServed()).toBe(before + 5);
+    t.clock.advance(60_000);
+    // Replayed: the same form posted three times at once is stored once.
+    const replay = formBody({ ...a.fields!, ...templateAnswers({ q_suggestions: '重复提交' }) });
+    const replies = await Promise.all([1, 2, 3].map(() => a.agent.post(`/s/${code}`).type('form').send(replay)));
+    expect(replies.map((r) => r.status)).toEqual([303, 303, 303]);
+    // The honeypot filled in: stored, flagged, not counted.
+    await b.agent.post(`/s/${code}`).type('form').send(formBody({ ...b.fields!, ...templateAnswers({ q_suggestions: '机器人' }), website: 'http://spam.example' })).expect(303);
+    // A forged token (its MAC changed), and another station's token: refused, nothing stored.
+    const forged = c.fields!.ft!.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
+    await c.agent.post(`/s/${code}`).type('form').send(formBody({ ...c.fields!, ft: forged, ...templateAnswers() })).expect(400);
+    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...d.fields!, ft: foreign.fields!.ft!, ...templateAnswers() })).expect(400);
+    // No CSRF token at all: refused.
+    const { _csrf: _dropped, ...noCsrf } = d.fields!;
+    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...noCsrf, ...templateAnswers() })).expect(403);
+    const stored = await t.store.responses.list({ surveyId: survey.id }, { limit: 10 });
+    expect(stored.map((r) => r.answers.suggestions).sort()).toEqual(['机器人', '重复提交']);
+    expect(stored.find((r) => r.answers.suggestions === '机器人')!.flags).toEqual(['honeypot']);
+    expect(stored.find((r) => r.answers.suggestions === '重复提交')!.flags).toEqual([]);
+  });
+
   it('leaves staff, other queries, unknown codes and paused stations to the full chain', async () => {
     const { pubs, sites } = await openTemplateSurvey(t);
     const code = pubs[0]!.code;
