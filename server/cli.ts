@@ -246,7 +246,7 @@ export const COMMANDS: Record<string, Command> = {
       const { seedDemo } = demoSeedService();
       const result = await seedDemo(deps, {});
       if (!result.seeded) throw new CommandFailure(both('cli.storeNotEmpty'));
-      console.log(both('cli.demo', { sites: result.sites, responses: result.responses, surveyId: result.surveyId, username: result.username }));
+      console.log(both('cli.demo', { sites: result.sites, responses: result.responses, surveyId: result.surveyId, username: result.username, cases: result.cases }));
       if (result.generatedPassword) console.log(`${both('cli.passwordOnce')}: ${result.password}`);
     },
   },

@@ -34,11 +34,12 @@ async function demo(): Promise<void> {
       return [
         ...ignored,
         '',
-        `  已生成演示数据 / Demo data created: ${result.sites} 个示例站点 stations, 1 份问卷 survey, ${result.responses} 份答卷 responses, 1 份绩效评价 evaluation`,
+        `  已生成演示数据 / Demo data created: ${result.sites} 个示例站点 stations, 1 份问卷 survey, ${result.responses} 份答卷 responses, ${result.cases} 件差评工单 cases, 1 份绩效评价 evaluation`,
         `    用户名 username: ${result.username}`,
         result.generatedPassword ? `    密码 password:   ${result.password}` : '    密码 password:   DEMO_PASSWORD',
         ...(result.generatedPassword ? ['  此密码只显示这一次，请立即记下 / This password is shown only once: write it down now.'] : []),
         `  评分表 Scorecard: http://localhost:${config.port}/admin/evaluations/${result.evaluationId}`,
+        `  以评促改 Cases:   http://localhost:${config.port}/admin/surveys/${result.surveyId}/cases`,
       ];
     },
   });

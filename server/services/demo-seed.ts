@@ -4,7 +4,8 @@ import { SATISFACTION_INDICATOR_ID, type Funding } from '../domain/evaluation';
 import { tallyDeltas } from '../domain/tally';
 import { localDay } from '../domain/time';
 import { newId } from '../ids';
-import type { Deps } from './context';
+import type { Actor, Deps } from './context';
+import { caseOpeningFor, recordStep } from './cases';
 import { createEvaluation, updateEvaluation } from './evaluations';
 import { REFERENCE_DEDUCTIONS, REFERENCE_FACTS } from './reference-report';
 import { updateReportFacts } from './report';
@@ -77,7 +78,7 @@ export interface DemoSeedOptions {
 
 export type DemoSeedResult =
   | { seeded: false }
-  | { seeded: true; username: string; password: string; generatedPassword: boolean; surveyId: string; evaluationId: string; sites: number; responses: number };
+  | { seeded: true; username: string; password: string; generatedPassword: boolean; surveyId: string; evaluationId: string; sites: number; responses: number; cases: number };
 
 /** True when the store holds nothing at all, the only state the demo seeds into. */
 async function isEmpty(deps: Deps): Promise<boolean> {
@@ -113,11 +114,16 @@ export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promi
   const rand = prng(options.seed ?? 2023);
   const count = options.responses ?? 330;
   const moods = new Map(sites.map((s, i) => [s.id, DEMO_STATIONS[i]!.mood]));
+  const opened: { id: string; at: number }[] = [];
   for (let i = 0; i < count; i++) {
     const pub = pubs[Math.floor(rand() * pubs.length)]!;
     const r = syntheticResponse(rand, survey, pub, moods.get(pub.siteId) ?? 0, { days: 60, lastDay: yesterday, isDemo: true });
-    await deps.store.responses.insert(r, tallyDeltas(r, survey.questions));
+    // A bad review opens its case with the response, as on the resident page (以评促改).
+    const opens = await caseOpeningFor(deps, survey, survey.questions, r);
+    await deps.store.responses.insert(r, tallyDeltas(r, survey.questions), opens);
+    if (opens) opened.push({ id: opens.case.id, at: new Date(r.submittedAt).getTime() });
   }
+  const cases = await progressDemoCases(deps, actor, opened, now.getTime(), rand);
 
   const created = await createEvaluation(deps, actor, { ...REFERENCE_PROJECT, template: 'reference', locale: 'zh-CN' }, { isDemo: true });
   const scored = await updateEvaluation(deps, actor, created.record.id, {
@@ -128,5 +134,53 @@ export async function seedDemo(deps: Deps, options: DemoSeedOptions = {}): Promi
   });
   await updateReportFacts(deps, actor, created.record.id, { updatedAt: scored.record.updatedAt, ...REFERENCE_FACTS });
 
-  return { seeded: true, username: user.username, password, generatedPassword: !options.password, surveyId: survey.id, evaluationId: created.record.id, sites: sites.length, responses: count };
+  return { seeded: true, username: user.username, password, generatedPassword: !options.password, surveyId: survey.id, evaluationId: created.record.id, sites: sites.length, responses: count, cases };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Notes a station would write (the demo survey is in Chinese). */
+const DEMO_NOTES = {
+  verify: ['已电话回访服务对象，了解具体情况', '已入户走访核实', '已与服务对象及家属沟通核实'],
+  act: ['已调整服务时间并向服务对象说明', '已安排社工加强上门服务频次', '已向服务对象解释政策规定'],
+  close: ['服务对象表示认可，办结', '整改完成，回访满意'],
+  review: ['抽查回访，处理属实有效'],
+} as const;
+
+/**
+ * Moves the demo's cases along as a station would have handled them since each was opened — most
+ * older ones closed (a few late, a few checked by the evaluator), recent ones at every stage — each
+ * step recorded through recordStep at the moment it would have happened, so deadlines, lateness,
+ * history, audit and the rates are those the product computes. Returns how many cases were opened.
+ */
+async function progressDemoCases(deps: Deps, actor: Actor, opened: readonly { id: string; at: number }[], now: number, rand: () => number): Promise<number> {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  for (const c of opened) {
+    const age = (now - c.at) / DAY_MS;
+    const roll = rand();
+    // Days after opening at which verify, act and close happen; null stops there.
+    let plan: (number | null)[];
+    if (age >= 21) plan = roll < 0.7 ? [1, 3, 5] : roll < 0.85 ? [9, 16, 19] : roll < 0.95 ? [2, 4, 6] : [2, 6, null];
+    else if (age >= 7) plan = roll < 0.5 ? [1, 2, 4] : roll < 0.75 ? [1, 3, null] : [2, null, null];
+    else plan = roll < 0.5 ? [null, null, null] : roll < 0.8 ? [1, null, null] : [0.5, 1, null];
+    const review = age >= 21 && roll >= 0.85 && roll < 0.95;
+    const at = (days: number) => Math.min(c.at + days * DAY_MS + Math.floor(rand() * 6) * 3_600_000, now - 3_600_000);
+    const step = async (days: number, input: Parameters<typeof recordStep>[3]) => {
+      const when = at(days);
+      await recordStep({ ...deps, clock: () => new Date(when) }, actor, c.id, input);
+      return when;
+    };
+    const finding = pick(['true', 'true', 'partly', 'false'] as const);
+    if (plan[0] === null || plan[0] === undefined) continue;
+    await step(plan[0], { step: 'verify', finding, note: pick(DEMO_NOTES.verify) });
+    if (plan[1] === null || plan[1] === undefined) continue;
+    const action = finding === 'false' ? 'explain' : pick(['immediate', 'immediate', 'deadline'] as const);
+    const actAt = at(plan[1]);
+    const itemDue = localDay(new Date(actAt + 14 * DAY_MS), deps.config.timeZone);
+    await step(plan[1], action === 'deadline' ? { step: 'act', action, item: '完善上门服务排班', itemDue, note: pick(DEMO_NOTES.act) } : { step: 'act', action, item: '', itemDue: null, note: pick(DEMO_NOTES.act) });
+    if (plan[2] === null || plan[2] === undefined) continue;
+    await step(plan[2], { step: 'close', note: pick(DEMO_NOTES.close) });
+    if (review) await step(plan[2] + 2, { step: 'review', note: pick(DEMO_NOTES.review) });
+  }
+  return opened.length;
 }

@@ -200,7 +200,7 @@ describe('npm run cli, as the README shows it', () => {
   it('seeds the demo, says what the store holds, rebuilds drifted tallies and exports the responses as CSV', async () => {
     const seeded = await run(README_COMMANDS.seedDemo, dir);
     expect(seeded.code).toBe(DONE);
-    expect(seeded.stdout).toMatch(/demo data: 5 stations, 330 responses, survey [0-9a-f-]{36}; user demo/);
+    expect(seeded.stdout).toMatch(/demo data: 5 stations, 330 responses, survey [0-9a-f-]{36}; user demo; 137 cases from bad reviews, handled to every stage/);
     const surveyId = /survey ([0-9a-f-]{36})/.exec(seeded.stdout)![1]!;
 
     const check = await run(README_COMMANDS.checkDb, dir);

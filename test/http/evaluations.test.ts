@@ -399,6 +399,19 @@ describe('performance evaluations (绩效评价)', () => {
       const score = (await demo.get(`/api/v1/evaluations/${result.evaluationId}/score`).expect(200)).body;
       expect(score).toMatchObject({ complete: true, isDemo: true });
       expect(score.satisfaction[0].evidence.valid).toBeGreaterThan(100);
+      // 以评促改: the bad reviews opened their cases with the responses, handled since as a station would have.
+      const cases = await empty.store.cases.list({ surveyId: result.surveyId });
+      expect(result.cases).toBeGreaterThan(10);
+      expect(cases).toHaveLength(result.cases);
+      expect(new Set(cases.map((c) => c.status))).toEqual(new Set(['open', 'verified', 'actioned', 'closed', 'reviewed']));
+      for (const c of cases) {
+        expect(await empty.store.responses.get(c.responseId)).toMatchObject({ siteId: c.siteId, isDemo: true });
+        const times = c.history.map((e) => e.at);
+        expect([...times].sort()).toEqual(times);
+        expect(times.every((at) => at >= c.openedAt && at <= new Date().toISOString())).toBe(true);
+      }
+      const casesPage = await demo.get(`/admin/surveys/${result.surveyId}/cases`).expect(200);
+      expect(casesPage.text).toContain(cases.find((c) => c.status === 'closed')!.id.slice(0, 8));
     } finally {
       await empty.close();
     }
