@@ -1,6 +1,9 @@
+import type { Site } from '../../models/site';
 import type { Survey } from '../../models/survey';
+import type { CaseMetrics } from '../domain/cases/metrics';
 import type { Locale } from '../i18n';
 import { audit } from './audit';
+import { surveyCaseMetrics } from './cases';
 import type { Actor, Deps } from './context';
 import { restrictSites } from './permissions';
 import { listComments, type CommentRow } from './responses-view';
@@ -15,6 +18,8 @@ export interface AnalysisReport {
   /** The latest valid comments (at most 30) and how many responses have one. */
   comments: CommentRow[];
   commentTotal: number;
+  /** 以评促改: the cases bad reviews opened, over the report's stations and period (a segment or channel filter does not apply to cases). */
+  cases: { metrics: { overall: CaseMetrics; sites: Map<string, CaseMetrics> }; stationRows: { site: Site | undefined; m: CaseMetrics }[]; segmentFiltered: boolean };
 }
 
 /**
@@ -27,6 +32,11 @@ export async function analysisReport(deps: Deps, actor: Actor, surveyId: string,
   const comments = await listComments(deps, actor, survey.id, filters, { search: '', page: 1, pageSize: 30 });
   const stationIds = restrictSites(actor, filters.sites);
   const codes = stationIds ? new Map((await deps.store.sites.list({ ids: stationIds })).map((s) => [s.id, s.code])) : null;
+  const metrics = await surveyCaseMetrics(deps, actor, survey.id, { siteIds: stationIds ?? undefined, dayFrom: filters.from, dayTo: filters.to });
+  const caseSites = new Map((await deps.store.sites.list({ ids: [...metrics.sites.keys()] })).map((s) => [s.id, s]));
+  const stationRows = [...metrics.sites.entries()]
+    .map(([siteId, m]) => ({ site: caseSites.get(siteId), m }))
+    .sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? ''));
   await audit(deps, actor, 'print.report', { type: 'survey', id: survey.id }, {
     filters: filtersQuery(filters),
     stations: stationIds ? stationIds.map((id) => codes?.get(id) ?? id) : null,
@@ -38,5 +48,6 @@ export async function analysisReport(deps: Deps, actor: Actor, surveyId: string,
     tables: statisticsTables(stats, locale, survey.timeZone),
     comments: comments.rows.filter((c) => c.valid),
     commentTotal: comments.total,
+    cases: { metrics, stationRows, segmentFiltered: filters.segments !== undefined || filters.channels !== undefined },
   };
 }

@@ -352,11 +352,23 @@ export async function refreshCaseDeadlines(deps: Deps): Promise<number> {
 }
 
 /** Case metrics of a survey, per station and overall (恶意/误评 left out). */
-export async function surveyCaseMetrics(deps: Deps, actor: Actor, surveyId: string): Promise<{ overall: CaseMetrics; sites: Map<string, CaseMetrics> }> {
+/**
+ * The survey's case rates, overall and per station, over the stations the actor may see; `scope`
+ * narrows them to some stations and to cases opened within a period (the analysis report's filters).
+ */
+export async function surveyCaseMetrics(
+  deps: Deps,
+  actor: Actor,
+  surveyId: string,
+  scope: { siteIds?: string[]; dayFrom?: string; dayTo?: string } = {},
+): Promise<{ overall: CaseMetrics; sites: Map<string, CaseMetrics> }> {
   const survey = await deps.store.surveys.get(surveyId);
   if (!survey) throw new NotFoundError();
   const visible = visibleSiteIds(actor);
-  const cases = await deps.store.cases.list({ surveyId, ...(visible ? { siteIds: visible } : {}) });
+  const siteIds = scope.siteIds ? (visible ? scope.siteIds.filter((id) => visible.includes(id)) : scope.siteIds) : visible;
+  const cases = (await deps.store.cases.list({ surveyId, ...(siteIds ? { siteIds } : {}) })).filter(
+    (c) => (!scope.dayFrom || c.openedDay >= scope.dayFrom) && (!scope.dayTo || c.openedDay <= scope.dayTo),
+  );
   const tz = survey.timeZone;
   return caseMetricsBySite(cases, localDay(deps.clock(), tz), (iso) => localDay(new Date(iso), tz), await loadCalendar(deps));
 }

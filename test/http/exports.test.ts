@@ -134,6 +134,41 @@ describe('exports', () => {
     expect(res.text).toContain('<link rel="stylesheet" href="/static/css/report.css">');
   });
 
+  it('reports the cases bad reviews opened (以评促改) for the chosen stations and period, and says when a filter does not apply', async () => {
+    const [a, b] = setup.pubs;
+    const none = await agent.get(`/admin/exports/${setup.survey.id}/report`).expect(200);
+    expect(none.text).toContain('四、差评处理情况（以评促改）');
+    expect(none.text).toContain('所选站点和期间没有差评立案。');
+    await answer(a!.code, { q_attitude: '1', q_suggestions: '态度不好' });
+    await answer(a!.code, { q_overall: '2', q_suggestions: '一般' });
+    await answer(b!.code, { q_effect: '1', q_suggestions: '没有帮助' });
+    const cases = await t.store.cases.list({ surveyId: setup.survey.id });
+    expect(cases).toHaveLength(3);
+    const rowOf = (html: string, label: string) => {
+      const m = new RegExp(`<th scope="row">${label}</th>\\s*<td>(\\d+)</td>`).exec(html);
+      return m ? Number(m[1]) : null;
+    };
+    const all = (await agent.get(`/admin/exports/${setup.survey.id}/report`).expect(200)).text;
+    expect(rowOf(all, '全部站点')).toBe(3);
+    expect(rowOf(all, 'JYG01 雄关街道社工站')).toBe(2);
+    expect(rowOf(all, 'JYG02 峪泉镇社工站')).toBe(1);
+    const one = (await agent.get(`/admin/exports/${setup.survey.id}/report?sites=${setup.sites[1]!.id}`).expect(200)).text;
+    expect(rowOf(one, '全部站点')).toBe(1);
+    expect(rowOf(one, 'JYG01 雄关街道社工站')).toBeNull();
+    const day = cases[0]!.openedDay;
+    const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const earlier = (await agent.get(`/admin/exports/${setup.survey.id}/report?to=${before}`).expect(200)).text;
+    expect(earlier).toContain('所选站点和期间没有差评立案。');
+    const bySegment = (await agent.get(`/admin/exports/${setup.survey.id}/report?segments=elderly`).expect(200)).text;
+    expect(rowOf(bySegment, '全部站点')).toBe(3);
+    expect(bySegment).toContain('服务对象类别和渠道筛选不适用于差评工单');
+    expect(all).not.toContain('服务对象类别和渠道筛选不适用于差评工单');
+    // Station staff see their own stations' cases only.
+    const staff = await loginAs(t, 'station', { siteIds: [setup.sites[0]!.id] });
+    const own = (await staff.agent.get(`/admin/exports/${setup.survey.id}/report`).expect(200)).text;
+    expect(rowOf(own, '全部站点')).toBe(2);
+  });
+
   it('refuses bad formats and filters with 400/404, and viewers may export but station staff only their stations', async () => {
     await agent.get(`/admin/exports/${setup.survey.id}/responses.exe`).expect(400);
     await agent.get(`/admin/exports/${setup.survey.id}/responses.csv?from=yesterday`).expect(400);

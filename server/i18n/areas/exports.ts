@@ -64,6 +64,10 @@ export const zh = {
   'report.ranking': '二、各站点满意度排名',
   'report.comments': '三、意见建议摘录',
   'report.commentsNote': '摘录最近的 {shown} 条有效意见（共 {total} 份答卷有文字意见），原文照录。',
+  'report.cases': '四、差评处理情况（以评促改）',
+  'report.casesNone': '所选站点和期间没有差评立案。',
+  'report.casesScope': '按所选站点和立案日期统计差评工单。',
+  'report.casesNoSegment': '服务对象类别和渠道筛选不适用于差评工单，本表未按其筛选。',
   'report.method': '附录：计算方法与数据质量',
 } as const;
 
@@ -132,5 +136,9 @@ export const en: Record<keyof typeof zh, string> = {
   'report.ranking': '2. Stations ranked by satisfaction',
   'report.comments': '3. Comments',
   'report.commentsNote': 'The latest {shown} valid comments (of {total} responses with comments), verbatim.',
+  'report.cases': '4. Bad reviews followed up (以评促改)',
+  'report.casesNone': 'No case was opened from a bad review at the chosen stations in the chosen period.',
+  'report.casesScope': 'Cases from bad reviews at the chosen stations, by the day they were opened.',
+  'report.casesNoSegment': ' The recipient-group and channel filters do not apply to cases: this table is not filtered by them.',
   'report.method': 'Appendix: methodology and data quality',
 };
