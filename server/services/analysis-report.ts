@@ -3,7 +3,7 @@ import type { Survey } from '../../models/survey';
 import type { CaseMetrics } from '../domain/cases/metrics';
 import type { Locale } from '../i18n';
 import { audit } from './audit';
-import { surveyCaseMetrics } from './cases';
+import { caseStationRows, surveyCaseMetrics } from './cases';
 import type { Actor, Deps } from './context';
 import { restrictSites } from './permissions';
 import { listComments, type CommentRow } from './responses-view';
@@ -34,9 +34,7 @@ export async function analysisReport(deps: Deps, actor: Actor, surveyId: string,
   const codes = stationIds ? new Map((await deps.store.sites.list({ ids: stationIds })).map((s) => [s.id, s.code])) : null;
   const metrics = await surveyCaseMetrics(deps, actor, survey.id, { siteIds: stationIds ?? undefined, dayFrom: filters.from, dayTo: filters.to });
   const caseSites = new Map((await deps.store.sites.list({ ids: [...metrics.sites.keys()] })).map((s) => [s.id, s]));
-  const stationRows = [...metrics.sites.entries()]
-    .map(([siteId, m]) => ({ site: caseSites.get(siteId), m }))
-    .sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? ''));
+  const stationRows = caseStationRows(metrics.sites, caseSites);
   await audit(deps, actor, 'print.report', { type: 'survey', id: survey.id }, {
     filters: filtersQuery(filters),
     stations: stationIds ? stationIds.map((id) => codes?.get(id) ?? id) : null,

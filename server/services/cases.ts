@@ -352,6 +352,24 @@ export async function refreshCaseDeadlines(deps: Deps): Promise<number> {
 }
 
 /** Case metrics of a survey, per station and overall (恶意/误评 left out). */
+/** A survey's cases at some stations (all when not given), opened within a period of local days (both ends optional). */
+async function casesInScope(deps: Deps, surveyId: string, scope: CaseScope): Promise<CaseRecord[]> {
+  const cases = await deps.store.cases.list({ surveyId, ...(scope.siteIds ? { siteIds: scope.siteIds } : {}) });
+  return cases.filter((c) => (!scope.dayFrom || c.openedDay >= scope.dayFrom) && (!scope.dayTo || c.openedDay <= scope.dayTo));
+}
+
+/** Stations and a period of opening days that case figures are limited to. */
+export interface CaseScope {
+  siteIds?: string[];
+  dayFrom?: string;
+  dayTo?: string;
+}
+
+/** Per-station case rates as table rows, by station code (stations no longer listed keep their rows, unnamed, at the top). */
+export function caseStationRows<S extends { id: string; code: string }>(sites: Map<string, CaseMetrics>, siteById: ReadonlyMap<string, S>): { site: S | undefined; m: CaseMetrics }[] {
+  return [...sites.entries()].map(([id, m]) => ({ site: siteById.get(id), m })).sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? ''));
+}
+
 /**
  * The survey's case rates, overall and per station, over the stations the actor may see; `scope`
  * narrows them to some stations and to cases opened within a period (the analysis report's filters).
@@ -360,15 +378,13 @@ export async function surveyCaseMetrics(
   deps: Deps,
   actor: Actor,
   surveyId: string,
-  scope: { siteIds?: string[]; dayFrom?: string; dayTo?: string } = {},
+  scope: CaseScope = {},
 ): Promise<{ overall: CaseMetrics; sites: Map<string, CaseMetrics> }> {
   const survey = await deps.store.surveys.get(surveyId);
   if (!survey) throw new NotFoundError();
   const visible = visibleSiteIds(actor);
-  const siteIds = scope.siteIds ? (visible ? scope.siteIds.filter((id) => visible.includes(id)) : scope.siteIds) : visible;
-  const cases = (await deps.store.cases.list({ surveyId, ...(siteIds ? { siteIds } : {}) })).filter(
-    (c) => (!scope.dayFrom || c.openedDay >= scope.dayFrom) && (!scope.dayTo || c.openedDay <= scope.dayTo),
-  );
+  const siteIds = scope.siteIds ? (visible ? scope.siteIds.filter((id) => visible.includes(id)) : scope.siteIds) : (visible ?? undefined);
+  const cases = await casesInScope(deps, surveyId, { ...scope, siteIds });
   const tz = survey.timeZone;
   return caseMetricsBySite(cases, localDay(deps.clock(), tz), (iso) => localDay(new Date(iso), tz), await loadCalendar(deps));
 }
@@ -396,12 +412,10 @@ export function startCaseJobs(deps: Deps, options: { everyMs?: number; onTick?: 
 export async function bindingCaseCounts(
   deps: Deps,
   surveyId: string,
-  binding: { siteIds?: string[]; dayFrom?: string; dayTo?: string },
+  binding: CaseScope,
 ): Promise<{ rectified: [number, number]; onTimeClosure: [number, number] }> {
   const survey = await deps.store.surveys.get(surveyId);
-  const cases = (await deps.store.cases.list({ surveyId, ...(binding.siteIds ? { siteIds: binding.siteIds } : {}) })).filter(
-    (c) => (!binding.dayFrom || c.openedDay >= binding.dayFrom) && (!binding.dayTo || c.openedDay <= binding.dayTo),
-  );
+  const cases = await casesInScope(deps, surveyId, binding);
   const tz = survey?.timeZone ?? deps.config.timeZone;
   const m = caseMetrics(cases, localDay(deps.clock(), tz), (iso) => localDay(new Date(iso), tz), await loadCalendar(deps));
   return { rectified: [m.rectified.numerator, m.rectified.denominator], onTimeClosure: [m.onTimeClosure.numerator, m.onTimeClosure.denominator] };

@@ -165,22 +165,18 @@ async function progressDemoCases(deps: Deps, actor: Actor, opened: readonly { id
     else plan = roll < 0.5 ? [null, null, null] : roll < 0.8 ? [1, null, null] : [0.5, 1, null];
     const review = age >= 21 && roll >= 0.85 && roll < 0.95;
     const at = (days: number) => Math.min(c.at + days * DAY_MS + Math.floor(rand() * 6) * 3_600_000, now - 3_600_000);
-    const step = async (days: number, input: Parameters<typeof recordStep>[3]) => {
-      const when = at(days);
-      await recordStep({ ...deps, clock: () => new Date(when) }, actor, c.id, input);
-      return when;
-    };
+    const step = (when: number, input: Parameters<typeof recordStep>[3]) => recordStep({ ...deps, clock: () => new Date(when) }, actor, c.id, input);
     const finding = pick(['true', 'true', 'partly', 'false'] as const);
     if (plan[0] === null || plan[0] === undefined) continue;
-    await step(plan[0], { step: 'verify', finding, note: pick(DEMO_NOTES.verify) });
+    await step(at(plan[0]), { step: 'verify', finding, note: pick(DEMO_NOTES.verify) });
     if (plan[1] === null || plan[1] === undefined) continue;
     const action = finding === 'false' ? 'explain' : pick(['immediate', 'immediate', 'deadline'] as const);
     const actAt = at(plan[1]);
     const itemDue = localDay(new Date(actAt + 14 * DAY_MS), deps.config.timeZone);
-    await step(plan[1], action === 'deadline' ? { step: 'act', action, item: '完善上门服务排班', itemDue, note: pick(DEMO_NOTES.act) } : { step: 'act', action, item: '', itemDue: null, note: pick(DEMO_NOTES.act) });
+    await step(actAt, action === 'deadline' ? { step: 'act', action, item: '完善上门服务排班', itemDue, note: pick(DEMO_NOTES.act) } : { step: 'act', action, item: '', itemDue: null, note: pick(DEMO_NOTES.act) });
     if (plan[2] === null || plan[2] === undefined) continue;
-    await step(plan[2], { step: 'close', note: pick(DEMO_NOTES.close) });
-    if (review) await step(plan[2] + 2, { step: 'review', note: pick(DEMO_NOTES.review) });
+    await step(at(plan[2]), { step: 'close', note: pick(DEMO_NOTES.close) });
+    if (review) await step(at(plan[2] + 2), { step: 'review', note: pick(DEMO_NOTES.review) });
   }
   return opened.length;
 }

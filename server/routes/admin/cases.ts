@@ -8,6 +8,7 @@ import {
   readStep,
   recordStep,
   surveyCaseMetrics,
+  caseStationRows,
   surveyCases,
 } from '../../services/cases';
 import { calendarPage, saveCalendarYear, saveCaseSettings } from '../../services/case-admin';
@@ -80,9 +81,7 @@ export function casesRouter(deps: Deps): Router {
     const filter = { siteId: str(req.query.site) || undefined, status: str(req.query.status) || undefined, late: req.query.late === '1' };
     const [cases, metrics, sites] = await Promise.all([surveyCases(deps, req.actor, surveyId, filter), surveyCaseMetrics(deps, req.actor, surveyId), listSites(deps, req.actor)]);
     const siteById = new Map(sites.map((s) => [s.id, s]));
-    const stationRows = [...metrics.sites.entries()]
-      .map(([siteId, m]) => ({ site: siteById.get(siteId), m }))
-      .sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? ''));
+    const stationRows = caseStationRows(metrics.sites, siteById);
     res.page('admin/cases/list', {
       title: req.t('cases.list.title'),
       survey,

@@ -6,7 +6,7 @@ import { applyReviewAction, REVIEW_ACTIONS } from '../../domain/quality';
 import { cleanSnippet } from '../../domain/text-input';
 import { localDateTime } from '../../domain/time';
 import { AppError, ConflictError } from '../../errors';
-import { surveyCaseMetrics } from '../../services/cases';
+import { caseStationRows, surveyCaseMetrics } from '../../services/cases';
 import type { Deps } from '../../services/context';
 import { canManage } from '../../services/permissions';
 import { findVisibleResponse, responseDetail } from '../../services/response-detail';
@@ -72,7 +72,7 @@ export function statsRouter(deps: Deps): Router {
       title: `${req.t('nav.stats')} · ${station ? `${station.name} · ` : ''}${ctx.survey.title}`,
       stats,
       metrics: caseMetrics,
-      stationRows: [...caseMetrics.sites.entries()].map(([id, m]) => ({ site: siteById.get(id), m })).sort((a, b) => (a.site?.code ?? '').localeCompare(b.site?.code ?? '')),
+      stationRows: caseStationRows(caseMetrics.sites, siteById),
       station,
       stationQs: (id: string) => withSites([id]),
       allStationsQs: withSites(undefined),
