@@ -15,6 +15,7 @@ import { limiter } from './http/rate-limit';
 import { renderHelpers } from './http/render';
 import { securityHeaders } from './http/security';
 import { hasSessionCookie, sessionMiddleware } from './http/session';
+import { straightChain } from './http/straight-chain';
 import './http/types';
 import { htmlMaxLength } from './domain/text-input';
 import { localDay } from './domain/time';
@@ -108,13 +109,51 @@ export function createApp(options: AppOptions): Express {
   // The resident's blank form: a lean path ahead of everything below (see respondRouter; it reads the query once).
   app.get('/s/:code', respond.blankForm);
   // Express parses the query string again at every read of req.query: parse it once per request.
-  app.use((req, _res, next) => {
+  const parseQueryOnce: express.RequestHandler = (req, _res, next) => {
     Object.defineProperty(req, 'query', { value: req.query, writable: true, configurable: true, enumerable: true });
     next();
+  };
+  const compress = compression();
+  // Flat form fields only (no nested objects from qs), so `__proto__[x]=` cannot build objects.
+  const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400, verify: verifyUtf8('form') });
+  const user = loadUser(deps);
+  /**
+   * An anonymous resident's submission (no session cookie): the very middleware below, in the same
+   * order, run straight instead of matched layer by layer — the ones it skips do nothing for it
+   * (static files and health checks answer other paths, the API's parsers and token check only
+   * /api, the session middleware never runs for an anonymous resident, the upload routes are other
+   * paths), and the routers after the resident one would end in `notFound`. With a session cookie
+   * (staff doing assisted entry) the request takes the full chain.
+   */
+  const residentSubmit = straightChain([
+    parseQueryOnce,
+    logRequest,
+    security,
+    compress,
+    cookies,
+    locale,
+    device,
+    formBody,
+    user,
+    helpers,
+    csrf.doubleCsrfProtection,
+    refuseHostileBodies,
+    ...respond.submitSteps,
+    notFound,
+  ]);
+  let straightServed = 0;
+  app.locals.residentStraightServed = () => straightServed;
+  app.post('/s/:code', (req, res, next) => {
+    cookies(req, res, (err?: unknown) => {
+      if (err || hasSessionCookie(req)) return next(err);
+      straightServed++;
+      residentSubmit(req, res, next);
+    });
   });
+  app.use(parseQueryOnce);
   app.use(logRequest);
   app.use(security);
-  app.use(compression());
+  app.use(compress);
   const staticOptions = { maxAge: config.production ? '7d' : 0, index: false, fallthrough: true } as const;
   app.use('/static/vendor/chart.js', express.static(CHART_JS_DIR, staticOptions));
   app.use('/static', express.static(PUBLIC_DIR, staticOptions));
@@ -123,14 +162,13 @@ export function createApp(options: AppOptions): Express {
   app.use(cookies);
   app.use(locale);
   app.use(device);
-  // Flat form fields only (no nested objects from qs), so `__proto__[x]=` cannot build objects.
-  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 400, verify: verifyUtf8('form') }));
+  app.use(formBody);
   app.use('/api', express.json({ limit: '256kb', strict: true, verify: verifyUtf8('json') }));
   // An anonymous resident has no session, and creating an unsaved one per request costs: only a
   // session cookie (staff doing assisted entry) brings the session middleware onto /s/.
   const session = sessionMiddleware(config, store, clock);
   app.use((req, res, next) => (isResidentPath(req) && !hasSessionCookie(req) ? next() : session(req, res, next)));
-  app.use(loadUser(deps));
+  app.use(user);
   app.use(helpers);
   // The import and evidence upload forms are multipart: parse them before the CSRF check, which reads `_csrf` from the body.
   app.post('/admin/sites/import', requireUser, siteCsvUpload());

@@ -45,6 +45,11 @@ export interface RespondRoutes {
    * the full chain to `router`, which answers it as before (and renders the page into the cache).
    */
   blankForm: RequestHandler;
+  /**
+   * What `router` runs for POST /s/:code, in its order (the resident page's headers, the two
+   * submission limiters, the handler): the app's straight chain for an anonymous resident runs these.
+   */
+  submitSteps: RequestHandler[];
   /** How many blank forms the lean path has served (the tests check which path answered). */
   leanServed: () => number;
 }
@@ -84,10 +89,11 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
       res.locals.big = big === '1';
     } else res.locals.big = req.cookies?.[BIG_COOKIE] === '1';
   }
-  router.use('/s/:code', (req, res, next) => {
+  const residentPage: RequestHandler = (req, res, next) => {
     residentHeaders(req, res);
     next();
-  });
+  };
+  router.use('/s/:code', residentPage);
 
   async function load(req: Request): Promise<Loaded> {
     const code = String(req.params.code);
@@ -149,7 +155,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     await renderForm(req, res, page);
   });
 
-  router.post('/s/:code', perIp, perPublication, async (req, res) => {
+  const submit: RequestHandler = async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     let l: Loaded;
     try {
@@ -210,7 +216,9 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     // offers the case's receipt code and the contact form (以评促改).
     const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : result.caseOpened ? `?r=${responseRef(deps, result.response.id)}` : '';
     res.redirect(303, `/s/${l.publication.code}/thanks${next}`);
-  });
+  };
+  const submitSteps = [residentPage, perIp, perPublication, submit];
+  router.post('/s/:code', perIp, perPublication, submit);
 
   router.get('/s/:code/thanks', async (req, res) => {
     const l = await load(req);
@@ -296,5 +304,5 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     })().catch((err: unknown) => (res.headersSent ? next(err) : next()));
   };
 
-  return { router, blankForm, leanServed: () => leanServed };
+  return { router, blankForm, submitSteps, leanServed: () => leanServed };
 }

@@ -381,6 +381,28 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.responses.countSince(pubA.id, '2026-11-01T01:00:00.000Z', 100)).toBe(5);
     });
 
+    it('counts up to the cap exactly as the stored responses say, while a burst goes on and after it ends', async () => {
+      const { pubA, pubB } = await seedSurvey();
+      const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 2, 0, s)).toISOString();
+      const times: string[] = [];
+      const truth = (since: string, cap: number) => Math.min(cap, times.filter((t) => t >= since).length);
+      const check = async (since: string, cap: number) => expect(await store.responses.countSince(pubA.id, since, cap)).toBe(truth(since, cap));
+      // Every answer checked against the stored times: below the cap, at it, as `since` moves past the
+      // remembered cap-th newest response, as new responses arrive, and with another cap and publication.
+      for (const s of [0, 5, 10, 15, 20]) {
+        times.push(at(s));
+        await submit(responseFixture(pubA, { submittedAt: at(s) }));
+        for (const since of [0, 4, 5, 6, 11, 16, 21]) for (const cap of [1, 3, 5]) await check(at(since), cap);
+      }
+      await submit(responseFixture(pubB, { submittedAt: at(30) }));
+      for (const since of [0, 9, 10, 11, 19, 20, 21, 40]) for (const cap of [2, 3]) await check(at(since), cap);
+      expect(await store.responses.countSince(pubB.id, at(0), 3)).toBe(1);
+      times.push(at(50), at(51));
+      await submit(responseFixture(pubA, { submittedAt: at(50) }));
+      await submit(responseFixture(pubA, { submittedAt: at(51) }));
+      for (const since of [0, 20, 21, 49, 50, 51, 52]) for (const cap of [1, 2, 3]) await check(at(since), cap);
+    });
+
     it('changes the catalog stamp when a survey, publication or station is written, not when a response is (or has none)', async () => {
       const { survey, siteA, pubA } = await seedSurvey();
       const before = await store.catalogStamp();

@@ -14,6 +14,7 @@ import { testResponseMongoSchema, type TestResponse } from '../../../models/test
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, TalliesChangedError, type AuditQuery, type Store } from '../store';
 import { mergeDeltas } from '../../domain/tally';
+import { saturatingCount } from '../burst-count';
 import { caseModels, insertCase, mongoCalendarRepo, mongoCaseRepo } from './case-repo';
 import { APPLIER_DEFAULTS, createApplier, type ApplierOptions } from './applier';
 import { DeploymentError, deploymentProblems, readDeploymentFacts } from './deployment';
@@ -192,6 +193,19 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     if (q.from || q.to) f.at = { ...(q.from ? { $gte: new Date(q.from) } : {}), ...(q.to ? { $lt: new Date(q.to) } : {}) };
     return f;
   };
+  // Index {publicationId, submittedAt}: a bounded count, and the cap-th newest read backwards (see saturatingCount).
+  const countSince = saturatingCount(
+    (publicationId, since, cap) =>
+      M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } }, { limit: cap }),
+    async (publicationId, cap) => {
+      const doc = await M.responses
+        .findOne({ publicationId: { $eq: publicationId } }, { submittedAt: 1 })
+        .sort({ submittedAt: -1 })
+        .skip(cap - 1)
+        .lean<{ submittedAt: Date }>();
+      return doc ? new Date(doc.submittedAt).toISOString() : null;
+    },
+  );
 
   return {
     kind: 'mongodb',
@@ -497,9 +511,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         // Index {surveyId, deviceHash, siteId}: $ne is two bounded ranges of it, each stopping at the first match.
         return !!(await M.responses.exists({ surveyId: { $eq: surveyId }, deviceHash: { $eq: deviceHash }, siteId: { $ne: siteId } }));
       },
-      async countSince(publicationId, since, cap) {
-        return M.responses.countDocuments({ publicationId: { $eq: publicationId }, submittedAt: { $gte: new Date(since) } }, { limit: cap });
-      },
+      countSince,
     },
     tallies: {
       async query(q) {

@@ -1,6 +1,7 @@
 import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
 import type { CaseOpening, ResponseFilter, ResponseRepo, ReviewChange } from '../store';
+import { saturatingCount } from '../burst-count';
 import { caseInserter } from './case-repo';
 import { mergeDeltas } from '../../domain/tally';
 import { applyTallyDeltas } from './tally-repo';
@@ -119,6 +120,8 @@ export const DEVICE_AT_OTHER_SITE_SQL = `SELECT EXISTS (SELECT 1 FROM responses 
     OR EXISTS (SELECT 1 FROM responses WHERE survey_id = @surveyId AND device_hash = @deviceHash AND site_id > @siteId) AS e`;
 /** A publication's submissions since a time, counted up to a cap (the burst rule's threshold). */
 export const RECENT_COUNT_SQL = 'SELECT COUNT(*) AS n FROM (SELECT 1 FROM responses WHERE publication_id = ? AND submitted_at >= ? LIMIT ?)';
+/** The submission time of a publication's cap-th newest response (OFFSET cap - 1), backwards on the same index. */
+export const CAPTH_NEWEST_SQL = 'SELECT submitted_at FROM responses WHERE publication_id = ? ORDER BY submitted_at DESC LIMIT 1 OFFSET ?';
 
 export function sqliteResponseRepo(db: Db): ResponseRepo {
   const insertRow = responseInserter(db);
@@ -126,6 +129,11 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
   const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
   const deviceOtherSite = db.prepare(DEVICE_AT_OTHER_SITE_SQL).pluck();
   const countRecent = db.prepare(RECENT_COUNT_SQL);
+  const capthNewest = db.prepare(CAPTH_NEWEST_SQL).pluck();
+  const countSince = saturatingCount(
+    async (publicationId, since, cap) => (countRecent.get(publicationId, since, cap) as { n: number }).n,
+    async (publicationId, cap) => (capthNewest.get(publicationId, cap - 1) as string | undefined) ?? null,
+  );
   const bump = db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n');
 
   const insertCase = caseInserter(db);
@@ -282,8 +290,6 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
       // would walk every response of a shared tablet at this station.
       return !!deviceOtherSite.get({ surveyId, deviceHash, siteId });
     },
-    async countSince(publicationId, since, cap) {
-      return (countRecent.get(publicationId, since, cap) as { n: number }).n;
-    },
+    countSince,
   };
 }
