@@ -106,33 +106,45 @@ export function sqliteTallyRepo(db: Db): TallyRepo {
       const from = q.level === 'trend' ? 'tallies INDEXED BY tallies_trend' : 'tallies';
       const rows = db.prepare(`SELECT version, site_id, day, channel, segment, state, cells FROM ${from} WHERE ${parts.join(' AND ')}`).all(...values) as Row[];
       const wanted = q.questionIds ? new Set(q.questionIds) : null;
+      // Whether a cell belongs to a wanted question, decided once per cell name (names repeat in every row).
+      const wantedCell = new Map<string, boolean>();
+      const isWanted = (cell: string) => {
+        let ok = wantedCell.get(cell);
+        if (ok === undefined) wantedCell.set(cell, (ok = wanted!.has(cell.slice(0, cell.indexOf('~')))));
+        return ok;
+      };
       const results = groupBys.map(() => new Map<string, Map<string, TallyRow>>());
+      // The hot loop of every statistics page: no allocation per cell that is already in its group.
       for (const r of rows) {
         const key = toKey(r);
         const cells = JSON.parse(r.cells as string) as StoredCells;
-        groupBys.forEach((groupBy, gi) => {
+        for (let gi = 0; gi < groupBys.length; gi++) {
+          const groupBy = groupBys[gi]!;
           const group = groupBy.map((g) => key[g]);
           const groupId = group.join('\u0001');
           let sums = results[gi]!.get(groupId);
           if (!sums) results[gi]!.set(groupId, (sums = new Map()));
           for (const cell in cells) {
+            if (wanted && !isWanted(cell)) continue;
             const stored = cells[cell]!;
-            const c: [number, number, number] = typeof stored === 'number' ? [stored, 0, 0] : stored;
+            const number = typeof stored === 'number';
+            const count = number ? stored : stored[0];
+            const sum = number ? 0 : stored[1];
+            const sumsq = number ? 0 : stored[2];
             const t = sums.get(cell);
             if (t) {
-              t.count += c[0];
-              t.sum += c[1];
-              t.sumsq += c[2];
+              t.count += count;
+              t.sum += sum;
+              t.sumsq += sumsq;
               continue;
             }
             const sep = cell.indexOf('~');
             const questionId = cell.slice(0, sep);
-            if (wanted && !wanted.has(questionId)) continue;
-            const out: TallyRow = { questionId, key: cell.slice(sep + 1), count: c[0], sum: c[1], sumsq: c[2] };
-            groupBy.forEach((g, i) => Object.assign(out, { [g]: group[i] }));
+            const out: TallyRow = { questionId, key: cell.slice(sep + 1), count, sum, sumsq };
+            for (let i = 0; i < groupBy.length; i++) (out as unknown as Record<string, unknown>)[groupBy[i]!] = group[i];
             sums.set(cell, out);
           }
-        });
+        }
       }
       return results.map((groups) => {
         const out: TallyRow[] = [];
