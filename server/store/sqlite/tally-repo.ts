@@ -1,4 +1,4 @@
-import { ALL, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
+import { ALL, type TallyCell, type TallyKey, type TallyLevel, type TallyQuery, type TallyRow } from '../../../models/tally';
 import { TalliesChangedError, type TallyRepo } from '../store';
 import { addInList, type Db } from './db';
 import { applyTallyDeltas, type StoredCell, type StoredCells } from './tally-writes';
