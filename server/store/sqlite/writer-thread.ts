@@ -50,8 +50,7 @@ export type ToWriter = { type: 'write'; group: readonly GroupItem[] } | { type: 
 export type FromWriter =
   | { type: 'ready' }
   | { type: 'done'; outcomes: WireOutcome[] }
-  | { type: 'failed'; error: WireError }
-  | { type: 'closed' };
+  | { type: 'failed'; error: WireError };
 
 export function describeError(err: unknown): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
@@ -106,7 +105,7 @@ export function threadWriter(file: string, fallback: () => GroupWriter): GroupWr
   let inline: GroupWriter | null = null;
   let started: number | null = null;
   let current: { group: readonly GroupItem[]; resolve: (o: Outcome[]) => void; reject: (e: unknown) => void } | null = null;
-  let closing: ((w: Worker) => void) | null = null;
+  let closing = false;
 
   const fallBack = (why: string) => {
     if (inline) return;
@@ -151,8 +150,7 @@ export function threadWriter(file: string, fallback: () => GroupWriter): GroupWr
           worker = w;
           if (!current) w.unref();
           resolve(w);
-        } else if (m.type === 'closed') closing?.(w);
-        else onMessage(m);
+        } else onMessage(m);
       });
       w.on('error', (err) => {
         if (!ready) fallBack(`could not start (${err.message})`);
@@ -194,12 +192,11 @@ export function threadWriter(file: string, fallback: () => GroupWriter): GroupWr
     async close() {
       const w = starting ? await starting : null;
       if (w && worker === w) {
+        closing = true;
         w.ref();
         const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-        // The thread closes its connection (the last one checkpoints the WAL), then ends.
-        const acknowledged = new Promise<void>((resolve) => (closing = () => resolve()));
+        // The thread closes its connection (the last one checkpoints the WAL) and its port, and ends.
         w.postMessage({ type: 'close' } satisfies ToWriter);
-        await acknowledged;
         await exited;
       }
       await inline?.close();

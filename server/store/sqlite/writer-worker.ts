@@ -17,7 +17,6 @@ const answer = (m: FromWriter) => port.postMessage(m);
 port.on('message', (m: ToWriter) => {
   if (m.type === 'close') {
     db.close();
-    answer({ type: 'closed' });
     port.close();
     return;
   }
