@@ -259,7 +259,7 @@ function submitNote(h: Awaited<ReturnType<typeof benchHttp>>, ceiling: Awaited<R
     `In this run a durable submission cost ${l.cpu.submit.toFixed(0)} µs of server CPU at ${l.connections} connections against ${l.cpu.bare.toFixed(0)} µs for the bare route: 0.25× would need about ${(l.cpu.bare * 4).toFixed(0)} µs per submission, everything included.`,
     `Measured by hand the same day (docs/benchmark-measurements.md): \`submitResponse\` and the group commit without HTTP went from about 430 to about 235 µs (case opening's working days remembered, no savepoint per response unless one fails, no object spread on the hot path), and the HTTP layer — Express, its middleware, body parsing, the CSRF check, the rate limiters, cookies — is about half of the server's thread.`,
     `The durable-write ceiling with tallies (above; best ${best.rowsPerSecond.toFixed(0)}/s at ${best.perTransaction} per transaction, one thread) is itself ${(best.rowsPerSecond / l.bare).toFixed(2)}× of the bare route's rate in this run, so even a writer that cost the request thread nothing would leave the submission near that.`,
-    `The SQLite writer in a worker thread (issue item 4) was not built: it could move at most the group commit (about 15% of the thread) onto the second core, which the load generator uses here.`,
+    `The group commit runs in a writer thread with its own connection (\`SQLITE_WRITER=thread\`, the default): the server's main thread neither runs its transaction nor waits for its disk sync, and pays instead for copying each group to the thread; the CPU per submission above counts both threads (docs/benchmark-measurements.md has the profile and the form page's latency during submissions on a slow disk).`,
   ].join(' ');
 }
 

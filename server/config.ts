@@ -10,6 +10,7 @@ export const CONFIG_DOCS = {
   HOST: { default: '0.0.0.0', doc: 'interface to listen on (0.0.0.0 lets phones on the same network reach it)' },
   DATA_DIR: { default: './data', doc: 'folder for the embedded SQLite database (manyi.db) and the generated session secret' },
   MONGODB_URI: { default: '', doc: 'MongoDB connection string; when set, MongoDB (a replica set) replaces the embedded SQLite store' },
+  SQLITE_WRITER: { default: 'thread', doc: 'where the embedded SQLite store commits responses: thread (a worker thread with its own connection, so pages keep being served while the disk syncs) or inline (on the main thread, as before 2026-12)' },
   PUBLIC_BASE_URL: { default: '', doc: 'public address of this server as phones reach it (e.g. http://192.168.1.20:3000); QR codes and posters point to PUBLIC_BASE_URL/s/<code>; default http://localhost:PORT' },
   SESSION_SECRET: { default: '', doc: 'secret (≥ 32 characters) for sessions, CSRF, device tokens and IP hashes; if empty, generated once and kept in DATA_DIR/session-secret' },
   ADMIN_USERNAME: { default: 'admin', doc: 'username of the first administrator, created on first start when there are no users' },
@@ -47,6 +48,7 @@ const schema = z.object({
   MONGODB_URI: z
     .string()
     .refine((v) => v === '' || /^mongodb(\+srv)?:\/\//.test(v), 'must start with mongodb:// or mongodb+srv://'),
+  SQLITE_WRITER: z.enum(['thread', 'inline']),
   PUBLIC_BASE_URL: z
     .string()
     .refine((v) => {
@@ -80,6 +82,8 @@ export interface Config {
   host: string;
   dataDir: string;
   mongodbUri: string | null;
+  /** Where the SQLite store runs the group commit of responses (server/store/sqlite/writer-thread.ts). */
+  sqliteWriter: 'thread' | 'inline';
   publicBaseUrl: string;
   /** Empty until resolveSessionSecret() fills it in (main.ts, cli.ts). */
   sessionSecret: string;
@@ -133,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: c.HOST,
     dataDir: path.resolve(c.DATA_DIR),
     mongodbUri: c.MONGODB_URI || null,
+    sqliteWriter: c.SQLITE_WRITER,
     publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sessionSecret: c.SESSION_SECRET,
     adminUsername: c.ADMIN_USERNAME,

@@ -3,6 +3,9 @@ import { LIKERT_LEVELS, type Question } from '../../models/survey';
 import { ALL, ALL_DAYS, type TallyCell, type TallyDelta, type TallyKey, type TallyLevel } from '../../models/tally';
 import { profileKey, type LevelCounts } from './estimation';
 import { localDateTime } from './time';
+import { groupId, mergeDeltas } from './tally-merge';
+
+export { mergeDeltas } from './tally-merge';
 
 /** '_n~' counts responses; its sum is the total answer time in ms. */
 export const RESPONSES_CELL = '_n~';
@@ -159,39 +162,6 @@ export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], s
 /** Moving a response from one state to another (a review): remove from the old groups, add to the new. */
 export function moveDeltas(before: SurveyResponse, after: SurveyResponse, questions: readonly Question[]): TallyDelta[] {
   return [...tallyDeltas(before, questions, -1), ...tallyDeltas(after, questions, 1)];
-}
-
-const groupId = (k: TallyKey) => [k.surveyId, k.day, k.version, k.siteId, k.channel, k.segment, k.state].join('\u0001');
-
-/** Sums deltas into one per group, dropping zero cells (rebuild-tallies and comparisons). */
-export function mergeDeltas(deltas: Iterable<TallyDelta>): TallyDelta[] {
-  const groups = new Map<string, TallyDelta>();
-  for (const d of deltas) {
-    const id = groupId(d.key);
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { key: d.key, cells: {} }));
-    const cells = g.cells;
-    for (const k in d.cells) {
-      const c = d.cells[k]!;
-      const t = cells[k];
-      if (t) {
-        t.count += c.count;
-        t.sum += c.sum;
-        t.sumsq += c.sumsq;
-      } else cells[k] = { count: c.count, sum: c.sum, sumsq: c.sumsq };
-    }
-  }
-  const out: { id: string; delta: TallyDelta }[] = [];
-  for (const [id, g] of groups) {
-    let kept = 0;
-    for (const k in g.cells) {
-      if (g.cells[k]!.count === 0) delete g.cells[k];
-      else kept++;
-    }
-    if (kept) out.push({ id, delta: g });
-  }
-  // Sorted by group id, each id built once (not twice per comparison).
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((o) => o.delta);
 }
 
 /** Whether two sets of tallies hold the same counts (sums equal up to float rounding). */

@@ -12,7 +12,7 @@ export interface OpenStoreOptions {
 }
 
 /** MongoDB when MONGODB_URI is set, else the embedded SQLite database DATA_DIR/manyi.db. */
-export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'>, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'> & Partial<Pick<Config, 'sqliteWriter'>>, options: OpenStoreOptions = {}): Promise<Store> {
   if (config.mongodbUri) return openMongoStore(config.mongodbUri, options.onBackgroundError ? { applier: { onError: options.onBackgroundError } } : {});
-  return openSqliteStore(path.join(config.dataDir, 'manyi.db'));
+  return openSqliteStore(path.join(config.dataDir, 'manyi.db'), { writer: config.sqliteWriter });
 }

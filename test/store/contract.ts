@@ -309,6 +309,42 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(r, survey.questions)).same).toBe(true);
     });
 
+    it('stores 1,200 submissions arriving at once (more than one group commit holds), each acknowledged once stored and read back at once', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const levels = ['5', '4', '3', '2', '1', 'na'];
+      const rs = Array.from({ length: 1200 }, (_, i) =>
+        responseFixture(i % 2 ? pubB : pubA, { answers: { seg: 'a', q1: levels[i % 6]!, q2: levels[(i * 7) % 6]!, m: ['x'], r: 1 + (i % 5), n: i, c: '' } }),
+      );
+      // Each read right after its own acknowledgement, on the connection every other request uses.
+      const seen = await Promise.all(
+        rs.map(async (r) => {
+          const result = await store.responses.insert(r, tallyDeltas(r, survey.questions));
+          return { result, read: await store.responses.get(r.id) };
+        }),
+      );
+      expect(seen.every((s, i) => s.result.inserted && s.result.response === rs[i] && s.read?.id === rs[i]!.id)).toBe(true);
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(1200);
+      expect(await store.responses.count({ surveyId: survey.id })).toBe(1200);
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), mergeDeltas(rs.flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+    });
+
+    it('answers a repeated submission token with the response stored first, whether the repeat arrives with it or later', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const r = responseFixture(pubA);
+      const sameMoment = { ...r, id: newId(), answers: { ...r.answers, q1: '1' } };
+      const [first, twin] = await Promise.all([store.responses.insert(r, tallyDeltas(r, survey.questions)), store.responses.insert(sameMoment, tallyDeltas(sameMoment, survey.questions))]);
+      const later = { ...r, id: newId(), answers: { ...r.answers, q1: '2' } };
+      const retry = await store.responses.insert(later, tallyDeltas(later, survey.questions));
+      expect(first).toEqual({ inserted: true, response: r });
+      expect(twin).toEqual({ inserted: false, response: r });
+      expect(retry).toEqual({ inserted: false, response: r });
+      expect(await store.responses.count({ surveyId: survey.id })).toBe(1);
+      expect((await store.surveys.get(survey.id))!.responseCount).toBe(1);
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), tallyDeltas(r, survey.questions))).toEqual({ same: true });
+    });
+
     it('filters, pages and streams responses in submission order', async () => {
       const { survey, siteA, pubA, pubB } = await seedSurvey();
       const rs = [

@@ -15,9 +15,22 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  immediateTransactions(db);
   migrate(db);
   cachePreparedStatements(db);
   return db;
+}
+
+/**
+ * Every `db.transaction(fn)` begins IMMEDIATE: it takes the write lock at BEGIN, waiting for it
+ * through busy_timeout. Another connection writes the same file (the group commit's writer thread),
+ * and a DEFERRED transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when
+ * that connection committed in between — a failure the busy handler never retries. A transaction
+ * called inside another still becomes a savepoint; `.deferred` stays available for reads alone.
+ */
+function immediateTransactions(db: Db): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: Parameters<typeof transaction>[0]) => transaction(fn).immediate) as typeof db.transaction;
 }
 
 /**

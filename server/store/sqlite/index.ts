@@ -5,13 +5,25 @@ import { sqliteCalendarRepo, sqliteCaseRepo } from './case-repo';
 import { openDatabase, type Db } from './db';
 import { sqliteEvidenceBlobRepo } from './evidence-blob-repo';
 import { sqliteResponseRepo } from './response-repo';
+import { commitQueue, inlineWriter, threadWriter, type GroupWriter, type WriterMode } from './writer-thread';
 import { sqliteTallyRepo } from './tally-repo';
 import { sqliteTestResponseRepo } from './test-response-repo';
 import { sqliteEvaluationRepo, sqlitePublicationRepo, sqliteSiteRepo, sqliteSurveyRepo } from './survey-repos';
 
-/** The embedded store: one SQLite file (WAL) under DATA_DIR. */
-/** The embedded store; `db` is exposed for bulk tools (benchmarks, demo seeding), never for services. */
-export function openSqliteStore(file: string): Store & { file: string; db: Db } {
+export interface SqliteStoreOptions {
+  /**
+   * Where the group commit of responses runs (SQLITE_WRITER): 'thread' (default), a worker thread
+   * with its own connection, so the main thread serves while the disk syncs; 'inline', on the main
+   * connection. An in-memory database is always written inline (no other connection can reach it).
+   */
+  writer?: WriterMode;
+}
+
+/**
+ * The embedded store: one SQLite file (WAL) under DATA_DIR. `db` is exposed for bulk tools
+ * (benchmarks, demo seeding), never for services; `writer` says where responses are committed.
+ */
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store & { file: string; db: Db; writer: Pick<GroupWriter, 'mode' | 'startMs'> } {
   const db = openDatabase(file);
   // Rate-limit counters change on every submission but need no durability (losing a window's
   // count in a crash is harmless): their own connection commits without waiting for the disk.
@@ -19,10 +31,14 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
   if (counters !== db) counters.pragma('synchronous = NORMAL');
   const ping = db.prepare('SELECT 1 AS ok');
   const stamp = db.prepare('SELECT n FROM catalog_stamp WHERE id = 1').pluck();
+  const inline = () => inlineWriter(db);
+  const writer = file !== ':memory:' && (options.writer ?? 'thread') === 'thread' ? threadWriter(file, inline) : inline();
+  const commits = commitQueue(writer);
   return {
     kind: 'sqlite',
     file,
     db,
+    writer: { mode: writer.mode, startMs: writer.startMs },
     users: sqliteUserRepo(db),
     sessions: sqliteSessionRepo(db),
     tokens: sqliteApiTokenRepo(db),
@@ -30,7 +46,7 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
     sites: sqliteSiteRepo(db),
     surveys: sqliteSurveyRepo(db),
     publications: sqlitePublicationRepo(db),
-    responses: sqliteResponseRepo(db),
+    responses: sqliteResponseRepo(db, commits),
     testResponses: sqliteTestResponseRepo(db),
     tallies: sqliteTallyRepo(db),
     evaluations: sqliteEvaluationRepo(db),
@@ -48,6 +64,8 @@ export function openSqliteStore(file: string): Store & { file: string; db: Db } 
       return stamp.get() as number;
     },
     async close() {
+      // Every queued response is written (each submission answered) before the connections close.
+      await commits.close();
       if (counters !== db && counters.open) counters.close();
       if (db.open) db.close();
     },

@@ -1,15 +1,14 @@
 import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
-import type { CaseOpening, ResponseFilter, ResponseRepo, ReviewChange } from '../store';
+import type { ResponseFilter, ResponseRepo, ReviewChange } from '../store';
 import { saturatingCount } from '../burst-count';
-import { caseInserter } from './case-repo';
-import { mergeDeltas } from '../../domain/tally';
-import { applyTallyDeltas } from './tally-repo';
+import { applyTallyDeltas } from './tally-writes';
 import { addInList, bool, int, placeholders, type Db } from './db';
+import type { CommitQueue } from './writer-thread';
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-const toResponse = (r: Row): SurveyResponse => ({
+export const toResponse = (r: Row): SurveyResponse => ({
   id: r.id as string,
   surveyId: r.survey_id as string,
   version: r.version as number,
@@ -123,8 +122,8 @@ export const RECENT_COUNT_SQL = 'SELECT COUNT(*) AS n FROM (SELECT 1 FROM respon
 /** The submission time of a publication's cap-th newest response (OFFSET cap - 1), backwards on the same index. */
 export const CAPTH_NEWEST_SQL = 'SELECT submitted_at FROM responses WHERE publication_id = ? ORDER BY submitted_at DESC LIMIT 1 OFFSET ?';
 
-export function sqliteResponseRepo(db: Db): ResponseRepo {
-  const insertRow = responseInserter(db);
+/** Responses on the main connection; their inserts go through the group commit's queue (`commits`). */
+export function sqliteResponseRepo(db: Db, commits: CommitQueue): ResponseRepo {
   const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
   const byId = db.prepare('SELECT * FROM responses WHERE id = ?');
   const deviceOtherSite = db.prepare(DEVICE_AT_OTHER_SITE_SQL).pluck();
@@ -134,38 +133,6 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     async (publicationId, since, cap) => (countRecent.get(publicationId, since, cap) as { n: number }).n,
     async (publicationId, cap) => (capthNewest.get(publicationId, cap - 1) as string | undefined) ?? null,
   );
-  const bump = db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n');
-
-  const insertCase = caseInserter(db);
-  /**
-   * Writes one response and what goes with it (the case a bad review opens) inside the group
-   * commit's transaction. Its count and tallies are handed to `batch`, which applies those of the
-   * whole group once, after the last response, in the same transaction: one write per tally row and
-   * per survey, however many responses the group holds.
-   */
-  type InsertResult = { inserted: boolean; response: SurveyResponse };
-  const insertOne = (r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening): InsertResult => {
-    const changes = insertRow(r);
-    if (changes === 0) return { inserted: false, response: toResponse(byToken.get(r.submissionToken) as Row) };
-    // A bad review opens its case with its response: a retried submission never opens a second.
-    if (opens) insertCase(opens);
-    batch.counts.set(r.surveyId, (batch.counts.get(r.surveyId) ?? 0) + 1);
-    for (const d of deltas) batch.deltas.push(d);
-    return { inserted: true, response: r };
-  };
-  /** The same in its own savepoint, so a failing response rolls back only itself (and adds nothing to the batch). */
-  const insertOneAlone = db.transaction((r: SurveyResponse, deltas: TallyDelta[], batch: BatchTotals, opens?: CaseOpening) => {
-    const mine: BatchTotals = { counts: new Map(), deltas: [] };
-    const result = insertOne(r, deltas, mine, opens);
-    for (const [surveyId, n] of mine.counts) batch.counts.set(surveyId, (batch.counts.get(surveyId) ?? 0) + n);
-    for (const d of mine.deltas) batch.deltas.push(d);
-    return result;
-  });
-  type BatchTotals = { counts: Map<string, number>; deltas: TallyDelta[] };
-  const applyBatch = (batch: BatchTotals) => {
-    for (const [surveyId, n] of batch.counts) bump.run(surveyId, n);
-    applyTallyDeltas(db, mergeDeltas(batch.deltas));
-  };
 
   const reviewTx = db.transaction((id: string, c: ReviewChange, deltas: TallyDelta[]) => {
     // IS compares NULL with NULL as equal: the write happens only from the review it was computed from.
@@ -177,73 +144,9 @@ export function sqliteResponseRepo(db: Db): ResponseRepo {
     return toResponse(byId.get(id) as Row);
   });
 
-  /**
-   * Group commit: submissions that arrive while a commit is under way are written together in the
-   * next transaction, so one disk sync (synchronous=FULL) covers many responses. Each promise
-   * resolves only after the transaction holding its response has committed.
-   *
-   * A failing insert must roll back only itself. A savepoint per response does that, but costs each
-   * response a sub-journal of every page it changes, so the group is first written without them: if
-   * every response goes in (nearly always), that transaction commits. If any fails, the whole
-   * transaction is rolled back and the group written again the careful way, each response in its own
-   * savepoint, which ends exactly as if it had been written that way from the start.
-   */
-  type Pending = { response: SurveyResponse; deltas: TallyDelta[]; opens?: CaseOpening; resolve: (r: InsertResult) => void; reject: (e: unknown) => void };
-  type Outcome = { ok: InsertResult } | { err: unknown };
-  let queue: Pending[] = [];
-  let scheduled = false;
-  const writeAll = db.transaction((batch: Pending[]): Outcome[] => {
-    const totals: BatchTotals = { counts: new Map(), deltas: [] };
-    const outcomes = batch.map((p): Outcome => ({ ok: insertOne(p.response, p.deltas, totals, p.opens) }));
-    applyBatch(totals);
-    return outcomes;
-  });
-  const writeEachAlone = db.transaction((batch: Pending[]): Outcome[] => {
-    const totals: BatchTotals = { counts: new Map(), deltas: [] };
-    const outcomes = batch.map((p): Outcome => {
-      try {
-        return { ok: insertOneAlone(p.response, p.deltas, totals, p.opens) };
-      } catch (err) {
-        return { err };
-      }
-    });
-    applyBatch(totals);
-    return outcomes;
-  });
-  const flush = () => {
-    scheduled = false;
-    const batch = queue.slice(0, 500);
-    queue = queue.slice(500);
-    try {
-      let outcomes: Outcome[];
-      try {
-        outcomes = writeAll(batch);
-      } catch {
-        // Rolled back as a whole: nothing of the group is stored; written again one savepoint each.
-        outcomes = writeEachAlone(batch);
-      }
-      batch.forEach((p, i) => {
-        const o = outcomes[i]!;
-        if ('ok' in o) p.resolve(o.ok);
-        else p.reject(o.err);
-      });
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-    }
-    if (queue.length) schedule();
-  };
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(flush);
-  };
-
   return {
     insert(response, deltas, opens) {
-      return new Promise<InsertResult>((resolve, reject) => {
-        queue.push({ response, deltas, opens, resolve, reject });
-        schedule();
-      });
+      return commits.insert({ response, deltas, opens });
     },
     async get(id) {
       const r = byId.get(id) as Row | undefined;
