@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import request from 'supertest';
 import type { SurveyResponse } from '../../models/response';
-import { csvDocument } from '../../server/documents/spreadsheet';
+import { csvDocument, type Cell } from '../../server/documents/spreadsheet';
 import { tallyDeltas } from '../../server/domain/tally';
 import { responseTable } from '../../server/services/exports';
 import { allQuestions } from '../../server/services/statistics';
@@ -131,7 +131,7 @@ describe('the responses CSV keeps its bytes', () => {
     const sites = new Map((await t.store.sites.list()).map((s) => [s.id, { code: s.code, name: s.name }]));
     const names = new Map((await t.store.users.list()).map((u) => [u.id, u.username]));
     const { header, row } = responseTable(survey, await allQuestions(t.deps, survey), sites, { locale: 'zh-CN', codes: query.includes('codes') }, names);
-    const rows = [header];
+    const rows: Cell[][] = [header];
     for await (const r of t.store.responses.stream({ surveyId: survey.id })) rows.push(row(r));
     expect(rows).toHaveLength(N + 1);
     expect(body.toString('utf8')).toBe(csvDocument(rows));
