@@ -216,8 +216,14 @@ export interface CaseOpening {
   receiptHash: string;
 }
 
-/** Responses per batch of ResponseRepo.streamForTable (about 1 MiB of rows in memory). */
-export const TABLE_BATCH = 1000;
+/**
+ * Responses per batch of ResponseRepo.streamForTable. Few, so that a batch and the rows an export
+ * builds from it die young: an export allocates about 20 KB per row (csv-stringify's per-field
+ * arrays and objects), and what outlives two scavenges of V8's young generation (16 MiB) is promoted
+ * and piles up in the old one until a full collection. With batches of 1000 the 1M-row CSV export
+ * grew by 127 MiB instead of 20.
+ */
+export const TABLE_BATCH = 128;
 
 export interface ResponseRepo {
   /**
