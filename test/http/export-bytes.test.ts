@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
+import JSZip from 'jszip';
 import request from 'supertest';
 import type { SurveyResponse } from '../../models/response';
 import { csvDocument, type Cell } from '../../server/documents/spreadsheet';
@@ -18,7 +19,8 @@ import { openTemplateSurvey } from '../helpers/survey';
  * surrogates, non-characters, formulas at the start of any line, CR/LF/CRLF, quotes and delimiters —
  * and every counting status. Its four files (labels or codes, all or valid responses) are compared
  * with the SHA-256 they had before the change (pinned), and with one csv-stringify pass over the full
- * stored responses (`stream`) through the same row builder.
+ * stored responses (`stream`) through the same row builder. The XLSX, which reads the same rows, is
+ * compared part for part with its workbook before the change.
  */
 
 const HOSTILE = [
@@ -123,6 +125,25 @@ describe('the responses CSV keeps its bytes', () => {
     const records: string[][] = parseCsv(body.toString('utf8'), { bom: true });
     expect(records.length).toBeGreaterThan(1);
     expect(sha256(body)).toBe(hash);
+  });
+
+  /** Every part of the workbook but docProps/core.xml (exceljs writes the time it was made there), by name. */
+  const workbookParts = async (body: Buffer) => {
+    const zip = await JSZip.loadAsync(body);
+    const names = Object.keys(zip.files).filter((n) => !zip.files[n]!.dir && n !== 'docProps/core.xml').sort();
+    const hash = createHash('sha256');
+    for (const name of names) hash.update(`${name}\n`).update(await zip.files[name]!.async('nodebuffer'));
+    return { names, sha256: hash.digest('hex') };
+  };
+
+  it.each([
+    ['mode=raw', '4484d766ca6882aaf37aa836c77ef4b4bb8920aa5ea8d53f4e3dc0b8458d9871'],
+    ['codes=1', '244cbc38336c876846813ca83cdf9bfc90ea090f3d4a5658a7e69933e9110041'],
+  ])('writes the XLSX (%s) part for part as before, the time it was made aside', async (query, hash) => {
+    const body = (await agent.get(`/admin/exports/${setup.survey.id}/responses.xlsx?${query}`).buffer(true).parse(binary).expect(200)).body as Buffer;
+    const parts = await workbookParts(body);
+    expect(parts.names).toContain('xl/worksheets/sheet1.xml');
+    expect(parts.sha256).toBe(hash);
   });
 
   it.each(['mode=raw', 'mode=raw&codes=1'])('writes the CSV (%s) as one csv-stringify pass over the full stored responses', async (query) => {
