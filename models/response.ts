@@ -55,6 +55,16 @@ export interface SurveyResponse {
   isDemo: boolean;
 }
 
+/**
+ * A response as an exported table shows it (the CSV and XLSX exports): one row per response. Without
+ * the hashes, the submission token and the other fields no column shows, so a store can read and
+ * decode only these (see ResponseRepo.streamForTable).
+ */
+export type ResponseForTable = Pick<
+  SurveyResponse,
+  'id' | 'version' | 'siteId' | 'channel' | 'paperDate' | 'submittedAt' | 'durationMs' | 'flags' | 'review' | 'reviewReason' | 'reviewedBy' | 'reviewedAt' | 'answers'
+>;
+
 export const responseMongoSchema = new Schema(
   {
     _id: { type: String, required: true },

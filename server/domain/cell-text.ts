@@ -39,8 +39,21 @@ export function neutraliseFormulaLines(text: string): string {
   return text.replace(FORMULA_LINE, "'");
 }
 
-/** A text cell as written to CSV: spreadsheet-safe characters, formula lines neutralised. */
+/**
+ * What any rule above may change: a control character (CR and LF start a line, TAB and CR may start a
+ * formula), a surrogate (lone or not: told apart only on the slow path), U+FFFE or U+FFFF. Text with
+ * none of them has one line, so only its first character can start a formula.
+ */
+const MAY_CHANGE = /[\x00-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const FORMULA_START = /^[=+\-@]/;
+
+/**
+ * A text cell as written to CSV: spreadsheet-safe characters, formula lines neutralised. Most cells
+ * (option labels, names, plain comments) hold nothing any rule changes: one scan finds that and
+ * returns the text as it is, which is what the three rules would return.
+ */
 export function csvText(text: string): string {
+  if (!MAY_CHANGE.test(text) && !FORMULA_START.test(text)) return text;
   return neutraliseFormulaLines(spreadsheetText(text));
 }
 

@@ -25,11 +25,20 @@ export function zonedTime(iso: string, timeZone: string): string {
   return `${localDateTime(iso, timeZone)} (${timeZone})`;
 }
 
-/** The counting status (计入状态) in words a reviewer understands; `names` maps user ids to usernames. */
+/** Who, when and why of a person's decision, for the status in words ("—" for what is not known). */
+function decisionWords(t: Translate, s: CountingStatus, names: ReadonlyMap<string, string>, timeZone: string) {
+  return {
+    who: s.decision?.by ? (names.get(s.decision.by) ?? t('status.unknownPerson')) : t('status.unknownPerson'),
+    at: s.decision?.at ? zonedTime(s.decision.at, timeZone) : '—',
+    reason: s.decision?.reason ?? '—',
+  };
+}
+
+/**
+ * The counting status (计入状态) in words a reviewer understands; `names` maps user ids to usernames.
+ * No closure is built per call: an export asks this once per row.
+ */
 export function statusText(t: Translate, s: CountingStatus, names: ReadonlyMap<string, string>, timeZone: string): string {
-  const who = () => (s.decision?.by ? (names.get(s.decision.by) ?? t('status.unknownPerson')) : t('status.unknownPerson'));
-  const at = () => (s.decision?.at ? zonedTime(s.decision.at, timeZone) : '—');
-  const reason = () => s.decision?.reason ?? '—';
   switch (s.kind) {
     case 'counted':
       return t('status.counted');
@@ -40,9 +49,9 @@ export function statusText(t: Translate, s: CountingStatus, names: ReadonlyMap<s
       if (s.invalidating.some((f) => flagEffect(f, []) === 'always')) return t('status.notCountedAlways', { flags: flagNames(t, s.invalidating) });
       return t('status.notCounted', { flags: flagNames(t, s.invalidating) });
     case 'excluded':
-      return t('status.excluded', { who: who(), at: at(), reason: reason() });
+      return t('status.excluded', decisionWords(t, s, names, timeZone));
     case 'kept':
-      return t('status.kept', { who: who(), at: at(), reason: reason(), flags: flagNames(t, [...s.invalidating, ...s.tolerated]) });
+      return t('status.kept', { ...decisionWords(t, s, names, timeZone), flags: flagNames(t, [...s.invalidating, ...s.tolerated]) });
   }
 }
 

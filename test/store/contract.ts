@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import { mergeDeltas, sameTallies, tallyDeltas, moveDeltas } from '../../server/domain/tally';
 import { newId } from '../../server/ids';
-import { DuplicateKeyError, TalliesChangedError, type Store } from '../../server/store/store';
-import type { SurveyResponse } from '../../models/response';
+import { DuplicateKeyError, TABLE_BATCH, TalliesChangedError, type ResponseFilter, type Store } from '../../server/store/store';
+import type { ResponseForTable, SurveyResponse } from '../../models/response';
 import { DEFAULT_CASE_SETTINGS, applyStep, markNamed, openCase } from '../../server/domain/cases/case-flow';
 import { workCalendar } from '../../server/domain/cases/working-days';
 import { publicationFixture, responseFixture, siteFixture, surveyFixture, userFixture } from '../helpers/fixtures';
@@ -383,6 +383,54 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(streamed).toEqual(rs);
     });
 
+    /** What an exported table shows of a response (ResponseForTable), picked from the whole response. */
+    const tableFields = (r: SurveyResponse): ResponseForTable => ({
+      id: r.id,
+      version: r.version,
+      siteId: r.siteId,
+      channel: r.channel,
+      paperDate: r.paperDate,
+      submittedAt: r.submittedAt,
+      durationMs: r.durationMs,
+      flags: r.flags,
+      review: r.review,
+      reviewReason: r.reviewReason,
+      reviewedBy: r.reviewedBy,
+      reviewedAt: r.reviewedAt,
+      answers: r.answers,
+    });
+    const tableBatches = async (filter: ResponseFilter) => {
+      const batches: ResponseForTable[][] = [];
+      for await (const batch of store.responses.streamForTable(filter)) batches.push(batch);
+      return batches;
+    };
+
+    it('streams for a table the fields an export shows of the responses `stream` gives, in the same order, whatever the filter', async () => {
+      const { survey, siteA, pubA, pubB } = await seedSurvey();
+      const rs = [
+        responseFixture(pubA, { day: '2026-11-01', segment: 'a', answers: { c: '第一行\r\n=1+1', m: ['x', 'y'], r: 4 } }),
+        responseFixture(pubB, { day: '2026-11-02', segment: 'b', channel: 'paper', paperDate: '2026-10-30', flags: ['speeder', 'burst'] }),
+        responseFixture(pubA, { day: '2026-11-03', review: 'excluded', reviewReason: '重复\n提交', reviewedBy: 'u-1', reviewedAt: '2026-11-04T01:00:00.000Z' }),
+        responseFixture(pubB, { day: '2026-11-04', flags: ['burst'], review: 'kept', reviewReason: null, reviewedBy: null, reviewedAt: null }),
+      ];
+      for (const r of rs) await submit(r);
+      const filters: ResponseFilter[] = [
+        { surveyId: survey.id },
+        { surveyId: survey.id, siteIds: [siteA.id] },
+        { surveyId: survey.id, validUnder: ['speeder'] },
+        { surveyId: survey.id, dayFrom: '2026-11-02', channels: ['paper', 'qr'] },
+        { surveyId: survey.id, siteIds: [] },
+        { surveyId: 'no-such-survey' },
+      ];
+      for (const filter of filters) {
+        const whole: SurveyResponse[] = [];
+        for await (const r of store.responses.stream(filter)) whole.push(r);
+        const batches = await tableBatches(filter);
+        expect({ filter, rows: batches.flat() }).toEqual({ filter, rows: whole.map(tableFields) });
+        expect(batches.every((b) => b.length > 0)).toBe(true);
+      }
+    });
+
     it('streams more responses than one batch without losing or repeating any', async () => {
       const { survey, pubA } = await seedSurvey();
       const n = 1203;
@@ -393,6 +441,10 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       const seen = new Set<string>();
       for await (const r of store.responses.stream({ surveyId: survey.id })) seen.add(r.id);
       expect(seen.size).toBe(n);
+      const batches = await tableBatches({ surveyId: survey.id });
+      const full = Math.floor(n / TABLE_BATCH);
+      expect(batches.map((b) => b.length)).toEqual([...Array<number>(full).fill(TABLE_BATCH), n - full * TABLE_BATCH]);
+      expect(batches.flat().map((r) => r.id)).toEqual([...seen]);
     });
 
     it('answers device and burst questions', async () => {

@@ -41,6 +41,19 @@ describe('cell text for exported files', () => {
     );
   });
 
+  it('gives, for text no rule changes, the text as it is, and for any text what its three rules give (property)', () => {
+    const rules = (s: string) => neutraliseFormulaLines(spreadsheetText(s));
+    const hostile = fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '\x00', '\x1f', '\x7f', "'", '"', ',', 'a', '字', ' ', '\ud800', '\udfff', '\ufffe', '\uffff', '\ufffd', '\uff1d', '😀');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: hostile }), fc.string({ unit: 'binary' }), fc.string()), (s) => {
+        expect(csvText(s)).toBe(rules(s));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const plain of ['很满意', '2026-11-01 10:00:00', 'a = b', '100%', '', ' -1', '表情😀']) expect(csvText(plain)).toBe(plain);
+    for (const s of ['-1', '=A1', '+1', '@x', '\tx', '\rx', 'a\n=b', '半\ud800', '\ufffe', 'nul\x00']) expect(csvText(s)).toBe(rules(s));
+  });
+
   it('escapes a literal _xHHHH_ in XLSX text so that Excel shows it as typed, and writes line breaks as LF', () => {
     expect(xlsxText('_x0041_ and _x000d_')).toBe('_x005F_x0041_ and _x005F_x000d_');
     expect(xlsxText('a\x01b_x')).toBe('ab_x');

@@ -21,6 +21,8 @@ import {
   rebuildLostFilter,
   responseCountsPipeline,
   responseMatch,
+  tableResponseFromDoc,
+  TABLE_PROJECTION,
   tallyDocsToDeltas,
   tallyQueryPipeline,
   tallyUpdate,
@@ -147,6 +149,26 @@ describe('MongoDB pipelines (checked with mingo against SQLite)', () => {
     ['valid with every rule off', { validUnder: [] }],
     ['valid responses with a comment', { validUnder: ['speeder'], textContains: '', textQuestionIds: ['c'] }],
   ];
+
+  it.each(filters)('streams for a table with the projection what SQLite streams: %s', async (_name, f) => {
+    const filter = { surveyId: survey.id, ...f };
+    const fromSqlite = [];
+    for await (const batch of store.responses.streamForTable(filter)) fromSqlite.push(...batch);
+    const fromMingo = find(responseDocs, responseMatch(filter), TABLE_PROJECTION)
+      .sort({ _id: 1 })
+      .all()
+      .map((d) => tableResponseFromDoc(d as Doc));
+    expect(fromMingo).toEqual(fromSqlite);
+  });
+
+  it('reads a table row of a document stored before reviews and paper dates, and with Dates, as SQLite would give it', () => {
+    const [doc] = find([{ _id: 'r1', surveyId: 's', version: 2, siteId: 'a', channel: 'qr', submittedAt: new Date('2026-11-01T02:00:00Z'), durationMs: 5, flags: [], answers: { q: '5' }, deviceHash: 'd', pendingTally: [] }], {}, TABLE_PROJECTION).all() as Doc[];
+    expect(Object.keys(doc!).sort()).toEqual(['_id', 'answers', 'channel', 'durationMs', 'flags', 'siteId', 'submittedAt', 'version']);
+    expect(tableResponseFromDoc(doc!)).toEqual({
+      id: 'r1', version: 2, siteId: 'a', channel: 'qr', paperDate: null, submittedAt: '2026-11-01T02:00:00.000Z', durationMs: 5, flags: [],
+      review: null, reviewReason: null, reviewedBy: null, reviewedAt: null, answers: { q: '5' },
+    });
+  });
 
   it.each(filters)('response filter: %s', async (_name, f) => {
     const filter = { surveyId: survey.id, ...f };

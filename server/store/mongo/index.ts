@@ -5,14 +5,14 @@ import { evaluationMongoSchema, type EvaluationRecord } from '../../../models/ev
 import { evidenceBlobMongoSchema } from '../../../models/evidence-blob';
 import { publicationMongoSchema, type Publication } from '../../../models/publication';
 import { rateLimitMongoSchema } from '../../../models/rate-limit';
-import { responseMongoSchema, type SurveyResponse } from '../../../models/response';
+import { responseMongoSchema, type ResponseForTable, type SurveyResponse } from '../../../models/response';
 import { sessionMongoSchema } from '../../../models/session';
 import { siteMongoSchema, type Site } from '../../../models/site';
 import { surveyMongoSchema, surveyVersionMongoSchema, type Survey, type SurveyVersion } from '../../../models/survey';
 import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../models/tally';
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
-import { DuplicateKeyError, TalliesChangedError, type AuditQuery, type Store } from '../store';
+import { DuplicateKeyError, TABLE_BATCH, TalliesChangedError, type AuditQuery, type Store } from '../store';
 import { mergeDeltas } from '../../domain/tally';
 import { saturatingCount } from '../burst-count';
 import { caseModels, insertCase, mongoCalendarRepo, mongoCaseRepo } from './case-repo';
@@ -35,6 +35,8 @@ import {
   responseMatch,
   tallyDocsToDeltas,
   tallyQueryPipeline,
+  tableResponseFromDoc,
+  TABLE_PROJECTION,
   tallyUpdate,
 } from './pipelines';
 
@@ -472,6 +474,18 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       async *stream(filter) {
         const cursor = M.responses.find(responseMatch(filter), PENDING_PROJECTION).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
         for await (const doc of cursor) yield toDomain<SurveyResponse>(doc as Doc)!;
+      },
+      async *streamForTable(filter) {
+        const cursor = M.responses.find(responseMatch(filter), TABLE_PROJECTION).sort({ _id: 1 }).lean().cursor({ batchSize: TABLE_BATCH });
+        let batch: ResponseForTable[] = [];
+        for await (const doc of cursor) {
+          batch.push(tableResponseFromDoc(doc as Doc));
+          if (batch.length === TABLE_BATCH) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length) yield batch;
       },
       /*
        * Two paths, never both, and neither loses or doubles the move whatever the applier does:

@@ -2,6 +2,7 @@
  * Aggregation pipelines and filters the MongoDB adapter sends. Pure (no mongoose import), so the
  * unit tests run every one of them through mingo over the same fixtures as the SQLite adapter.
  */
+import type { ResponseForTable } from '../../../models/response';
 import { ALL, type TallyDelta, type TallyQuery } from '../../../models/tally';
 import type { ResponseFilter } from '../store';
 
@@ -165,6 +166,43 @@ export const PENDING: Doc = { pendingTally: { $exists: true } };
 
 /** The field the domain object never carries. */
 export const PENDING_PROJECTION: Doc = { pendingTally: 0 };
+
+/** The fields of ResponseForTable (with _id): what the exports' stream reads of each response. */
+export const TABLE_PROJECTION: Doc = {
+  version: 1,
+  siteId: 1,
+  channel: 1,
+  paperDate: 1,
+  submittedAt: 1,
+  durationMs: 1,
+  flags: 1,
+  review: 1,
+  reviewReason: 1,
+  reviewedBy: 1,
+  reviewedAt: 1,
+  answers: 1,
+};
+
+const isoOrNull = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : ((v as string | null | undefined) ?? null));
+
+/** A document read with TABLE_PROJECTION as ResponseForTable: Dates as ISO strings, a field a document predates as null. */
+export function tableResponseFromDoc(d: Doc): ResponseForTable {
+  return {
+    id: d._id as string,
+    version: d.version as number,
+    siteId: d.siteId as string,
+    channel: d.channel as ResponseForTable['channel'],
+    paperDate: (d.paperDate as string | null | undefined) ?? null,
+    submittedAt: isoOrNull(d.submittedAt) as string,
+    durationMs: d.durationMs as number,
+    flags: (d.flags as string[] | undefined) ?? [],
+    review: (d.review as ResponseForTable['review'] | undefined) ?? null,
+    reviewReason: (d.reviewReason as string | null | undefined) ?? null,
+    reviewedBy: (d.reviewedBy as string | null | undefined) ?? null,
+    reviewedAt: isoOrNull(d.reviewedAt),
+    answers: (d.answers as ResponseForTable['answers'] | undefined) ?? {},
+  };
+}
 
 /** Pending responses (of one survey, or all), oldest first: what the applier takes, in batches. */
 export function pendingSelection(surveyId?: string): { filter: Doc; sort: Record<string, 1>; projection: Doc } {

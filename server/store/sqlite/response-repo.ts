@@ -1,6 +1,6 @@
-import type { SurveyResponse } from '../../../models/response';
+import type { ResponseForTable, SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
-import type { ResponseFilter, ResponseRepo, ReviewChange } from '../store';
+import { TABLE_BATCH, type ResponseFilter, type ResponseRepo, type ReviewChange } from '../store';
 import { saturatingCount } from '../burst-count';
 import { applyTallyDeltas } from './tally-writes';
 import { addInList, bool, int, placeholders, type Db } from './db';
@@ -32,6 +32,25 @@ export const toResponse = (r: Row): SurveyResponse => ({
   enteredBy: (r.entered_by as string | null) ?? null,
   isDemo: bool(r.is_demo),
   paperDate: (r.paper_date as string | null) ?? null,
+});
+
+/** The columns of ResponseForTable, in the order toTableResponse reads them from a raw row. */
+const TABLE_COLUMNS = 'id, version, site_id, channel, paper_date, submitted_at, duration_ms, flags, review, review_reason, reviewed_by, reviewed_at, answers';
+
+const toTableResponse = (r: unknown[]): ResponseForTable => ({
+  id: r[0] as string,
+  version: r[1] as number,
+  siteId: r[2] as string,
+  channel: r[3] as SurveyResponse['channel'],
+  paperDate: (r[4] as string | null) ?? null,
+  submittedAt: r[5] as string,
+  durationMs: r[6] as number,
+  flags: JSON.parse(r[7] as string) as string[],
+  review: (r[8] as SurveyResponse['review']) ?? null,
+  reviewReason: (r[9] as string | null) ?? null,
+  reviewedBy: (r[10] as string | null) ?? null,
+  reviewedAt: (r[11] as string | null) ?? null,
+  answers: JSON.parse(r[12] as string) as SurveyResponse['answers'],
 });
 
 /** Escapes LIKE wildcards so user text is matched literally (with ESCAPE '\'). */
@@ -178,6 +197,21 @@ export function sqliteResponseRepo(db: Db, commits: CommitQueue): ResponseRepo {
         if (rows.length === 0) return;
         for (const r of rows) yield toResponse(r);
         after = rows[rows.length - 1]!.id as string;
+        // Let other requests run between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    async *streamForTable(filter) {
+      const w = responseWhere(filter);
+      // Rows as arrays (raw): no object keyed by every column name per row. The statement is cached by
+      // its SQL text (db.ts), which only this method uses, so its raw mode concerns no other reader.
+      const batch = db.prepare(`SELECT ${TABLE_COLUMNS} FROM responses WHERE ${w.sql} AND id > ? ORDER BY id LIMIT ${TABLE_BATCH}`).raw(true);
+      let after = '';
+      for (;;) {
+        const rows = batch.all(...w.values, after) as unknown[][];
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]![0] as string;
+        yield rows.map(toTableResponse);
         // Let other requests run between batches.
         await new Promise((resolve) => setImmediate(resolve));
       }
