@@ -5,10 +5,10 @@ import { formBody, formFields, openTemplateSurvey, templateAnswers } from '../he
 
 /** The page with its per-request tokens (and a bad review's signed reference) blanked out. */
 const withoutTokens = (html: string) => html.replace(/\?r=[\w.-]+/g, '?r=ref').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""').replace(/name="ft" value="[^"]*"/g, 'name="ft" value=""');
-/** Headers that differ between any two responses (cookies, request ids, lengths, dates; the rate limit's remaining count). */
+/** Headers that differ between any two responses (cookies, request ids, lengths, dates; the rate limit's remaining count and seconds to reset). */
 const stableHeaders = (h: Record<string, string>) => {
   const { 'x-request-id': _id, date: _d, 'set-cookie': _c, 'content-length': _l, 'transfer-encoding': _t, etag: _e, connection: _k, 'keep-alive': _a, ...rest } = h;
-  if (rest.ratelimit) rest.ratelimit = rest.ratelimit.replace(/remaining=\d+/, 'remaining=n');
+  if (rest.ratelimit) rest.ratelimit = rest.ratelimit.replace(/remaining=\d+/, 'remaining=n').replace(/reset=\d+/, 'reset=n');
   // A bad review's thank-you address carries its own response's signed reference.
   if (rest.location) rest.location = rest.location.replace(/\?r=[^&]+/, '?r=ref');
   return rest;
