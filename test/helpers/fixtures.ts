@@ -4,6 +4,7 @@ import type { Site } from '../../models/site';
 import { defaultSettings, type Question, type Survey, type SurveyVersion } from '../../models/survey';
 import type { User } from '../../models/user';
 import { newId, newSecretToken } from '../../server/ids';
+import type { Store } from '../../server/store';
 
 const T0 = '2026-11-01T02:00:00.000Z';
 
@@ -119,4 +120,15 @@ export function responseFixture(p: Publication, over: Partial<SurveyResponse> = 
     isDemo: false,
     ...over,
   };
+}
+
+/** A station, a survey and its publication there, created in a store: what most store tests start from. */
+export async function seedPublication(store: Store) {
+  const site = siteFixture();
+  await store.sites.create(site);
+  const { survey, version } = surveyFixture();
+  await store.surveys.create(survey, version);
+  const pub = publicationFixture(survey.id, site.id);
+  await store.publications.create(pub);
+  return { site, survey, version, pub };
 }

@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR } from '../../server/services/context';
 import { setPublicationActive } from '../../server/services/publications';
 import { editQuestions, setSurveyStatus, updateSurveyMeta } from '../../server/services/surveys';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
+import { stableHeaders as stableHeadersOf, withoutTokens } from '../helpers/compare-responses';
 import { formBody, formFields, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 /** The response body as sent (no decoding by the client), and its headers: plain node:http, as supertest would gunzip. */
@@ -31,11 +32,9 @@ async function raw(t: TestApp, path: string, headers: Record<string, string> = {
 }
 
 const page = (body: Buffer, encoding: string | undefined) => (encoding === 'gzip' ? zlib.gunzipSync(body) : body).toString('utf8');
-/** The page with its two per-request tokens blanked out. */
-const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/, 'name="_csrf" value=""').replace(/name="ft" value="[^"]*"/, 'name="ft" value=""');
-/** Headers that differ between any two responses (cookies and tokens, request ids, lengths, dates). */
+/** The stable headers, content encoding aside (the tests check it on its own: a fresh render may be compressed differently). */
 const stableHeaders = (h: Record<string, string>) => {
-  const { 'x-request-id': _id, date: _d, 'set-cookie': _c, 'content-length': _l, 'transfer-encoding': _t, etag: _e, 'content-encoding': _ce, connection: _k, 'keep-alive': _a, ...rest } = h;
+  const { 'content-encoding': _ce, ...rest } = stableHeadersOf(h);
   return rest;
 };
 

@@ -1,18 +1,9 @@
 import request from 'supertest';
 import { SESSION_COOKIE } from '../../server/http/session';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
+import { stableHeaders, withoutTokens } from '../helpers/compare-responses';
 import { formBody, formFields, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
-/** The page with its per-request tokens (and a bad review's signed reference) blanked out. */
-const withoutTokens = (html: string) => html.replace(/\?r=[\w.-]+/g, '?r=ref').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""').replace(/name="ft" value="[^"]*"/g, 'name="ft" value=""');
-/** Headers that differ between any two responses (cookies, request ids, lengths, dates; the rate limit's remaining count and seconds to reset). */
-const stableHeaders = (h: Record<string, string>) => {
-  const { 'x-request-id': _id, date: _d, 'set-cookie': _c, 'content-length': _l, 'transfer-encoding': _t, etag: _e, connection: _k, 'keep-alive': _a, ...rest } = h;
-  if (rest.ratelimit) rest.ratelimit = rest.ratelimit.replace(/remaining=\d+/, 'remaining=n').replace(/reset=\d+/, 'reset=n');
-  // A bad review's thank-you address carries its own response's signed reference.
-  if (rest.location) rest.location = rest.location.replace(/\?r=[^&]+/, '?r=ref');
-  return rest;
-};
 const cookieNames = (h: Record<string, unknown>) => ([] as string[]).concat((h['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split('=')[0]).sort();
 
 describe('the straight path of an anonymous submission (issue 17)', () => {

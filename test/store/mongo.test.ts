@@ -1,5 +1,5 @@
 import { sameTallies, tallyDeltas } from '../../server/domain/tally';
-import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { responseFixture, seedPublication } from '../helpers/fixtures';
 import { describeOn, openTestStore } from '../helpers/store';
 import { storeContract } from './contract';
 
@@ -18,12 +18,7 @@ onMongo('MongoDB background tally applier', () => {
   it('applies a submission\'s tallies shortly after it is stored, without settle()', async () => {
     const { store, cleanup } = await openTestStore({ mongo: { applier: { delayMs: 50, everyMs: 1000 } } });
     try {
-      const site = siteFixture();
-      await store.sites.create(site);
-      const { survey, version } = surveyFixture();
-      await store.surveys.create(survey, version);
-      const pub = publicationFixture(survey.id, site.id);
-      await store.publications.create(pub);
+      const { survey, pub } = await seedPublication(store);
       const r = responseFixture(pub);
       await store.responses.insert(r, tallyDeltas(r, survey.questions));
       const deadline = Date.now() + 5000;

@@ -12,7 +12,7 @@ import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
 import { inlineWriter, threadWriter } from '../../server/store/sqlite/writer-thread';
 import type { SurveyResponse } from '../../models/response';
-import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { responseFixture, seedPublication } from '../helpers/fixtures';
 
 /*
  * The SQLite store commits responses in a writer thread with its own connection (SQLITE_WRITER,
@@ -30,12 +30,7 @@ afterEach(() => {
 
 async function seeded(file = path.join(dir, 'manyi.db'), options: Parameters<typeof openSqliteStore>[1] = {}) {
   const store = openSqliteStore(file, options);
-  const site = siteFixture();
-  await store.sites.create(site);
-  const { survey, version } = surveyFixture();
-  await store.surveys.create(survey, version);
-  const pub = publicationFixture(survey.id, site.id);
-  await store.publications.create(pub);
+  const { survey, pub } = await seedPublication(store);
   return { store, survey, pub, file };
 }
 
@@ -178,15 +173,10 @@ describe('SQLite writer thread', () => {
     const file = path.join(dir, 'exit.db');
     const script = `
       const { openSqliteStore } = require('./server/store/sqlite');
-      const { publicationFixture, responseFixture, siteFixture, surveyFixture } = require('./test/helpers/fixtures');
+      const { responseFixture, seedPublication } = require('./test/helpers/fixtures');
       (async () => {
         const store = openSqliteStore(${JSON.stringify(file)});
-        const site = siteFixture();
-        await store.sites.create(site);
-        const { survey, version } = surveyFixture();
-        await store.surveys.create(survey, version);
-        const pub = publicationFixture(survey.id, site.id);
-        await store.publications.create(pub);
+        const { pub } = await seedPublication(store);
         const r = await store.responses.insert(responseFixture(pub), []);
         process.stdout.write(store.writer.mode() + ' ' + r.inserted);
       })();`;

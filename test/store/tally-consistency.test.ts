@@ -17,7 +17,7 @@ import { reviewMany, reviewResponse, validCount } from '../../server/services/re
 import { rebuildTallies, verifyTallies } from '../../server/services/tallies';
 import type { SurveyResponse } from '../../models/response';
 import { makeTestApp } from '../helpers/app';
-import { publicationFixture, responseFixture, siteFixture, surveyFixture } from '../helpers/fixtures';
+import { publicationFixture, responseFixture, seedPublication, siteFixture, surveyFixture } from '../helpers/fixtures';
 import { MingoTallies } from '../helpers/mingo-tallies';
 
 const level = fc.constantFrom('5', '4', '3', '2', '1', 'na');
@@ -172,12 +172,7 @@ describe('tallies stay equal to a recomputation from responses', () => {
   it('rebuild-tallies repairs tallies that drifted', async () => {
     const t = await makeTestApp();
     try {
-      const site = siteFixture();
-      await t.store.sites.create(site);
-      const { survey, version } = surveyFixture();
-      await t.store.surveys.create(survey, version);
-      const pub = publicationFixture(survey.id, site.id);
-      await t.store.publications.create(pub);
+      const { survey, pub } = await seedPublication(t.store);
       const r = responseFixture(pub);
       await t.store.responses.insert(r, tallyDeltas(r, survey.questions));
       // Simulate drift: tallies written without their response.
