@@ -12,7 +12,7 @@ import path from 'node:path';
 import { mergeDeltas, tallyDeltas } from '../server/domain/tally';
 import { prng, syntheticResponse } from '../server/services/synthetic-responses';
 import { applyTallyDeltas } from '../server/store/sqlite/tally-repo';
-import { responseInserter } from '../server/store/sqlite/response-repo';
+import { responseInserter } from '../server/store/sqlite/response-rows';
 import { seedBulk } from './seed';
 
 export interface WriteCeiling {

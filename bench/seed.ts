@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR, type Deps } from '../server/services/context';
 import { publishAtSites } from '../server/services/publications';
 import { createFromTemplate, setSurveyStatus } from '../server/services/surveys';
 import { openSqliteStore } from '../server/store/sqlite';
-import { responseInserter } from '../server/store/sqlite/response-repo';
+import { responseInserter } from '../server/store/sqlite/response-rows';
 import { prng, syntheticResponse } from '../server/services/synthetic-responses';
 
 export interface Seeded {

@@ -4,7 +4,7 @@ import type { CaseOpening } from '../store';
 import { mergeDeltas } from '../../domain/tally-merge';
 import { caseInserter } from './case-repo';
 import type { Db } from './db';
-import { responseInserter, toResponse, type Row } from './response-repo';
+import { responseInserter, toResponse, type Row } from './response-rows';
 import { applyTallyDeltas } from './tally-writes';
 
 /** One submission of a group commit: the response, its tallies and the case its bad review opens. */
