@@ -220,7 +220,8 @@ export const COMMANDS: Record<string, Command> = {
         // 'wx': never overwrite a file that is already there.
         fd = fs.openSync(file, 'wx');
       } catch (err) {
-        throw new CommandFailure(both('cli.cannotWrite', { file, reason: (err as { code?: string }).code ?? String(err) }));
+        const code = (err as { code?: string }).code;
+        throw new CommandFailure(code === 'EEXIST' ? both('cli.fileExists', { file }) : both('cli.cannotWrite', { file, reason: code ?? String(err) }));
       }
       const out = fs.createWriteStream(file, { fd });
       const { exportResponses } = exportsService();

@@ -243,7 +243,9 @@ describe('npm run cli, as the README shows it', () => {
       // An existing file is never overwritten.
       const again = await run(README_COMMANDS.exportCsv, dir, { placeholders: { ID: surveyId }, cwd: here });
       expect(again.code).toBe(FAILED);
-      expect(again.stderr).toContain(`cannot write ${file}: EEXIST`);
+      expect(again.stderr).toContain(`${file} already exists and an export never overwrites it: choose another --out, or remove the file first`);
+      expect(again.stderr).toContain(`${file} 已存在，导出不会覆盖它`);
+      expect(fs.readFileSync(file).length).toBeGreaterThan(0);
     } finally {
       fs.rmSync(here, { recursive: true, force: true });
     }
