@@ -3,9 +3,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import type { Request, Response } from 'express';
-import { loadConfig } from '../server/config';
-import { csrfProtection, CSRF_COOKIE } from '../server/http/csrf';
 import { DEVICE_COOKIE } from '../server/http/device';
 import { newSecretToken } from '../server/ids';
 import { deriveKey } from '../server/secrets';
@@ -95,8 +92,8 @@ const answers = (i: number) => {
 };
 
 /**
- * What a phone that has just opened the form holds: a fresh signed device cookie, the CSRF cookie
- * and token bound to that device, and a form token issued a minute ago — made here with the
+ * What a phone that has just opened the form holds: a fresh signed device cookie and a form token
+ * issued a minute ago and bound to that device (the form's CSRF check) — made here with the
  * server's secret (the same functions the server uses), so every submission comes from a new
  * device without a GET before it. `sameDevice` keeps one device for every submission (a station's
  * shared tablet, or the old benchmark).
@@ -104,17 +101,15 @@ const answers = (i: number) => {
 function phoneMaker(sameDevice: boolean) {
   const cookieSecret = deriveKey(SECRET, 'cookie').toString('hex');
   const formKey = deriveKey(SECRET, 'form-token');
-  const csrf = csrfProtection({ ...loadConfig({}), sessionSecret: SECRET, secureCookies: false });
   const make = () => {
     const deviceId = newSecretToken(18);
     const signed = `s:${deviceId}.${crypto.createHmac('sha256', cookieSecret).update(deviceId).digest('base64').replace(/=+$/, '')}`;
-    const token = csrf.generateCsrfToken({ cookies: {}, deviceId } as unknown as Request, { cookie: () => undefined } as unknown as Response);
-    return { cookie: `${DEVICE_COOKIE}=${encodeURIComponent(signed)}; ${CSRF_COOKIE}=${encodeURIComponent(token)}`, csrf: token };
+    return { cookie: `${DEVICE_COOKIE}=${encodeURIComponent(signed)}`, deviceId };
   };
   const shared = make();
   return {
     next: () => (sameDevice ? shared : make()),
-    formToken: (publicationId: string) => signFormToken(formKey, newFormToken(publicationId, 1, Date.now() - 60_000, 'qr')),
+    formToken: (publicationId: string, deviceId: string) => signFormToken(formKey, newFormToken(publicationId, 1, Date.now() - 60_000, 'qr'), deviceId),
   };
 }
 
@@ -145,8 +140,7 @@ export async function runSubmissions(info: Started['info'], seconds: number, con
           const pub = n % info.codes.length;
           const phone = phones.next();
           const body = answers(n);
-          body.append('_csrf', phone.csrf);
-          body.append('ft', phones.formToken(info.publicationIds[pub]!));
+          body.append('ft', phones.formToken(info.publicationIds[pub]!, phone.deviceId));
           return {
             ...req,
             path: `/s/${info.codes[pub]}`,

@@ -37,8 +37,9 @@ export function tokenCosts(): Record<string, number> {
     'cookie-signature sign (device cookie)': cost(() => sign('abcdefghijabcdefghijabcd', secret)),
     "Express res.cookie (device cookie, signed)": cost(() => cookieHeader(secret, 'manyi.device', 'abcdefghijabcdefghijabcd', device)),
     'cookieWriter (device cookie, signed)': cost(() => write('manyi.device', 'abcdefghijabcdefghijabcd', device)),
-    'csrf-csrf generateCsrfToken (with its cookie, cookieWriter)': cost(() => csrf.generateCsrfToken(req, cookieCollector(write).res)),
+    'csrf-csrf generateCsrfToken (with its cookie, cookieWriter; no longer on the resident form)': cost(() => csrf.generateCsrfToken(req, cookieCollector(write).res)),
     'form token (newFormToken + signFormToken)': cost(() => signFormToken(key, newFormToken('pub-abcdefghijkl', 1, Date.now(), 'qr'))),
+    'form token bound to the device (newFormToken + signFormToken with the device id)': cost(() => signFormToken(key, newFormToken('pub-abcdefghijkl', 1, Date.now(), 'qr'), 'abcdefghijabcdefghijabcd')),
   };
 }
 

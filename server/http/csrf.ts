@@ -8,8 +8,9 @@ export const CSRF_FIELD = '_csrf';
 
 /**
  * Double-submit CSRF tokens bound to the session (logged in) or the signed device cookie
- * (anonymous forms: login, the resident questionnaire). API calls with a bearer token skip it:
- * browsers never send those on their own.
+ * (anonymous forms: login, a case's contact form). API calls with a bearer token skip it: browsers
+ * never send those on their own. A questionnaire's POST is checked by its form token instead, signed
+ * for the same device cookie (req.formToken, see respondRouter's formTokenCsrf and docs/decisions.md).
  */
 export function csrfProtection(config: Config) {
   const secret = deriveKey(config.sessionSecret, 'csrf').toString('hex');
@@ -24,6 +25,6 @@ export function csrfProtection(config: Config) {
       const header = req.headers['x-csrf-token'];
       return fromBody ?? (typeof header === 'string' ? header : undefined);
     },
-    skipCsrfProtection: (req: Request) => req.apiTokenScope !== undefined,
+    skipCsrfProtection: (req: Request) => req.apiTokenScope !== undefined || req.formToken?.deviceBound === true,
   });
 }

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { memoByHeader } from './negotiate';
 import type { Config } from '../config';
 import { chooseLocale, LOCALES, translator, type Locale } from '../i18n';
 
@@ -23,8 +24,11 @@ const ACCEPTED = [...LOCALES, 'zh', 'en-US', 'en-GB', 'zh-Hans'];
 
 /** The page language of a request: ?lang=, then the cookie, then Accept-Language, then the default. */
 export function requestLocale(req: Request, query: string | undefined, config: Config): Locale {
-  return chooseLocale(query, req.cookies?.[LANG_COOKIE], req.acceptsLanguages(ACCEPTED), config.defaultLocale);
+  return chooseLocale(query, req.cookies?.[LANG_COOKIE], acceptedLanguage(req), config.defaultLocale);
 }
+
+/** What Accept-Language picks among the languages we know (req.acceptsLanguages), remembered per header value. */
+const acceptedLanguage = memoByHeader('accept-language', (req) => req.acceptsLanguages(ACCEPTED));
 
 /** The language switch's link: the page's query with lang set to the other language (filters and page number kept). */
 export function langHrefFor(originalUrl: string, locale: Locale): string {

@@ -1,6 +1,7 @@
 import type { User } from '../../models/user';
 import type { Locale, Translate } from '../i18n';
 import type { Actor } from '../services/context';
+import type { VerifiedFormToken } from '../services/form-token';
 
 declare module 'express-session' {
   interface SessionData {
@@ -23,6 +24,11 @@ declare global {
       t: Translate;
       /** Stable id of this browser from the signed device cookie. */
       deviceId?: string;
+      /**
+       * A questionnaire POST's form token, verified and bound to this request's device: it is the
+       * request's CSRF check (set by the resident routes' formTokenCsrf, read by the CSRF middleware and the handler).
+       */
+      formToken?: VerifiedFormToken;
       /** Set when the request authenticated with an API token. */
       apiTokenScope?: 'read' | 'write';
     }

@@ -6,14 +6,14 @@ import { answerField } from '../domain/answers';
 import { isLocale } from '../i18n';
 import { setLocale } from '../http/locale';
 import { deriveKey } from '../secrets';
+import { acceptsGzip } from '../http/negotiate';
 import type { Deps } from '../services/context';
 import { signFormToken, type FormToken } from '../services/form-token';
 import { PAPER_DATE_FIELD } from '../services/responses';
 import { versionQuestions } from '../services/surveys';
 import { compileSplicedPage, spliceGzip, splicePlain, type SplicedPage } from '../http/spliced-page';
 
-/** Reserved slots of a cached blank form (letters and dashes: EJS escaping leaves them as they are). */
-const CSRF_SLOT = 'manyi-slot-csrf-5e0c1d';
+/** The reserved slot of a cached blank form (letters and dashes: EJS escaping leaves it as it is). */
 const FORM_TOKEN_SLOT = 'manyi-slot-ft-5e0c1d';
 const SLOT_SAFE = /^[A-Za-z0-9._|-]+$/;
 
@@ -111,6 +111,8 @@ export function questionnaireRenderer(deps: Deps) {
       errors: options.errors ?? {},
       notice: options.notice ?? null,
       formToken,
+      // A form token bound to this browser's device is the form's CSRF check (see tokenFor): no CSRF token then.
+      csrfField: !deviceBound(req, page),
       channel: page.token.channel,
       action: page.action,
       paperDate: typeof paperDate === 'string' ? paperDate.slice(0, 10) : '',
@@ -119,10 +121,17 @@ export function questionnaireRenderer(deps: Deps) {
     };
   }
 
-  const tokenFor = (page: FormPage) => signFormToken(page.token.channel === 'test' ? previewKey(deps) : formKey(deps), page.token);
+  /**
+   * A questionnaire's form token is bound to the browser's device (the signed device cookie), which
+   * makes it the CSRF check of the form's POST (respondRouter's formTokenCsrf): the page carries no
+   * CSRF token and sets no CSRF cookie. A preview's token (posted to /admin) is not, and its page has one.
+   */
+  const deviceBound = (req: Request, page: FormPage) => page.token.channel !== 'test' && typeof req.deviceId === 'string';
+  const tokenFor = (req: Request, page: FormPage) =>
+    page.token.channel === 'test' ? signFormToken(previewKey(deps), page.token) : signFormToken(formKey(deps), page.token, req.deviceId);
 
   async function renderForm(req: Request, res: Response, page: FormPage, options: FormOptions = {}): Promise<void> {
-    const locals = await formLocals(req, res, page, options, tokenFor(page));
+    const locals = await formLocals(req, res, page, options, tokenFor(req, page));
     res.page('respond/form', locals, { layout: 'layouts/respond', status: options.status ?? 200 });
   }
 
@@ -160,10 +169,10 @@ export function questionnaireRenderer(deps: Deps) {
     ].join('\u0001');
   }
 
-  /** The body of a cached blank page with this request's two tokens in it; null when they cannot go in as they are. */
-  function splicedBody(compiled: SplicedPage, csrfToken: string, page: FormPage, gzip: boolean): Buffer | null {
-    const values = [csrfToken, tokenFor(page)];
-    // Both tokens are base64url, hex, '.' and '|' only: nothing to escape (the slot was rendered escaped).
+  /** The body of a cached blank page with this request's form token in it; null when it cannot go in as it is. */
+  function splicedBody(compiled: SplicedPage, req: Request, page: FormPage, gzip: boolean): Buffer | null {
+    const values = [tokenFor(req, page)];
+    // The token is base64url and '.' only: nothing to escape (the slot was rendered escaped).
     if (!values.every((v) => SLOT_SAFE.test(v))) return null;
     return gzip ? spliceGzip(compiled, values) : splicePlain(compiled, values);
   }
@@ -177,11 +186,13 @@ export function questionnaireRenderer(deps: Deps) {
   }
 
   /**
-   * Sends an unanswered questionnaire from the cache of blank pages: only this request's CSRF token
-   * and signed form token are new, spliced into the cached page, gzip-compressed without compressing
-   * the page again. Same page, headers, cookies and tokens as renderForm.
+   * Sends an unanswered questionnaire from the cache of blank pages: only this request's signed form
+   * token is new, spliced into the cached page, gzip-compressed without compressing the page again.
+   * Same page, headers, cookies and token as renderForm. The cached pages are those of a device-bound
+   * token (no CSRF field); a request without a device id (never a GET) is rendered afresh.
    */
   async function sendBlankForm(req: Request, res: Response, page: FormPage): Promise<void> {
+    if (!deviceBound(req, page)) return renderForm(req, res, page);
     const variant: Variant = {
       locale: req.locale,
       big: readBigMode(req, res),
@@ -192,13 +203,13 @@ export function questionnaireRenderer(deps: Deps) {
     let compiled = blankPages.get(key);
     if (compiled === undefined) {
       const locals = await formLocals(req, res, page, {}, FORM_TOKEN_SLOT);
-      const html = await res.pageHtml('respond/form', { ...locals, csrf: () => CSRF_SLOT }, { layout: 'layouts/respond' });
-      compiled = compileSplicedPage(html, [CSRF_SLOT, FORM_TOKEN_SLOT]);
+      const html = await res.pageHtml('respond/form', locals, { layout: 'layouts/respond' });
+      compiled = compileSplicedPage(html, [FORM_TOKEN_SLOT]);
       if (blankPages.size >= BLANK_PAGES_MAX) blankPages.delete(blankPages.keys().next().value!);
       blankPages.set(key, compiled);
     }
-    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const body = compiled && splicedBody(compiled, res.csrf(), page, gzip);
+    const gzip = acceptsGzip(req);
+    const body = compiled && splicedBody(compiled, req, page, gzip);
     if (!body) return renderForm(req, res, page);
     res.status(200).type('html').vary('Accept-Encoding');
     if (gzip) res.setHeader('Content-Encoding', 'gzip');

@@ -9,9 +9,10 @@ import { isStoreUnavailable } from '../http/errors';
 import { limiter } from '../http/rate-limit';
 import { hasSessionCookie } from '../http/session';
 import { DEVICE_COOKIE, deviceCookieOptions, isDeviceId } from '../http/device';
-import { cookieCollector, cookieWriter, recordFixedHeaders, sendWhole } from '../http/lean-response';
+import { cookieWriter, recordFixedHeaders, sendWhole } from '../http/lean-response';
 import { langHrefFor, requestLocale } from '../http/locale';
 import { newSecretToken } from '../ids';
+import { acceptsGzip } from '../http/negotiate';
 import type { Deps } from '../services/context';
 import { newFormToken, verifyFormToken, type FormToken } from '../services/form-token';
 import { canManage } from '../services/permissions';
@@ -22,6 +23,8 @@ import { BIG_COOKIE, formKey, questionnaireRenderer, switchOf } from './respond-
 /** A form older than this is refreshed (answers kept) rather than trusted for answer time. */
 const FORM_MAX_AGE_MS = 24 * 3600_000;
 const CODE = /^[a-z2-9]{6,16}$/;
+/** The path a questionnaire posts to (/s/:code, as Express matches it: a trailing slash allowed). */
+const QUESTIONNAIRE_PATH = /^\/s\/[^/]+\/?$/;
 
 interface Loaded {
   publication: Publication;
@@ -45,6 +48,8 @@ export interface RespondRoutes {
    * the full chain to `router`, which answers it as before (and renders the page into the cache).
    */
   blankForm: RequestHandler;
+  /** Runs before the CSRF middleware (both chains): a questionnaire POST whose form token is bound to this device passes it (see below). */
+  formTokenCsrf: RequestHandler;
   /**
    * What `router` runs for POST /s/:code, in its order (the resident page's headers, the two
    * submission limiters, the handler): the app's straight chain for an anonymous resident runs these.
@@ -63,7 +68,6 @@ export interface LeanSteps {
   cookieSecret: string;
   /** The security headers (helmet). */
   security: RequestHandler;
-  generateCsrfToken: (req: Request, res: Response) => string;
 }
 
 const NOOP = () => undefined;
@@ -173,7 +177,7 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
       }
       return message(res, 503, 'retry', { title: req.t('respond.retryTitle'), fields, action: req.originalUrl });
     }
-    const token = verifyFormToken(key, body.ft);
+    const token = req.formToken ?? verifyFormToken(key, body.ft, req.deviceId);
     const fresh = () => formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channelFor(req, l.site.id)));
     if (!token || token.publicationId !== l.publication.id || token.channel === 'test') {
       return renderForm(req, res, fresh(), { status: 400, values: body, notice: req.t('respond.tokenInvalid') });
@@ -217,6 +221,21 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     const next = token.channel === 'paper' ? '?assisted=1&paper=1' : token.channel === 'assisted' ? '?assisted=1' : result.caseOpened ? `?r=${responseRef(deps, result.response.id)}` : '';
     res.redirect(303, `/s/${l.publication.code}/thanks${next}`);
   };
+  /**
+   * The CSRF check of a questionnaire's POST: its form token, when it verifies for this request's
+   * device, is what a CSRF token would prove (only a page of ours served to this device holds it:
+   * the MAC covers the device id, which is the httpOnly signed cookie's value), so the CSRF
+   * middleware after it lets the request through (req.formToken). Anything else — no device cookie,
+   * a token of another device, an unbound token (a form served before tokens were bound), a
+   * forged one — is left to that middleware, which then needs a valid CSRF token as before.
+   */
+  const formTokenCsrf: RequestHandler = (req, _res, next) => {
+    if (req.method === 'POST' && req.deviceId && QUESTIONNAIRE_PATH.test(req.path)) {
+      const token = verifyFormToken(key, (req.body as Record<string, unknown> | undefined)?.ft, req.deviceId);
+      if (token?.deviceBound) req.formToken = token;
+    }
+    next();
+  };
   const submitSteps = [residentPage, perIp, perPublication, submit];
   router.post('/s/:code', perIp, perPublication, submit);
 
@@ -247,6 +266,9 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
   const deviceOptions = deviceCookieOptions(deps.config);
   const writeCookie = cookieWriter(steps.cookieSecret);
 
+  // Every blank form's headers but its length and cookies, in the order the full chain sets them.
+  const plainHeaders = [...(securityFlat ?? []), 'Cache-Control', 'no-store', 'Content-Type', 'text/html; charset=utf-8', 'Vary', 'Accept-Language, Accept-Encoding'];
+  const gzipHeaders = [...plainHeaders, 'Content-Encoding', 'gzip'];
   let leanServed = 0;
   const blankForm: RequestHandler = (req, res, next) => {
     // The query is read once here (Express parses it again at every read of req.query).
@@ -277,32 +299,20 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
       // Not rendered yet (the first visit after a start or an edit): the full chain renders and caches it.
       if (!compiled) return next();
       req.deviceId = deviceId as string;
-      const csrfCookies = cookieCollector(writeCookie);
-      const csrfToken = steps.generateCsrfToken(req, csrfCookies.res);
-      const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-      const body = splicedBody(compiled, csrfToken, page, gzip);
+      const gzip = acceptsGzip(req);
+      const body = splicedBody(compiled, req, page, gzip);
       if (!body) {
         req.deviceId = undefined;
         return next();
       }
       if (!securityFlat) steps.security(req, res, NOOP);
-      const headers = [
-        ...(securityFlat ?? []),
-        'Cache-Control',
-        'no-store',
-        'Content-Type',
-        'text/html; charset=utf-8',
-        'Vary',
-        'Accept-Language, Accept-Encoding',
-        ...(gzip ? ['Content-Encoding', 'gzip'] : []),
-        'Content-Length',
-        String(body.length),
-      ];
-      for (const c of [...cookies, ...csrfCookies.cookies]) headers.push('Set-Cookie', c);
+      const headers = (gzip ? gzipHeaders : plainHeaders).slice();
+      headers.push('Content-Length', String(body.length));
+      for (const c of cookies) headers.push('Set-Cookie', c);
       sendWhole(res, 200, headers, body);
       leanServed++;
     })().catch((err: unknown) => (res.headersSent ? next(err) : next()));
   };
 
-  return { router, blankForm, submitSteps, leanServed: () => leanServed };
+  return { router, blankForm, formTokenCsrf, submitSteps, leanServed: () => leanServed };
 }

@@ -41,11 +41,14 @@ export function templateAnswers(over: Record<string, string | string[]> = {}): R
   };
 }
 
-/** The hidden fields of a rendered questionnaire. */
-export function formFields(html: string): { _csrf: string; ft: string } {
+/**
+ * The hidden fields of a rendered questionnaire: its form token, and a CSRF token when the page has
+ * one (a preview; a resident's form token is bound to the device and is the form's CSRF check).
+ */
+export function formFields(html: string): { _csrf?: string; ft: string } {
   const ft = /name="ft" value="([^"]+)"/.exec(html);
   if (!ft) throw new Error('no form token in page');
-  return { _csrf: csrfFrom(html), ft: ft[1]! };
+  return html.includes('name="_csrf"') ? { _csrf: csrfFrom(html), ft: ft[1]! } : { ft: ft[1]! };
 }
 
 /** Urlencoded body with repeated keys for arrays (what a browser sends for checkboxes). */

@@ -199,10 +199,14 @@ describe('preview and test mode', () => {
     const page = await agent.get(`/admin/surveys/${setup.survey.id}/preview?site=${setup.sites[1]!.id}`).expect(200);
     expect(page.text).toContain('峪泉镇社工站');
     const ft = /name="ft" value="([^"]+)"/.exec(page.text)![1]!;
-    // a preview token posted to the resident form is refused, and nothing is stored
+    // a preview token posted to the resident form is refused (it is not bound to the phone, so it is
+    // no CSRF check either: 403 before it is read), and nothing is stored
     const { agent: phone, fields } = await openForm(t, setup.pubs[1]!.code);
     const forged = await phone.post(`/s/${setup.pubs[1]!.code}`).type('form').send(formBody({ ...fields!, ft, ...templateAnswers() }));
-    expect(forged.status).toBe(400);
+    expect(forged.status).toBe(403);
+    // with a valid CSRF token (the evaluator's own), the preview token is read and refused: another key
+    const asStaff = await agent.post(`/s/${setup.pubs[1]!.code}`).type('form').send(formBody({ _csrf: csrfFrom(page.text), ft, ...templateAnswers() }));
+    expect(asStaff.status).toBe(400);
     expect(await t.store.responses.count({ surveyId: setup.survey.id })).toBe(0);
     await agent.post(`/admin/surveys/${setup.survey.id}/preview?site=${setup.sites[1]!.id}`).type('form').send(formBody({ _csrf: csrfFrom(page.text), ft, ...templateAnswers() })).expect(200);
     const [test] = await t.store.testResponses.listBySurvey(setup.survey.id);

@@ -55,7 +55,8 @@ describe('the resident form served from the page cache', () => {
     expect(Number(a.headers['content-length'])).toBe(a.body.length);
     const [htmlA, htmlB] = [page(a.body, 'gzip'), page(b.body, 'gzip')];
     expect(formFields(htmlA).ft).not.toBe(formFields(htmlB).ft);
-    expect(formFields(htmlA)._csrf).not.toBe(formFields(htmlB)._csrf);
+    // The form token is bound to the phone's device cookie and is the form's CSRF check: no CSRF token in the page.
+    expect(htmlA).not.toContain('name="_csrf"');
     expect(withoutTokens(htmlA)).toBe(withoutTokens(htmlB));
     expect(htmlA).toContain('</html>');
   });
@@ -75,10 +76,10 @@ describe('the resident form served from the page cache', () => {
     expect(cached.headers['content-security-policy']).toContain("script-src 'self'");
     expect(cached.headers['cache-control']).toBe('no-store');
     expect(cached.headers['vary']).toMatch(/Accept-Encoding/);
-    // Same cookies: a first visit gets its device cookie and a CSRF cookie.
+    // Same cookies: a first visit gets its device cookie (and no CSRF cookie: the form token is bound to the device).
     const names = (h: Record<string, string>) => ([] as string[]).concat(h['set-cookie'] ?? []).map((c) => c.split('=')[0]).sort();
     expect(names(cached.headers)).toEqual(names(fresh.headers));
-    expect(names(cached.headers)).toEqual(['manyi.csrf', 'manyi.device']);
+    expect(names(cached.headers)).toEqual(['manyi.device']);
   });
 
   it('takes a submission made from a cached page', async () => {
@@ -196,7 +197,7 @@ describe('the lean path of the blank form (issue 17)', () => {
     expect(leanServed()).toBe(before + 1);
   });
 
-  it('refuses a CSRF token it served to one phone when another phone posts it', async () => {
+  it('refuses a form token it served to one phone when another phone posts it', async () => {
     const { survey, pubs } = await openTemplateSurvey(t);
     const code = pubs[0]!.code;
     await request(t.app).get(`/s/${code}`).expect(200);
@@ -204,11 +205,11 @@ describe('the lean path of the blank form (issue 17)', () => {
     const b = await openForm(t, code);
     expect(leanServed()).toBeGreaterThanOrEqual(2);
     t.clock.advance(60_000);
-    await b.agent.post(`/s/${code}`).type('form').send(formBody({ ...b.fields!, _csrf: a.fields!._csrf!, ...templateAnswers() })).expect(403);
+    await b.agent.post(`/s/${code}`).type('form').send(formBody({ ...b.fields!, ft: a.fields!.ft, ...templateAnswers() })).expect(403);
     expect(await t.store.responses.count({ surveyId: survey.id })).toBe(0);
   });
 
-  it('keeps every check of a submission made from a form it served: replay, honeypot, a forged or foreign form token, no CSRF token', async () => {
+  it('keeps every check of a submission made from a form it served: replay, honeypot, a forged or foreign form token, no device cookie', async () => {
     const { survey, pubs } = await openTemplateSurvey(t);
     const [code, other] = [pubs[0]!.code, pubs[1]!.code];
     await request(t.app).get(`/s/${code}`).expect(200);
@@ -227,13 +228,14 @@ describe('the lean path of the blank form (issue 17)', () => {
     expect(replies.map((r) => r.status)).toEqual([303, 303, 303]);
     // The honeypot filled in: stored, flagged, not counted.
     await b.agent.post(`/s/${code}`).type('form').send(formBody({ ...b.fields!, ...templateAnswers({ q_suggestions: '机器人' }), website: 'http://spam.example' })).expect(303);
-    // A forged token (its MAC changed), and another station's token: refused, nothing stored.
+    // A forged token (its MAC changed) is no CSRF check: 403. Another station's token of this phone: 400. Nothing stored.
     const forged = c.fields!.ft!.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
-    await c.agent.post(`/s/${code}`).type('form').send(formBody({ ...c.fields!, ft: forged, ...templateAnswers() })).expect(400);
-    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...d.fields!, ft: foreign.fields!.ft!, ...templateAnswers() })).expect(400);
-    // No CSRF token at all: refused.
-    const { _csrf: _dropped, ...noCsrf } = d.fields!;
-    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...noCsrf, ...templateAnswers() })).expect(403);
+    await c.agent.post(`/s/${code}`).type('form').send(formBody({ ...c.fields!, ft: forged, ...templateAnswers() })).expect(403);
+    const sameDevice = await openForm(t, other, d.agent);
+    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...d.fields!, ft: sameDevice.fields!.ft, ...templateAnswers() })).expect(400);
+    // Another phone's token for this station, and this phone's token without its device cookie: 403.
+    await d.agent.post(`/s/${code}`).type('form').send(formBody({ ...d.fields!, ft: foreign.fields!.ft, ...templateAnswers() })).expect(403);
+    await request(t.app).post(`/s/${code}`).type('form').send(formBody({ ...d.fields!, ...templateAnswers() })).expect(403);
     const stored = await t.store.responses.list({ surveyId: survey.id }, { limit: 10 });
     expect(stored.map((r) => r.answers.suggestions).sort()).toEqual(['机器人', '重复提交']);
     expect(stored.find((r) => r.answers.suggestions === '机器人')!.flags).toEqual(['honeypot']);
@@ -277,6 +279,6 @@ describe('the lean path of the blank form (issue 17)', () => {
     expect(logged[0]!.req!.url).toBe(`/s/${code}`);
     expect(logged[0]!.res!.statusCode).toBe(200);
     expect(res.headers['x-request-id']).toBe(logged[0]!.req!.id);
-    expect(cookieShapes(res.headers)).toHaveLength(2);
+    expect(cookieShapes(res.headers)).toHaveLength(1);
   });
 });

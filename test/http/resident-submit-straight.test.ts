@@ -68,9 +68,9 @@ describe('the straight path of an anonymous submission (issue 17)', () => {
     const invalid = await bothWays(`/s/${code}`, code, (f) => ({ ...f, ...templateAnswers(), q_overall: undefined }));
     expect(invalid.status).toBe(400);
     expect(invalid.text).toContain('name="q_overall"');
-    // No CSRF token: 403. A forged form token: 400. A hostile key: 400. The large-text switch: the form again.
-    expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, _csrf: undefined, ...templateAnswers() }))).status).toBe(403);
-    expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, ft: `${f.ft}x`, ...templateAnswers() }))).status).toBe(400);
+    // No form token, or a forged one: 403 (the device-bound form token is the CSRF check). A hostile key: 400. The large-text switch: the form again.
+    expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, ft: undefined, ...templateAnswers() }))).status).toBe(403);
+    expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, ft: `${f.ft}x`, ...templateAnswers() }))).status).toBe(403);
     expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, ...templateAnswers(), 'a[__proto__]': '1' }))).status).toBe(400);
     expect((await bothWays(`/s/${code}`, code, (f) => ({ ...f, ...templateAnswers(), _switch: 'big' }))).status).toBe(200);
     // Not UTF-8, too large, an unknown code: refused the same way.

@@ -2,7 +2,9 @@ import request from 'supertest';
 import { sameTallies, tallyDeltas, mergeDeltas } from '../../server/domain/tally';
 import { SYSTEM_ACTOR } from '../../server/services/context';
 import { setSurveyStatus } from '../../server/services/surveys';
-import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
+import { formKey } from '../../server/routes/respond-form';
+import { newFormToken, signFormToken } from '../../server/services/form-token';
+import { csrfFrom, loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 
 describe('resident questionnaire /s/:code', () => {
@@ -111,30 +113,49 @@ describe('resident questionnaire /s/:code', () => {
     expect(await t.store.responses.count({ surveyId: survey.id })).toBe(0);
   });
 
-  it('refuses a missing or forged CSRF token and a missing or forged form token, storing nothing', async () => {
+  it('still takes a form served before form tokens were bound to the device (an unbound token with its CSRF token)', async () => {
+    const { survey, pubs } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    const { agent } = await openForm(t, code);
+    // Such a page carried a CSRF token bound to the device cookie (as the login page's still is) and an unbound form token.
+    const csrf = csrfFrom((await agent.get('/login').expect(200)).text);
+    const unbound = signFormToken(formKey(t.deps), newFormToken(pubs[0]!.id, survey.version, t.clock.now.getTime(), 'qr'));
+    t.clock.advance(60_000);
+    await request(t.app).post(`/s/${code}`).type('form').send(formBody({ _csrf: csrf, ft: unbound, ...templateAnswers() })).expect(403);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ft: unbound, ...templateAnswers() })).expect(403);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: csrf, ft: unbound, ...templateAnswers() })).expect(303);
+    expect(await t.store.responses.count({ surveyId: survey.id })).toBe(1);
+  });
+
+  it('refuses a form token without its phone’s device cookie, of another phone, missing or forged (403), and another station’s (400), storing nothing', async () => {
     const { survey, pubs } = await openTemplateSurvey(t);
     const code = pubs[0]!.code;
     const { agent, fields } = await openForm(t, code);
-    const noCsrf = await agent.post(`/s/${code}`).type('form').send(formBody({ ft: fields!.ft, ...templateAnswers() }));
-    expect(noCsrf.status).toBe(403);
-    expect(noCsrf.text).toContain('页面已过期或表单来源无法验证');
-    const badCsrf = await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: 'x', ft: fields!.ft, ...templateAnswers() }));
-    expect(badCsrf.status).toBe(403);
-    const noToken = await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: fields!._csrf, ...templateAnswers() }));
-    expect(noToken.status).toBe(400);
-    expect(noToken.text).toContain('页面已失效');
-    expect(noToken.text).toMatch(/value="elderly" checked/);
+    // The form token is bound to the phone's device cookie: it is the form's CSRF check, and the page has no CSRF token.
+    expect(fields!._csrf).toBeUndefined();
+    const noCookie = await request(t.app).post(`/s/${code}`).type('form').send(formBody({ ft: fields!.ft, ...templateAnswers() }));
+    expect(noCookie.status).toBe(403);
+    expect(noCookie.text).toContain('页面已过期或表单来源无法验证');
+    const otherPhone = await openForm(t, code);
+    await agent.post(`/s/${code}`).type('form').send(formBody({ ft: otherPhone.fields!.ft, ...templateAnswers() })).expect(403);
+    const noToken = await agent.post(`/s/${code}`).type('form').send(formBody({ ...templateAnswers() }));
+    expect(noToken.status).toBe(403);
+    // A CSRF field does not stand in for the form token.
+    await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: 'x', ...templateAnswers() })).expect(403);
     // Every other last character (the one a lenient base64url decoding half ignores), and a NUL or space appended.
     const last = fields!.ft.slice(-1);
     const forgeries = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].filter((c) => c !== last).map((c) => fields!.ft.slice(0, -1) + c);
     for (const forged of [...forgeries, `${fields!.ft}\u0000`, `${fields!.ft} `]) {
-      const res = await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: fields!._csrf, ft: forged, ...templateAnswers() }));
-      expect(res.status).toBe(400);
+      const res = await agent.post(`/s/${code}`).type('form').send(formBody({ ft: forged, ...templateAnswers() }));
+      expect(res.status).toBe(403);
       t.clock.advance(3_000);
     }
-    // A token issued for another station's publication is not accepted here.
+    // A token this phone was given for another station's publication is not accepted here: the form again, answers kept.
     const other = await openForm(t, pubs[1]!.code, agent);
-    await agent.post(`/s/${code}`).type('form').send(formBody({ _csrf: fields!._csrf, ft: other.fields!.ft, ...templateAnswers() })).expect(400);
+    const elsewhere = await agent.post(`/s/${code}`).type('form').send(formBody({ ft: other.fields!.ft, ...templateAnswers() }));
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.text).toContain('页面已失效');
+    expect(elsewhere.text).toMatch(/value="elderly" checked/);
     expect(await t.store.responses.count({ surveyId: survey.id })).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { addEvidenceFile } from '../../server/services/report';
 import { createApiToken } from '../../server/services/tokens';
 import { MAX_FAILED_LOGINS } from '../../server/services/users';
 import { addUser, csrfFrom, loginAs, makeTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app';
-import { formBody, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
+import { formBody, formFields, openForm, openTemplateSurvey, templateAnswers } from '../helpers/survey';
 import { discoverRoutes, expectHtmlRefusal, expectJsonRefusal, snapshot, unsafeMarkup } from './support';
 
 /**
@@ -506,12 +506,19 @@ describe('access', () => {
   });
 
   describe('CSRF on every state-changing HTML route', () => {
-    /** Who posts: anonymous for the login and resident forms, the administrator elsewhere. */
-    const poster = async (path: string): Promise<{ agent: Agent; csrf: string }> => {
-      if (path === '/login' || path === '/s/:code') {
+    /**
+     * Who posts: anonymous for the login and resident forms, the administrator elsewhere. The
+     * questionnaire's check is its form token, bound to the phone's device cookie (field `ft`).
+     */
+    const residentToken = async (agent: Agent) => formFields((await agent.get(`/s/${pubA().code}`).expect(200)).text).ft;
+    const poster = async (path: string): Promise<{ agent: Agent; csrf: string; field?: string }> => {
+      if (path === '/s/:code') {
         const agent = request.agent(t.app);
-        const page = await agent.get(path === '/login' ? '/login' : `/s/${pubA().code}`);
-        return { agent, csrf: csrfFrom(page.text) };
+        return { agent, csrf: await residentToken(agent), field: 'ft' };
+      }
+      if (path === '/login') {
+        const agent = request.agent(t.app);
+        return { agent, csrf: csrfFrom((await agent.get('/login')).text) };
       }
       if (path === '/logout') {
         const { agent } = await loginAs(t, 'viewer');
@@ -523,14 +530,16 @@ describe('access', () => {
 
     const CASES = ['no token', 'a forged token', "another session's token"] as const;
     it.each(FORM_POSTS.flatMap((r) => CASES.map((c) => [r.path, c, r] as const)))('POST %s with %s answers 403 and changes nothing', async (path, which, r) => {
-      const { agent, csrf } = await poster(path);
-      const token = which === 'no token' ? undefined : which === 'a forged token' ? `${csrf.slice(0, -4)}AAAA` : who.evaluator.csrf;
+      const { agent, csrf, field = '_csrf' } = await poster(path);
+      // Another session's token: for the questionnaire, a form token another phone was given.
+      const other = field === 'ft' ? await residentToken(request.agent(t.app)) : who.evaluator.csrf;
+      const token = which === 'no token' ? undefined : which === 'a forged token' ? `${csrf.slice(0, -4)}AAAA` : other;
       const before = await snapshot(t);
       const req = call(agent, r);
       const res =
         path === '/admin/sites/import'
           ? await (token ? req.field('_csrf', token) : req).attach('file', Buffer.from('站点编码,站点名称,类型\nCSRF2,伪造,乡镇\n'), 'sites.csv')
-          : await req.type('form').send(formBody({ ...fields, ...(token ? { _csrf: token } : {}) }));
+          : await req.type('form').send(formBody({ ...fields, ...(token ? { [field]: token } : {}) }));
       expectHtmlRefusal(res, [403], `${path} with ${which}`, '页面已过期或表单来源无法验证');
       expect(await snapshot(t)).toBe(before);
       if (path === '/logout') await agent.get('/admin').expect(200);

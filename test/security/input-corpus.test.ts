@@ -157,8 +157,8 @@ describe('hostile input corpus: what is stored, character by character', () => {
   async function submit(fields: [string, string][]): Promise<request.Response> {
     const phone = request.agent(t.app);
     const page = await phone.get(`/s/${code}`).expect(200);
-    const { _csrf, ft } = formFields(page.text);
-    return phone.post(`/s/${code}`).type('form').send(formEncode([['_csrf', _csrf], ['ft', ft], ['website', ''], ...fields]));
+    const { ft } = formFields(page.text);
+    return phone.post(`/s/${code}`).type('form').send(formEncode([['ft', ft], ['website', ''], ...fields]));
   }
 
   describe('the resident form', () => {

@@ -60,6 +60,37 @@ describe('form token verification', () => {
   });
 });
 
+describe('a form token bound to a device (the questionnaire’s CSRF check)', () => {
+  const key = deriveKey('test-secret-test-secret-test-secret-0123456789', 'form-token');
+  const device = 'AbCdEfGhIjKlMnOpQrStUvWx';
+  const form = newFormToken('0190f3c2-6c1e-7b4a-9d8e-0123456789ab', 3, 1_767_000_000_000, 'qr');
+  const bound = signFormToken(key, form, device);
+
+  it('verifies only with the device it was signed for, and says it is bound', () => {
+    expect(verifyFormToken(key, bound, device)).toMatchObject({ publicationId: form.publicationId, submissionToken: form.submissionToken, deviceBound: true });
+    for (const other of [undefined, null, '', `${device.slice(0, -1)}X`, `${device}A`, device.toLowerCase()]) expect(verifyFormToken(key, bound, other)).toBeNull();
+    // The device id is not in the token (it is the cookie's secret).
+    expect(Buffer.from(bound.split('.')[0]!, 'base64url').toString('utf8')).not.toContain(device);
+  });
+
+  it('keeps an unbound token (a form served before binding, or a preview) unbound, whatever device posts it', () => {
+    const unbound = signFormToken(key, form);
+    expect(verifyFormToken(key, unbound, device)).toMatchObject({ deviceBound: false });
+    expect(verifyFormToken(key, unbound)).toMatchObject({ deviceBound: false });
+  });
+
+  it('cannot be turned into the other kind: the flag is under the MAC', () => {
+    const unbound = signFormToken(key, form);
+    const [boundPayload, boundMac] = bound.split('.') as [string, string];
+    const [unboundPayload, unboundMac] = unbound.split('.') as [string, string];
+    expect(verifyFormToken(key, `${unboundPayload}.${boundMac}`, device)).toBeNull();
+    expect(verifyFormToken(key, `${boundPayload}.${unboundMac}`, device)).toBeNull();
+    const accepted: string[] = [];
+    for (const forged of variants(bound, `${BASE64URL}.`)) if (verifyFormToken(key, forged, device) !== null) accepted.push(JSON.stringify(forged));
+    expect(accepted).toEqual([]);
+  });
+});
+
 describe('signed cookies (device id, session id)', () => {
   const secret = deriveKey('test-secret-test-secret-test-secret-0123456789', 'cookie').toString('hex');
   // How cookie-signature signs: HMAC-SHA256 in base64 without padding after a dot.

@@ -17,8 +17,9 @@ export function submissionTokenOf(ft: string): string {
   return (JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as unknown[])[4] as string;
 }
 
-function answers(i: number, csrf: string, ft: string): string {
-  const p = new URLSearchParams({ _csrf: csrf, ft, q_category: ['tekun', 'elderly', 'child', 'disabled'][i % 4]!, q_age: '70_79', q_know_address: 'yes' });
+/** A questionnaire's body; `csrf` only when the page had a CSRF token (a resident's form token is bound to the device and is its check). */
+function answers(i: number, csrf: string | undefined, ft: string): string {
+  const p = new URLSearchParams({ ...(csrf ? { _csrf: csrf } : {}), ft, q_category: ['tekun', 'elderly', 'child', 'disabled'][i % 4]!, q_age: '70_79', q_know_address: 'yes' });
   for (const [j, id] of ['attitude', 'competence', 'timeliness', 'effect', 'environment', 'overall'].entries()) p.append(`q_${id}`, LEVELS[(i + j) % 6]!);
   p.append('q_received', 'visit');
   p.append('q_suggestions', `压力测试 ${i}`);
@@ -39,7 +40,7 @@ export async function openAndAnswer(base: string, code: string, ip: string, cook
   const html = await page.text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
   const ft = /name="ft" value="([^"]+)"/.exec(html)?.[1];
-  if (page.status !== 200 || !csrf || !ft) return { status: page.status, token: null, body: null as string | null, send: null as null | (() => Promise<Response>) };
+  if (page.status !== 200 || !ft) return { status: page.status, token: null, body: null as string | null, send: null as null | (() => Promise<Response>) };
   const body = answers(i, csrf, ft);
   const send = () =>
     fetch(`${base}/s/${code}`, {
