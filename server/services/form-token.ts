@@ -33,7 +33,7 @@ export function newFormToken(publicationId: string, version: number, issuedAt: n
  * `deviceId`: the browser's device id (the signed device cookie) when the form is bound to it. The
  * payload then says so and the MAC covers the device id as well, without the id being in the token
  * (it is the cookie's secret): only a request carrying that device cookie can use the token, which
- * makes the token the CSRF check of the questionnaire's POST (see docs/decisions.md, 2026-12-08).
+ * makes the token the CSRF check of the questionnaire's POST (see docs/decisions.md, "The form token is the questionnaire's CSRF check").
  */
 export function signFormToken(key: Buffer, t: FormToken, deviceId?: string): string {
   const fields: unknown[] = [t.publicationId, t.version, t.issuedAt, t.channel, t.submissionToken];
