@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Channel } from '../../models/response';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
@@ -17,7 +17,7 @@ import type { Deps } from '../services/context';
 import { newFormToken, verifyFormToken, type FormToken } from '../services/form-token';
 import { canManage } from '../services/permissions';
 import { caseForThanks, responseRef } from '../services/cases';
-import { alreadyAnswered, loadPublication, stageOf, submitResponse } from '../services/responses';
+import { alreadyAnswered, answerCheckNeeded, loadPublication, loadPublicationNow, stageOf, submitResponse, type LoadedPublication } from '../services/responses';
 import { BIG_COOKIE, formKey, questionnaireRenderer, switchOf } from './respond-form';
 
 /** A form older than this is refreshed (answers kept) rather than trusted for answer time. */
@@ -283,36 +283,77 @@ export function respondRouter(deps: Deps, ipHash: (req: Request) => string, step
     steps.log(req, res, NOOP);
     steps.cookies(req, res, NOOP);
     if (hasSessionCookie(req)) return next();
-    (async () => {
-      const l = await loadPublication(deps, code);
+    const channel: Channel = via === 'link' ? 'link' : 'qr';
+    // The publication from the cache without a promise when the store can say at once that it is
+    // current (SQLite); else, or on a cache miss, read as the full chain reads it.
+    let now: LoadedPublication | null | undefined;
+    try {
+      now = loadPublicationNow(deps, code);
+    } catch {
+      return next();
+    }
+    if (now !== undefined) return serveBlank(req, res, next, now, channel);
+    loadPublication(deps, code).then(
+      (l) => serveBlank(req, res, next, l, channel),
+      () => next(),
+    );
+  };
+
+  /** The blank form for a publication as loaded; synchronous unless a one-per-device survey must look the device up. */
+  function serveBlank(req: Request, res: Response, next: NextFunction, l: LoadedPublication | null, channel: Channel): void {
+    let known: unknown;
+    try {
       if (!l || stageOf(deps, l.publication, l.survey, l.site) !== 'open') return next();
-      const channel: Channel = via === 'link' ? 'link' : 'qr';
-      const cookies: string[] = [];
-      let deviceId: unknown = req.signedCookies?.[DEVICE_COOKIE];
-      if (!isDeviceId(deviceId)) {
-        deviceId = newSecretToken(18);
-        cookies.push(writeCookie(DEVICE_COOKIE, deviceId as string, deviceOptions));
-      } else if (await alreadyAnswered(deps, l.survey, channel, deviceId)) return next();
+      known = req.signedCookies?.[DEVICE_COOKIE];
+    } catch {
+      return next();
+    }
+    if (!isDeviceId(known)) {
+      const fresh = newSecretToken(18);
+      return sendBlank(req, res, next, l, channel, fresh, writeCookie(DEVICE_COOKIE, fresh, deviceOptions));
+    }
+    if (!answerCheckNeeded(l.survey, channel, known)) return sendBlank(req, res, next, l, channel, known, null);
+    alreadyAnswered(deps, l.survey, channel, known).then(
+      (answered) => (answered ? next() : sendBlank(req, res, next, l, channel, known, null)),
+      () => next(),
+    );
+  }
+
+  /**
+   * Sends the cached blank page with this request's form token (and a new device's cookie). Anything
+   * short of that — the page not rendered yet (the first visit after a start or an edit), a token that
+   * cannot go in, an error before the headers went out — leaves the request to the full chain.
+   */
+  function sendBlank(req: Request, res: Response, next: NextFunction, l: LoadedPublication, channel: Channel, deviceId: string, deviceCookie: string | null): void {
+    let body: Buffer | null = null;
+    let gzip = false;
+    try {
       const locale = requestLocale(req, undefined, deps.config);
       const page = formPage(l, newFormToken(l.publication.id, l.survey.version, deps.clock().getTime(), channel));
       const compiled = cachedBlankPage(page, { locale, big: req.cookies?.[BIG_COOKIE] === '1', langHref: langHrefFor(req.originalUrl, locale), currentPath: req.path });
-      // Not rendered yet (the first visit after a start or an edit): the full chain renders and caches it.
-      if (!compiled) return next();
-      req.deviceId = deviceId as string;
-      const gzip = acceptsGzip(req);
-      const body = splicedBody(compiled, req, page, gzip);
-      if (!body) {
-        req.deviceId = undefined;
-        return next();
+      if (compiled) {
+        req.deviceId = deviceId;
+        gzip = acceptsGzip(req);
+        body = splicedBody(compiled, req, page, gzip);
+        if (!securityFlat && body) steps.security(req, res, NOOP);
       }
-      if (!securityFlat) steps.security(req, res, NOOP);
-      const headers = (gzip ? gzipHeaders : plainHeaders).slice();
-      headers.push('Content-Length', String(body.length));
-      for (const c of cookies) headers.push('Set-Cookie', c);
+    } catch {
+      body = null;
+    }
+    if (!body) {
+      req.deviceId = undefined;
+      return next();
+    }
+    const headers = (gzip ? gzipHeaders : plainHeaders).slice();
+    headers.push('Content-Length', String(body.length));
+    if (deviceCookie) headers.push('Set-Cookie', deviceCookie);
+    try {
       sendWhole(res, 200, headers, body);
-      leanServed++;
-    })().catch((err: unknown) => (res.headersSent ? next(err) : next()));
-  };
+    } catch (err) {
+      return res.headersSent ? next(err) : next();
+    }
+    leanServed++;
+  }
 
   return { router, blankForm, formTokenCsrf, submitSteps, leanServed: () => leanServed };
 }

@@ -92,6 +92,19 @@ export async function loadPublication(deps: Deps, code: string): Promise<LoadedP
   return loaded;
 }
 
+/**
+ * What loadPublication would answer, when the answer is at hand without waiting: the store reads its
+ * catalog stamp synchronously and the cache, still valid for that stamp, holds the code. Undefined
+ * otherwise (then call loadPublication). Throws as the stamp's read does (a closed store).
+ */
+export function loadPublicationNow(deps: Deps, code: string): LoadedPublication | null | undefined {
+  if (!deps.store.catalogStampNow) return undefined;
+  const stamp = deps.store.catalogStampNow();
+  const cache = catalogs.get(deps.store);
+  if (!cache || cache.stamp !== stamp || cache.entries.size >= CATALOG_MAX_ENTRIES) return undefined;
+  return cache.entries.get(code);
+}
+
 async function readPublication(deps: Deps, code: string): Promise<LoadedPublication | null> {
   const publication = await deps.store.publications.getByCode(code);
   if (!publication) return null;
@@ -99,9 +112,14 @@ async function readPublication(deps: Deps, code: string): Promise<LoadedPublicat
   return survey && site ? { publication, survey, site } : null;
 }
 
+/** Whether alreadyAnswered has anything to look up: a one-per-device survey, a device, not staff entry. */
+export function answerCheckNeeded(survey: Survey, channel: Channel, deviceId: string | null): deviceId is string {
+  return !STAFF_CHANNELS.includes(channel) && survey.settings.duplicatePolicy === 'one-per-device' && !!deviceId;
+}
+
 /** Whether this browser already answered a one-per-device survey (never for staff entry). */
 export async function alreadyAnswered(deps: Deps, survey: Survey, channel: Channel, deviceId: string | null): Promise<boolean> {
-  if (STAFF_CHANNELS.includes(channel) || survey.settings.duplicatePolicy !== 'one-per-device' || !deviceId) return false;
+  if (!answerCheckNeeded(survey, channel, deviceId)) return false;
   return deps.store.responses.existsForDevice(survey.id, deviceHashOf(deps, deviceId));
 }
 

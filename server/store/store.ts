@@ -44,6 +44,12 @@ export interface Store {
    * store keeps none (MongoDB): such caches then expire by time (see services/responses.ts).
    */
   catalogStamp(): Promise<number | null>;
+  /**
+   * The same stamp read without waiting, on a store that can (SQLite: one indexed read on the
+   * calling thread); absent where a read is a round trip (MongoDB keeps no stamp anyway). Lets the
+   * resident's blank form be served from the cache without a promise (see loadPublicationNow).
+   */
+  catalogStampNow?(): number | null;
   close(): Promise<void>;
 }
 

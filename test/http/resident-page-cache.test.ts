@@ -176,6 +176,28 @@ describe('the lean path of the blank form (issue 17)', () => {
     }
   });
 
+  it('serves a cached page whether the publication is at hand at once or read again after the catalog changed', async () => {
+    const { pubs, sites } = await openTemplateSurvey(t);
+    const code = pubs[0]!.code;
+    await request(t.app).get(`/s/${code}`).expect(200);
+    const before = leanServed();
+    const stamp = await t.store.catalogStamp();
+    await request(t.app).get(`/s/${code}`).expect(200);
+    expect(leanServed()).toBe(before + 1);
+    // Another station renamed: the stamp moves, so the publication is read again (the waiting path); this page is unchanged and still cached.
+    await t.store.sites.update(sites[1]!.id, { name: '改了名的社工站' });
+    expect(await t.store.catalogStamp()).not.toBe(stamp);
+    const again = await request(t.app).get(`/s/${code}`).expect(200);
+    expect(leanServed()).toBe(before + 2);
+    expect(again.text).toContain(sites[0]!.name);
+    // The station of this page renamed: a new page, rendered by the full chain first, then served from the cache again.
+    await t.store.sites.update(sites[0]!.id, { name: '新名字社工站' });
+    expect((await request(t.app).get(`/s/${code}`).expect(200)).text).toContain('新名字社工站');
+    expect(leanServed()).toBe(before + 2);
+    expect((await request(t.app).get(`/s/${code}`).expect(200)).text).toContain('新名字社工站');
+    expect(leanServed()).toBe(before + 3);
+  });
+
   it("keeps a returning phone's device, and the tokens it serves take a submission", async () => {
     const { survey, pubs } = await openTemplateSurvey(t);
     const code = pubs[0]!.code;

@@ -63,6 +63,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     async catalogStamp() {
       return stamp.get() as number;
     },
+    catalogStampNow() {
+      return stamp.get() as number;
+    },
     async close() {
       // Every queued response is written (each submission answered) before the connections close.
       await commits.close();
