@@ -199,39 +199,29 @@ const BLANK_FORM_URL = /^\/s\/([A-Za-z0-9]+)(?:\?|$)/;
 
 /**
  * The resident's blank form is answered ahead of Express's router: the lean path (respondRouter's
- * blankForm) gets the request with what the router would hand over and it reads — `params.code`,
- * `originalUrl`, `baseUrl`, and `path` and `query` as Express would compute them (the query with the
- * app's query parser, 'simple' = node:querystring) — on the plain Node request and response, without
- * the router's dispatch and without switching their prototypes to Express's (which slows every later
- * property access on them). The lean path uses only Node's own methods and Express's negotiation
- * called on the request (http/negotiate.ts). Whatever it does not answer (see blankForm) goes through
- * the whole application as before, with `path` and `query` handed back to Express's getters. Only for
- * the application as the server's request listener (a mounted app passes `callback`).
+ * blankForm) gets the request as the router would hand it over — Express's request and response
+ * prototypes, `params.code`, `originalUrl`, `baseUrl` — without the router's dispatch, and whatever
+ * it does not answer (see blankForm) goes through the whole application as before. About 6% of the
+ * form's CPU; it is what `app.get('/s/:code', blankForm)` as the first route did, minus the matching.
+ * Only for the application as the server's request listener (a mounted app passes `callback`).
  */
 function answerBlankFormFirst(app: Express, blankForm: express.RequestHandler, handleError: express.ErrorRequestHandler): void {
   type Handle = (req: express.Request, res: express.Response, callback?: express.NextFunction) => void;
   const handle = (app as unknown as { handle: Handle }).handle;
-  const parseQuery = app.get('query parser fn') as ((text: string) => Record<string, unknown>) | undefined;
+  const routed: Handle = (req, res, callback) => handle.call(app, req, res, callback);
   (app as unknown as { handle: Handle }).handle = (req, res, callback) => {
-    const url = req.url;
-    const match = req.method === 'GET' && callback === undefined ? BLANK_FORM_URL.exec(url) : null;
-    if (!match || !parseQuery) return handle.call(app, req, res, callback);
-    const at = url.indexOf('?');
-    const own = req as unknown as { path?: string; query?: Record<string, unknown> };
-    own.path = at < 0 ? url : url.slice(0, at);
-    own.query = parseQuery(at < 0 ? '' : url.slice(at + 1));
-    req.originalUrl = url;
-    req.baseUrl = '';
-    req.params = { code: match[1]! };
+    const match = req.method === 'GET' && callback === undefined ? BLANK_FORM_URL.exec(req.url) : null;
+    if (!match) return routed(req, res, callback);
     req.res = res;
     res.req = req;
+    Object.setPrototypeOf(req, app.request);
+    Object.setPrototypeOf(res, app.response);
     res.locals ??= Object.create(null) as Record<string, unknown>;
+    req.originalUrl = req.url;
+    req.baseUrl = '';
+    req.params = { code: match[1]! };
     blankForm(req, res, (err?: unknown) => {
-      delete own.path;
-      delete own.query;
-      if (err === undefined) return handle.call(app, req, res);
-      Object.setPrototypeOf(req, app.request);
-      Object.setPrototypeOf(res, app.response);
+      if (err === undefined) return routed(req, res);
       handleError(err, req, res, () => res.destroy());
     });
   };

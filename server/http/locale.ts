@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { acceptedLanguageOf, memoByHeader } from './negotiate';
+import { memoByHeader } from './negotiate';
 import type { Config } from '../config';
 import { chooseLocale, LOCALES, translator, type Locale } from '../i18n';
 
@@ -28,7 +28,7 @@ export function requestLocale(req: Request, query: string | undefined, config: C
 }
 
 /** What Accept-Language picks among the languages we know (req.acceptsLanguages), remembered per header value. */
-const acceptedLanguage = memoByHeader('accept-language', (req) => acceptedLanguageOf(req, ACCEPTED));
+const acceptedLanguage = memoByHeader('accept-language', (req) => req.acceptsLanguages(ACCEPTED));
 
 /** The language switch's link: the page's query with lang set to the other language (filters and page number kept). */
 export function langHrefFor(originalUrl: string, locale: Locale): string {

@@ -1,4 +1,4 @@
-import express, { type Request } from 'express';
+import type { Request } from 'express';
 
 /**
  * Content negotiation remembered per header value. `req.acceptsLanguages(…)` and
@@ -25,11 +25,5 @@ export function memoByHeader<T>(header: string, compute: (req: Request) => T): (
   };
 }
 
-/**
- * Whether the response may be gzip-compressed: exactly `req.acceptsEncodings('gzip', 'identity') === 'gzip'`,
- * Express's own method called on the request (the blank form's lean path has a plain Node request).
- */
-export const acceptsGzip = memoByHeader('accept-encoding', (req) => express.request.acceptsEncodings.call(req, 'gzip', 'identity') === 'gzip');
-
-/** What Accept-Language picks among `languages` (Express's `req.acceptsLanguages`, called on the request as above). */
-export const acceptedLanguageOf = (req: Request, languages: string[]): string | false => express.request.acceptsLanguages.call(req, ...languages) as string | false;
+/** Whether the response may be gzip-compressed (exactly `req.acceptsEncodings('gzip', 'identity') === 'gzip'`). */
+export const acceptsGzip = memoByHeader('accept-encoding', (req) => req.acceptsEncodings('gzip', 'identity') === 'gzip');
