@@ -5,7 +5,6 @@
  * store the app would open: MongoDB when MONGODB_URI is set (the stress suites under test:mongo).
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -30,6 +29,7 @@ const { SYSTEM_ACTOR } = load<typeof import('../server/services/context')>('serv
 const { publishAtSites } = load<typeof import('../server/services/publications')>('services/publications');
 const { createFromTemplate, setSurveyStatus } = load<typeof import('../server/services/surveys')>('services/surveys');
 const { openStore } = load<typeof import('../server/store')>('store');
+const { createAppServer } = load<typeof import('../server/http/app-server')>('http/app-server');
 
 async function main() {
   const dir = process.env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'manyi-bench-http-'));
@@ -96,7 +96,10 @@ async function main() {
   });
   // The app is served as in production (the request listener itself, not mounted inside another
   // app, which would add a second router and prototype switch per request); only /bench/ goes to `outer`.
-  const server = http.createServer((req, res) => ((req.url ?? '').startsWith('/bench/') ? outer(req, res) : app(req, res)));
+  // The app's own server (server/http/app-server.ts: requests born with the app's prototypes), as npm start runs it.
+  const server = createAppServer(app);
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => ((req.url ?? '').startsWith('/bench/') ? outer(req, res) : app(req, res)));
   server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
     console.log(JSON.stringify({ port: address.port, surveyId: survey!.id, codes: pubs.map((p) => p.code), publicationIds: pubs.map((p) => p.id), dir }));

@@ -201,9 +201,10 @@ const BLANK_FORM_URL = /^\/s\/([A-Za-z0-9]+)(?:\?|$)/;
  * The resident's blank form is answered ahead of Express's router: the lean path (respondRouter's
  * blankForm) gets the request as the router would hand it over — Express's request and response
  * prototypes, `params.code`, `originalUrl`, `baseUrl` — without the router's dispatch, and whatever
- * it does not answer (see blankForm) goes through the whole application as before. About 6% of the
- * form's CPU; it is what `app.get('/s/:code', blankForm)` as the first route did, minus the matching.
- * Only for the application as the server's request listener (a mounted app passes `callback`).
+ * it does not answer (see blankForm) goes through the whole application as before. The prototype
+ * switch is Express's own; on the app's server (http/app-server.ts) the objects are born with these
+ * prototypes and the switch changes nothing. Only for the application as the server's request
+ * listener (a mounted app passes `callback`).
  */
 function answerBlankFormFirst(app: Express, blankForm: express.RequestHandler, handleError: express.ErrorRequestHandler): void {
   type Handle = (req: express.Request, res: express.Response, callback?: express.NextFunction) => void;

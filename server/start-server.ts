@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createAppServer } from './http/app-server';
 import { lanOrigins } from './services/public-address';
 import { createApp } from './app';
 import type { Config } from './config';
@@ -123,7 +124,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 /** Listens, resolving once the port is bound and rejecting when it cannot be (EADDRINUSE, EACCES…). */
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createAppServer(app);
+    server.listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import type { Result as AxeResult } from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { createAppServer } from '../../server/http/app-server';
 import { makeTestApp, type TestApp } from './app';
 
 /**
@@ -85,7 +85,8 @@ export interface TestServer {
 /** A fresh app (fresh store: see openTestStore) behind a real HTTP server on a free loopback port. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const t = await makeTestApp(env);
-  const server = http.createServer(t.app);
+  // The server npm start runs (requests born with the app's prototypes: server/http/app-server.ts).
+  const server = createAppServer(t.app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
