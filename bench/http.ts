@@ -240,7 +240,10 @@ export async function benchHttp(seconds = 10, connectionsList: number[] = [10, 5
 export interface GrowthPoint {
   preseeded: number;
   seedSeconds: number;
+  /** The median window's submissions per second. */
   submit: number;
+  /** Every window's, in the order measured (interleaved with the other sizes). */
+  windows: number[];
   stored: number;
   acknowledged: number;
   non303: number;
@@ -250,26 +253,42 @@ export interface GrowthPoint {
  * Submissions per second (50 connections, fresh devices) with `preseeded` responses already stored,
  * and then `windows` back-to-back runs from one shared device (a station's tablet: its history grows).
  */
-export async function benchGrowth(seconds: number, sizes: number[], connections = 50): Promise<{ points: GrowthPoint[]; tablet: number[] }> {
-  const points: GrowthPoint[] = [];
-  let tablet: number[] = [];
-  for (const preseeded of sizes) {
-    const t0 = Date.now();
-    const { child, info } = await startServer({ BENCH_PRESEED: String(preseeded) });
-    const seedSeconds = (Date.now() - t0) / 1000;
-    try {
-      const r = await runSubmissions(info, seconds, connections);
-      if (preseeded === sizes[0]) {
-        tablet = [];
-        for (let w = 0; w < 4; w++) tablet.push((await runSubmissions(info, Math.max(3, Math.round(seconds / 2)), connections, true)).rps);
-      }
-      await stopServer(child);
-      points.push({ preseeded, seedSeconds, submit: r.rps, stored: (await storedCount(info)) - preseeded, acknowledged: r.acknowledged, non303: r.non303 });
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+export async function benchGrowth(seconds: number, sizes: number[], connections = 50, rounds = 3): Promise<{ points: GrowthPoint[]; tablet: number[] }> {
+  // Every size gets its own server, all started first (seeded one after another), then measured in
+  // turn, `rounds` windows each, interleaved: the machine's speed drifts by a third over minutes, so a
+  // size measured minutes after another would compare the machine as much as the data. The median window counts.
+  const servers: { preseeded: number; seedSeconds: number; started: Started; runs: SubmitRun[] }[] = [];
+  const tablet: number[] = [];
+  try {
+    for (const preseeded of sizes) {
+      const t0 = Date.now();
+      const started = await startServer({ BENCH_PRESEED: String(preseeded) });
+      servers.push({ preseeded, seedSeconds: (Date.now() - t0) / 1000, started, runs: [] });
     }
+    for (const s of servers) await runSubmissions(s.started.info, 2, connections);
+    for (let round = 0; round < rounds; round++) {
+      for (const s of servers) s.runs.push(await runSubmissions(s.started.info, seconds, connections));
+    }
+    const first = servers[0]!;
+    for (let w = 0; w < 4; w++) tablet.push((await runSubmissions(first.started.info, Math.max(3, Math.round(seconds / 2)), connections, true)).rps);
+    const points: GrowthPoint[] = [];
+    for (const s of servers) {
+      await stopServer(s.started.child);
+      const median = [...s.runs].sort((a, b) => a.rps - b.rps)[Math.floor(s.runs.length / 2)]!;
+      points.push({
+        preseeded: s.preseeded,
+        seedSeconds: s.seedSeconds,
+        submit: median.rps,
+        windows: s.runs.map((r) => r.rps),
+        stored: (await storedCount(s.started.info)) - s.preseeded,
+        acknowledged: s.runs.reduce((n, r) => n + r.acknowledged, 0),
+        non303: s.runs.reduce((n, r) => n + r.non303, 0),
+      });
+    }
+    return { points, tablet };
+  } finally {
+    for (const s of servers) if (s.started.child.exitCode === null) s.started.child.kill('SIGKILL');
   }
-  return { points, tablet };
 }
 
 if (require.main === module) {

@@ -186,13 +186,13 @@ What a first visit's per-request parts cost, one call at a time in one thread (\
 
 Submissions acknowledged (303): ${h.acknowledged}; stored (counted in the database afterwards): ${h.stored}; non-303 answers: ${h.non303}.
 
-## Submissions as the data grow (50 connections, ${h.seconds} s each, fresh devices)
+## Submissions as the data grow (50 connections, ${h.seconds} s windows, fresh devices)
 
-Each row is a fresh server whose database already holds that many responses (added with direct SQL on the 60 days before; \`bench/seed.ts\` preseedResponses).
+Each row is a server of its own whose database already holds that many responses (added with direct SQL on the 60 days before; \`bench/seed.ts\` preseedResponses). All are started first, then measured in turn, one window each per round, the rounds interleaved (the machine's speed drifts over minutes); the median window counts.
 
-| Stored before | Seeding (s) | Submissions/s | Stored by the run (the first row's includes the shared-device windows) | Acknowledged | Non-303 |
-|---:|---:|---:|---:|---:|---:|
-${r.growth.points.map((p) => `| ${p.preseeded.toLocaleString('en')} | ${f(p.seedSeconds)} | ${f(p.submit, 0)} | ${p.stored} | ${p.acknowledged} | ${p.non303} |`).join('\n')}
+| Stored before | Seeding (s) | Submissions/s (median) | Windows, in the order measured | Stored by the run (the first row's includes the shared-device windows) | Acknowledged | Non-303 |
+|---:|---:|---:|---|---:|---:|---:|
+${r.growth.points.map((p) => `| ${p.preseeded.toLocaleString('en')} | ${f(p.seedSeconds)} | ${f(p.submit, 0)} | ${p.windows.map((w) => f(w, 0)).join(', ')} | ${p.stored} | ${p.acknowledged} | ${p.non303} |`).join('\n')}
 
 Last ÷ first: **${f(r.growth.points[r.growth.points.length - 1]!.submit / r.growth.points[0]!.submit, 2)}** (target ≥ 0.9: ${ok(r.growth.points[r.growth.points.length - 1]!.submit / r.growth.points[0]!.submit >= 0.9)}). One shared device (a station tablet) submitting in ${r.growth.tablet.length} back-to-back windows on the first server: ${r.growth.tablet.map((x) => f(x, 0)).join(' → ')} submissions/s.
 

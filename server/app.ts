@@ -14,6 +14,7 @@ import { localeMiddleware } from './http/locale';
 import { limiter } from './http/rate-limit';
 import { renderHelpers } from './http/render';
 import { securityHeaders } from './http/security';
+import { fixedHeadersOf } from './http/lean-response';
 import { hasSessionCookie, sessionMiddleware } from './http/session';
 import { straightChain } from './http/straight-chain';
 import './http/types';
@@ -55,7 +56,13 @@ export function createApp(options: AppOptions): Express {
   const logger = options.logger ?? createLogger(config);
   const deps: Deps = { config, store, clock, logger };
   const ipKey = deriveKey(config.sessionSecret, 'ip-hash');
-  const ipHash = (req: express.Request) => saltedHash(ipKey, ipKeyGenerator(req.ip ?? ''));
+  // Once per request (a submission needs it for its rate limit and for the response): an HMAC and the proxy-aware req.ip each time otherwise.
+  const ipHashes = new WeakMap<express.Request, string>();
+  const ipHash = (req: express.Request) => {
+    let hash = ipHashes.get(req);
+    if (hash === undefined) ipHashes.set(req, (hash = saltedHash(ipKey, ipKeyGenerator(req.ip ?? ''))));
+    return hash;
+  };
 
   const app = express();
   app.locals.deps = deps;
@@ -97,7 +104,8 @@ export function createApp(options: AppOptions): Express {
     }
     httpLogger(req, res, next);
   };
-  const security = securityHeaders(config);
+  // helmet's headers are fixed: replayed as recorded at start rather than through its nested middleware per request.
+  const security = fixedHeadersOf(securityHeaders(config));
   const cookieSecret = deriveKey(config.sessionSecret, 'cookie').toString('hex');
   const cookies = cookieParser(cookieSecret);
   const locale = localeMiddleware(config);

@@ -156,7 +156,16 @@ export function tallyDeltas(r: SurveyResponse, questions: readonly Question[], s
     }
     return out;
   };
-  return tallyKeys(r).map(({ level, key }) => ({ key, cells: signed(level === 'trend' ? trendCells(cells, questions) : cells) }));
+  if (sign === -1) return tallyKeys(r).map(({ level, key }) => ({ key, cells: signed(level === 'trend' ? trendCells(cells, questions) : cells) }));
+  // Adding (every submission): the cells just built go to the first group as they are, a copy to
+  // each other, and the trend's own (trendCells builds new cells) — one copy instead of three.
+  let given = false;
+  return tallyKeys(r).map(({ level, key }) => {
+    if (level === 'trend') return { key, cells: trendCells(cells, questions) };
+    if (given) return { key, cells: signed(cells) };
+    given = true;
+    return { key, cells };
+  });
 }
 
 /** Moving a response from one state to another (a review): remove from the old groups, add to the new. */

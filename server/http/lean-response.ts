@@ -12,7 +12,28 @@ import express, { type RequestHandler, type Response } from 'express';
  * next with an error, read the request, wrote a body): then it is not request-independent and must run per request.
  */
 export function recordFixedHeaders(mw: RequestHandler): [string, string][] | null {
+  return recordHeaderEffects(mw)?.set ?? null;
+}
+
+/**
+ * A middleware that only sets fixed headers (helmet), replayed: the headers it removes, then the
+ * ones it sets, in its order, by the response's own setHeader and removeHeader — what running it does,
+ * without its dozen nested calls per request. `mw` itself when it is not such a middleware.
+ */
+export function fixedHeadersOf(mw: RequestHandler): RequestHandler {
+  const effects = recordHeaderEffects(mw);
+  if (!effects) return mw;
+  const { set, removed } = effects;
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of set) res.setHeader(name, value);
+    next();
+  };
+}
+
+function recordHeaderEffects(mw: RequestHandler): { set: [string, string][]; removed: string[] } | null {
   const headers: [string, string][] = [];
+  const removed: string[] = [];
   let ok = false;
   let other = false;
   const res = {
@@ -21,7 +42,10 @@ export function recordFixedHeaders(mw: RequestHandler): [string, string][] | nul
       else headers.push([name, String(value)]);
       return res;
     },
-    removeHeader() {
+    removeHeader(name: string) {
+      // Removing before setting is what a replay can repeat; anything else (removing what it set) is not fixed.
+      if (headers.some(([n]) => n.toLowerCase() === name.toLowerCase())) other = true;
+      else removed.push(name);
       return res;
     },
     getHeader: () => undefined,
@@ -43,7 +67,7 @@ export function recordFixedHeaders(mw: RequestHandler): [string, string][] | nul
   } catch {
     return null;
   }
-  return ok && !other ? headers : null;
+  return ok && !other ? { set: headers, removed } : null;
 }
 
 /** The Set-Cookie header value Express's `res.cookie` would append (its own code, on a stand-in response). */

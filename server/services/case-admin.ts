@@ -4,7 +4,7 @@ import { calendarWarning, lastCoveredYear, lastLibraryYear, parseOverrides, work
 import { localDay } from '../domain/time';
 import { NotFoundError, ValidationError, type FieldErrors } from '../errors';
 import { audit } from './audit';
-import { refreshCaseDeadlines } from './cases';
+import { forgetCalendar, refreshCaseDeadlines } from './cases';
 import type { Actor, Deps } from './context';
 import { assertAdmin, assertCanManage } from './permissions';
 
@@ -41,6 +41,7 @@ export async function saveCalendarYear(deps: Deps, actor: Actor, rawYear: unknow
   const { overrides, errors } = parseOverrides(typeof rawLines === 'string' ? rawLines : '', year);
   if (errors.length) throw new ValidationError({ lines: { key: 'cases.calendar.badLines', params: { lines: errors.join('、'), year } } });
   await deps.store.calendar.replaceYear(year, overrides);
+  forgetCalendar(deps);
   await audit(deps, actor, 'calendar.update', { type: 'calendar', id: String(year) }, { year, count: overrides.length });
   const refreshed = await refreshCaseDeadlines(deps);
   return { year, count: overrides.length, refreshed };

@@ -26,6 +26,7 @@ import { newId, sha256 } from '../ids';
 import { deriveKey } from '../secrets';
 import type { CaseFilter, CaseOpening } from '../store/store';
 import { audit } from './audit';
+import { CATALOG_TTL_MS } from './catalog-ttl';
 import { caseStepSchema, stepFromBody } from './case-step-input';
 import { parseInput } from './validate';
 import type { Actor, Deps } from './context';
@@ -90,8 +91,29 @@ export function verifyResponseRef(deps: Pick<Deps, 'config'>, ref: unknown): str
   return a.length === b.length && crypto.timingSafeEqual(a, b) ? id : null;
 }
 
+const calendars = new WeakMap<Deps['store'], { stamp: number | null; since: number; calendar: WorkCalendar }>();
+
+/**
+ * The working-day calendar (休/班 overrides), kept per store like the resident path's publications
+ * (services/responses.ts): checked against the catalog stamp, which SQLite's triggers also bump on
+ * every calendar write, so the next call sees a change from any process; on a store without a stamp
+ * (MongoDB) it is read again after CATALOG_TTL_MS, the bound within which another instance's edit
+ * reaches the deadlines of new cases. This instance's own edits are seen at once (forgetCalendar).
+ * A bad review opens a case on the submission's path, which read and parsed the calendar each time.
+ */
 export async function loadCalendar(deps: Pick<Deps, 'store'>): Promise<WorkCalendar> {
-  return workCalendar(await deps.store.calendar.list());
+  const stamp = await deps.store.catalogStamp();
+  const now = performance.now();
+  const kept = calendars.get(deps.store);
+  if (kept && kept.stamp === stamp && (stamp !== null || now - kept.since <= CATALOG_TTL_MS)) return kept.calendar;
+  const calendar = workCalendar(await deps.store.calendar.list());
+  calendars.set(deps.store, { stamp, since: now, calendar });
+  return calendar;
+}
+
+/** After this instance wrote the calendar: the next loadCalendar reads it again. */
+export function forgetCalendar(deps: Pick<Deps, 'store'>): void {
+  calendars.delete(deps.store);
 }
 
 /**

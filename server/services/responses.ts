@@ -1,3 +1,4 @@
+import { CATALOG_TTL_MS } from './catalog-ttl';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
 import { STAFF_CHANNELS, type AnswerValue, type Channel, type SurveyResponse } from '../../models/response';
@@ -56,12 +57,7 @@ export interface LoadedPublication {
   site: Site;
 }
 
-/**
- * How long the resident path may use a publication, its survey and station as read, on a store that
- * keeps no catalog stamp (MongoDB): a pause, a close or an edit reaches every app instance within
- * this bound. With a stamp (SQLite) a change is seen by the next request, whichever process wrote it.
- */
-export const CATALOG_TTL_MS = 5_000;
+export { CATALOG_TTL_MS };
 const CATALOG_MAX_ENTRIES = 5_000;
 
 interface CatalogCache {

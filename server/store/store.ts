@@ -39,7 +39,7 @@ export interface Store {
   /** Resolves when the store answers; rejects when it is unreachable or read-only. */
   ping(): Promise<void>;
   /**
-   * A number that changes whenever a survey, a publication or a station is written, by any process
+   * A number that changes whenever a survey, a publication, a station or the working-day calendar is written, by any process
    * on the store, so a cache of them can be checked with one tiny read per request; null when the
    * store keeps none (MongoDB): such caches then expire by time (see services/responses.ts).
    */

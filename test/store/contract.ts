@@ -504,7 +504,11 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       const afterPublication = await store.catalogStamp();
       expect(afterPublication).not.toBe(afterSurvey);
       await store.sites.update(siteA.id, { name: '改名' });
-      expect(await store.catalogStamp()).not.toBe(afterPublication);
+      const afterSite = await store.catalogStamp();
+      expect(afterSite).not.toBe(afterPublication);
+      // The working-day calendar too (a case's deadlines follow it, and it is kept in memory).
+      await store.calendar.replaceYear(2027, [{ date: '2027-01-01', work: false }]);
+      expect(await store.catalogStamp()).not.toBe(afterSite);
     });
 
     it('reads the same catalog stamp without waiting where it can (a store without a stamp has no such read)', async () => {

@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { loadConfig } from '../../server/config';
 import fc from 'fast-check';
-import { cookieHeader, cookieWriter, recordFixedHeaders, sendWhole } from '../../server/http/lean-response';
+import { cookieHeader, cookieWriter, fixedHeadersOf, recordFixedHeaders, sendWhole } from '../../server/http/lean-response';
 import { securityHeaders } from '../../server/http/security';
 
 describe('the lean response helpers', () => {
@@ -18,6 +18,31 @@ describe('the lean response helpers', () => {
     const res = await request(app).get('/').expect(204);
     for (const [name, value] of recorded!) expect(res.headers[name.toLowerCase()]).toBe(value);
     expect(recorded!.map(([n]) => n.toLowerCase())).toEqual(expect.arrayContaining(['content-security-policy', 'strict-transport-security', 'x-frame-options']));
+  });
+
+  it('replays helmet as recorded: the same headers, in the same order, and the same header removed', async () => {
+    for (const secureCookies of [true, false]) {
+      const helmet = securityHeaders({ ...loadConfig({}), secureCookies });
+      const replayed = fixedHeadersOf(helmet);
+      expect(replayed).not.toBe(helmet);
+      const answer = (mw: express.RequestHandler) => {
+        const app = express();
+        app.disable('x-powered-by');
+        // Something set before (helmet removes X-Powered-By whoever set it).
+        app.use((_req, res, next) => (res.setHeader('X-Powered-By', 'someone'), next()));
+        app.use(mw);
+        app.get('/', (_req, res) => void res.status(204).end());
+        return request(app).get('/').expect(204);
+      };
+      const [a, b] = [await answer(helmet), await answer(replayed)];
+      const names = (h: Record<string, unknown>) => Object.keys(h).filter((k) => k !== 'date');
+      expect(names(b.headers)).toEqual(names(a.headers));
+      for (const name of names(a.headers)) expect([name, b.headers[name]]).toEqual([name, a.headers[name]]);
+      expect(a.headers['x-powered-by']).toBeUndefined();
+    }
+    // A middleware that reads the request is not replayed: it runs as it is.
+    const reads: express.RequestHandler = (req, res, next) => (res.setHeader('X-Lang', String(req.headers['accept-language'])), next());
+    expect(fixedHeadersOf(reads)).toBe(reads);
   });
 
   it('refuses to record a middleware that reads the request or fails', () => {
