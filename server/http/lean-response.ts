@@ -113,18 +113,6 @@ export function cookieWriter(secret: string | undefined): CookieWriter {
   };
 }
 
-/** A stand-in response that collects the cookies a library sets with `res.cookie` (csrf-csrf's token cookie). */
-export function cookieCollector(write: CookieWriter): { res: Response; cookies: string[] } {
-  const cookies: string[] = [];
-  const res = {
-    cookie(name: string, value: string, options: express.CookieOptions = {}) {
-      cookies.push(write(name, value, options));
-      return res;
-    },
-  };
-  return { res: res as unknown as Response, cookies };
-}
-
 /**
  * Sends status, headers (a flat [name, value, name, value…] list; Set-Cookie may repeat) and body in
  * one writeHead and one end. Headers some middleware has already set on `res` (a request id) are kept.

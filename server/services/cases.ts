@@ -26,7 +26,7 @@ import { newId, sha256 } from '../ids';
 import { deriveKey } from '../secrets';
 import type { CaseFilter, CaseOpening } from '../store/store';
 import { audit } from './audit';
-import { CATALOG_TTL_MS } from './catalog-ttl';
+import { catalogCopyCurrent } from './catalog-ttl';
 import { caseStepSchema, stepFromBody } from './case-step-input';
 import { parseInput } from './validate';
 import type { Actor, Deps } from './context';
@@ -105,7 +105,7 @@ export async function loadCalendar(deps: Pick<Deps, 'store'>): Promise<WorkCalen
   const stamp = await deps.store.catalogStamp();
   const now = performance.now();
   const kept = calendars.get(deps.store);
-  if (kept && kept.stamp === stamp && (stamp !== null || now - kept.since <= CATALOG_TTL_MS)) return kept.calendar;
+  if (kept && catalogCopyCurrent(kept, stamp, now)) return kept.calendar;
   const calendar = workCalendar(await deps.store.calendar.list());
   calendars.set(deps.store, { stamp, since: now, calendar });
   return calendar;

@@ -5,3 +5,12 @@
  * is seen by the next request, whichever process wrote it.
  */
 export const CATALOG_TTL_MS = 5_000;
+
+/**
+ * Whether a copy of the catalog read at `kept.stamp`, `kept.since` (performance.now()) may still be
+ * used now that the stamp reads `stamp`: the same stamp, and on a store without one (null) not older
+ * than CATALOG_TTL_MS. The publications' cache and the calendar's both ask this.
+ */
+export function catalogCopyCurrent(kept: { stamp: number | null; since: number } | undefined, stamp: number | null, now: number): boolean {
+  return kept !== undefined && kept.stamp === stamp && (stamp !== null || now - kept.since <= CATALOG_TTL_MS);
+}

@@ -1,4 +1,4 @@
-import { CATALOG_TTL_MS } from './catalog-ttl';
+import { CATALOG_TTL_MS, catalogCopyCurrent } from './catalog-ttl';
 import type { Publication } from '../../models/publication';
 import type { Site } from '../../models/site';
 import { STAFF_CHANNELS, type AnswerValue, type Channel, type SurveyResponse } from '../../models/response';
@@ -77,7 +77,7 @@ export async function loadPublication(deps: Deps, code: string): Promise<LoadedP
   const stamp = await deps.store.catalogStamp();
   const now = performance.now();
   let cache = catalogs.get(deps.store);
-  if (!cache || cache.stamp !== stamp || (stamp === null && now - cache.since > CATALOG_TTL_MS) || cache.entries.size >= CATALOG_MAX_ENTRIES) {
+  if (!cache || !catalogCopyCurrent(cache, stamp, now) || cache.entries.size >= CATALOG_MAX_ENTRIES) {
     cache = { stamp, since: now, entries: new Map() };
     catalogs.set(deps.store, cache);
   }
@@ -97,7 +97,7 @@ export function loadPublicationNow(deps: Deps, code: string): LoadedPublication 
   if (!deps.store.catalogStampNow) return undefined;
   const stamp = deps.store.catalogStampNow();
   const cache = catalogs.get(deps.store);
-  if (!cache || cache.stamp !== stamp || cache.entries.size >= CATALOG_MAX_ENTRIES) return undefined;
+  if (!cache || !catalogCopyCurrent(cache, stamp, performance.now()) || cache.entries.size >= CATALOG_MAX_ENTRIES) return undefined;
   return cache.entries.get(code);
 }
 
