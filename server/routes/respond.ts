@@ -40,8 +40,9 @@ export interface RespondRoutes {
   /** Every resident route (/s/:code, its thanks page…). */
   router: Router;
   /**
-   * GET /s/:code for an anonymous resident, mounted before every other middleware: it serves a blank
-   * form already in the cache with this request's device cookie, CSRF token and form token, the same
+   * GET /s/:code for an anonymous resident, answered before the router (app.ts): it serves a blank
+   * form already in the cache with a new device's cookie and this request's form token (bound to the
+   * device: the form's CSRF check), the same
    * headers the full chain sets (helmet's recorded once, see recordFixedHeaders) and one writeHead.
    * Anything else — a session cookie (staff), a query other than ?via=, an unknown code, a stage
    * other than open, a device that has answered, a page not rendered yet, an error — goes on through
