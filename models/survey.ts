@@ -12,7 +12,7 @@ export type SurveyStatus = (typeof SURVEY_STATUSES)[number];
 export const DIMENSIONS = ['attitude', 'competence', 'timeliness', 'effect', 'environment', 'overall'] as const;
 
 /** Likert levels, 5 = 非常满意 … 1 = 非常不满意; NOT_APPLICABLE = 不了解/不适用 (outside every denominator). */
-export const LIKERT_LEVELS = ['5', '4', '3', '2', '1'] as const;
+export { LIKERT_LEVELS } from './likert';
 export const NOT_APPLICABLE = 'na';
 
 export interface QuestionOption {

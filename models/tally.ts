@@ -19,8 +19,7 @@ export interface TallyKey {
 }
 
 /** '*' in a key field: all values together (a rollup group). */
-export const ALL = '*';
-export const ALL_DAYS = ALL;
+export { ALL, ALL_DAYS } from './tally-all';
 
 /**
  * Which groups a query reads: 'fine' (real day, station, channel, segment), 'sites' (all days and

@@ -22,6 +22,7 @@
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { LIKERT_LEVELS } from '../../models/survey';
+import { profileKey, type LevelCounts } from './tally-cells';
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;
@@ -34,11 +35,8 @@ export type Interval = [number, number];
 /** Quantile of Student's t for a two-sided 95% interval at `df` degrees of freedom (may be fractional). */
 export const t95 = (df: number): number => tQuantile(0.975, Math.max(1, df));
 
-/** A respondent's satisfaction answers by level, levels 5, 4, 3, 2, 1 (不了解 left out). */
-export type LevelCounts = [number, number, number, number, number];
-
-/** Tally cell key of a level profile: "c5-c4-c3-c2-c1" (no '.', so MongoDB can use it as a field name). */
-export const profileKey = (c: LevelCounts): string => c.join('-');
+/** A respondent's satisfaction answers by level (LevelCounts: levels 5, 4, 3, 2, 1, 不了解 left out) and its cell key. */
+export { profileKey, type LevelCounts };
 
 export function parseProfile(key: string): LevelCounts | null {
   const parts = key.split('-');

@@ -7,7 +7,6 @@ import { readFormAnswers, segmentOf, validateAnswers } from '../domain/answers';
 import { publicationStage, type Stage } from '../domain/lifecycle';
 import { checkPaperDate } from '../domain/paper-date';
 import { honeypotFilled, qualityFlags } from '../domain/quality';
-import { tallyDeltas } from '../domain/tally';
 import { localDay } from '../domain/time';
 import { GoneError, type FieldErrors } from '../errors';
 import { newId, saltedHash } from '../ids';
@@ -147,15 +146,18 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   }
   if (Object.keys(errors).length) return { kind: 'invalid', errors };
 
-  const earlier = await deps.store.responses.findBySubmissionToken(token.submissionToken);
-  if (earlier) return { kind: 'repeat', response: earlier, caseOpened: !!(await deps.store.cases.getByResponse(earlier.id)) };
-
   const deviceHash = deviceHashOf(deps, input.deviceId);
   // Station staff enter many residents' answers from one device: device rules do not apply to them.
   const byStaff = STAFF_CHANNELS.includes(channel);
   if (!byStaff && survey.settings.duplicatePolicy === 'one-per-device' && input.deviceId) {
+    // A repeat (double tap, retry, back button) is the device's own answer, not a second one: found
+    // by its submission token before the device rule would call it "already answered".
+    const earlier = await deps.store.responses.findBySubmissionToken(token.submissionToken);
+    if (earlier) return repeatOf(deps, earlier);
     if (await deps.store.responses.existsForDevice(survey.id, deviceHash)) return { kind: 'already-answered' };
   }
+  // Otherwise a repeat is not looked up first: the insert finds it under its submission token (the
+  // unique key it has to check anyway) and answers with the stored response, storing nothing.
 
   const durationMs = Math.max(0, now.getTime() - token.issuedAt);
   // Counted only up to what the burst rule needs to know: the read stays bounded however busy the station.
@@ -203,8 +205,14 @@ export async function submitResponse(deps: Deps, input: SubmitInput): Promise<Su
   };
   // 以评促改: a bad review opens its case in the response's own transaction.
   const opens = await caseOpeningFor(deps, survey, questions, response);
-  const result = await deps.store.responses.insert(response, tallyDeltas(response, questions), opens);
+  // Its tallies are computed where it is written (the SQLite writer thread): the questions say how.
+  const result = await deps.store.responses.insert(response, { questions }, opens);
   if (result.inserted && opens) void noticeInBackground(deps, 'case.opened', opens.case);
   if (result.inserted) return { kind: 'stored', response: result.response, caseOpened: !!opens };
-  return { kind: 'repeat', response: result.response, caseOpened: !!(await deps.store.cases.getByResponse(result.response.id)) };
+  return repeatOf(deps, result.response);
+}
+
+/** A submission token stored before: its response, and whether it opened a case. */
+async function repeatOf(deps: Deps, earlier: SurveyResponse): Promise<SubmitResult> {
+  return { kind: 'repeat', response: earlier, caseOpened: !!(await deps.store.cases.getByResponse(earlier.id)) };
 }

@@ -12,6 +12,7 @@ import type { Survey, SurveyVersion } from '../../models/survey';
 import type { TallyDelta, TallyQuery, TallyRow } from '../../models/tally';
 import type { TestResponse } from '../../models/test-response';
 import type { User } from '../../models/user';
+import type { ResponseTallies } from '../domain/tally-cells';
 
 /**
  * The Store port: repositories that take and return plain domain objects. Both adapters implement it.
@@ -233,13 +234,15 @@ export const TABLE_BATCH = 128;
 
 export interface ResponseRepo {
   /**
-   * Stores the response and its tally deltas. SQLite: the response, its survey's response count and
-   * its tallies in one transaction (group commit). MongoDB: the response alone, carrying its deltas as
-   * pending (no document shared between submissions is written); they reach the tallies in a batch
-   * shortly after (see TallyRepo.settle). A response whose submissionToken was already stored is not
-   * stored again: the earlier one is returned with inserted=false.
+   * Stores the response and its tally deltas (given, or computed by the store from the version's
+   * questions: ResponseTallies — the SQLite store computes them in its writer thread, off the thread
+   * serving requests). SQLite: the response, its survey's response count and its tallies in one
+   * transaction (group commit). MongoDB: the response alone, carrying its deltas as pending (no
+   * document shared between submissions is written); they reach the tallies in a batch shortly after
+   * (see TallyRepo.settle). A response whose submissionToken was already stored is not stored again:
+   * the earlier one is returned with inserted=false.
    */
-  insert(response: SurveyResponse, deltas: TallyDelta[], opens?: CaseOpening): Promise<{ inserted: boolean; response: SurveyResponse }>;
+  insert(response: SurveyResponse, tallies: ResponseTallies, opens?: CaseOpening): Promise<{ inserted: boolean; response: SurveyResponse }>;
   get(id: string): Promise<SurveyResponse | null>;
   findBySubmissionToken(token: string): Promise<SurveyResponse | null>;
   count(filter: ResponseFilter): Promise<number>;

@@ -329,6 +329,27 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(sameTallies(await store.tallies.dump(survey.id), mergeDeltas(rs.flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
     });
 
+    it('computes the tallies itself when given the questions of the version a response answered, as if given the deltas', async () => {
+      const { survey, pubA, pubB } = await seedSurvey();
+      const levels = ['5', '4', '3', '2', '1', 'na'];
+      // Three ways in one burst: the deltas, the survey's question list, and an equal list that is another array (an older version's, read afresh).
+      const copy = survey.questions.map((q) => ({ ...q }));
+      const rs = Array.from({ length: 300 }, (_, i) =>
+        responseFixture(i % 2 ? pubB : pubA, { answers: { seg: i % 3 ? 'a' : 'b', q1: levels[i % 6]!, q2: levels[(i * 5) % 6]!, m: i % 4 ? ['x'] : [], r: 1 + (i % 5), n: i, c: '' }, flags: i % 7 ? [] : ['speeder'] }),
+      );
+      const results = await Promise.all(
+        rs.map((r, i) => store.responses.insert(r, i % 3 === 0 ? tallyDeltas(r, survey.questions) : { questions: i % 3 === 1 ? survey.questions : copy })),
+      );
+      expect(results.every((x, i) => x.inserted && x.response === rs[i])).toBe(true);
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), mergeDeltas(rs.flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+      // A repeat given as questions adds nothing.
+      const again = await store.responses.insert({ ...rs[1]!, id: newId() }, { questions: survey.questions });
+      expect(again).toEqual({ inserted: false, response: rs[1] });
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), mergeDeltas(rs.flatMap((r) => tallyDeltas(r, survey.questions))))).toEqual({ same: true });
+    });
+
     it('answers a repeated submission token with the response stored first, whether the repeat arrives with it or later', async () => {
       const { survey, pubA } = await seedSurvey();
       const r = responseFixture(pubA);

@@ -10,8 +10,9 @@ import { workCalendar } from '../../server/domain/cases/working-days';
 import { newId } from '../../server/ids';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
-import { inlineWriter, threadWriter } from '../../server/store/sqlite/writer-thread';
+import { inlineWriter, questionLists, questionsReceiver, threadWriter } from '../../server/store/sqlite/writer-thread';
 import type { SurveyResponse } from '../../models/response';
+import type { Question } from '../../models/survey';
 import { responseFixture, seedPublication } from '../helpers/fixtures';
 
 /*
@@ -105,7 +106,7 @@ describe('SQLite writer thread', () => {
     const { store, survey, pub, file } = await seeded();
     const writer = threadWriter(file, () => inlineWriter(store.db));
     // Started, so the next group is posted to the thread the moment write() is called.
-    await writer.write([{ response: responseFixture(pub), deltas: [] }]);
+    await writer.write([{ response: responseFixture(pub), tallies: [] }]);
     const probe = new Database(file, { readonly: true });
     const committed = (id: string) => !!probe.prepare('SELECT 1 FROM responses WHERE id = ?').get(id);
     const r = responseFixture(pub);
@@ -113,7 +114,7 @@ describe('SQLite writer thread', () => {
 
     const readThenWrite = store.db.transaction(() => {
       const before = (store.db.prepare('SELECT n FROM survey_counts WHERE survey_id = ?').get(survey.id) as { n: number }).n;
-      written = writer.write([{ response: r, deltas: tallyDeltas(r, survey.questions) }]);
+      written = writer.write([{ response: r, tallies: tallyDeltas(r, survey.questions) }]);
       // Wait (up to 0.5 s) for the thread's commit. A DEFERRED transaction holds only a read snapshot
       // here: the thread commits, and the write below fails with SQLITE_BUSY_SNAPSHOT. An IMMEDIATE
       // one holds the write lock: the thread waits for this commit instead.
@@ -159,7 +160,7 @@ describe('SQLite writer thread', () => {
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const writer = threadWriter(path.join(notAFolder, 'manyi.db'), () => inlineWriter(store.db));
     const r = responseFixture(pub);
-    const [outcome] = await writer.write([{ response: r, deltas: [] }]);
+    const [outcome] = await writer.write([{ response: r, tallies: [] }]);
     expect(outcome).toEqual({ ok: { inserted: true, response: r } });
     expect(writer.mode()).toBe('inline');
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^SQLite writer thread: could not start \(.*EEXIST/), { code: 'MANYI_SQLITE_WRITER' });
@@ -193,11 +194,37 @@ describe('SQLite writer thread', () => {
     expect(run).toEqual({ code: 0, out: 'thread true' });
   }, 30_000);
 
-  it('loads only what a group commit needs in the writer thread (no models, mongoose or zod: it starts in tens of milliseconds)', async () => {
+  it('sends a question list to the thread once, by number, and starts over on both sides when the record is full', () => {
+    const wire = questionLists(2);
+    const receive = questionsReceiver();
+    const r = {} as SurveyResponse;
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => [{ id }] as unknown as Question[]) as [Question[], Question[], Question[]];
+    const item = (questions: Question[]) => ({ response: r, tallies: { questions } });
+    const first = wire([item(a), item(a), { response: r, tallies: [] }]);
+    expect(first.questions).toEqual([[0, a]]);
+    expect(first.forget).toBe(false);
+    expect(first.group.map((i) => i.tallies)).toEqual([{ questionsId: 0 }, { questionsId: 0 }, []]);
+    expect(receive({ type: 'write', ...first }).map((i) => i.tallies)).toEqual([{ questions: a }, { questions: a }, []]);
+    // a crossed once: only b is new.
+    const second = wire([item(a), item(b)]);
+    expect(second.questions).toEqual([[1, b]]);
+    expect(receive({ type: 'write', ...second }).map((i) => (i.tallies as { questions: unknown }).questions)).toEqual([a, b]);
+    // Full (2): c starts both sides over, and every list this group needs crosses with it.
+    const third = wire([item(a), item(c)]);
+    expect(third.forget).toBe(true);
+    expect(third.questions.map(([, q]) => q)).toEqual([a, c]);
+    expect(receive({ type: 'write', ...third }).map((i) => (i.tallies as { questions: unknown }).questions)).toEqual([a, c]);
+    // The thread forgot b: a list it does not hold is an error, not a silent zero.
+    expect(() => receive({ type: 'write', group: [{ response: r, tallies: { questionsId: 1 } }], questions: [], forget: false })).toThrow(/no question list 1/);
+  });
+
+  it('loads only what a group commit needs in the writer thread (no mongoose, zod or statistics library, and only models that import nothing: it starts in tens of milliseconds)', async () => {
     const script = `
       require('./server/store/sqlite/group-commit');
       require('./server/store/sqlite/writer-thread');
-      const heavy = Object.keys(require.cache).filter((k) => /node_modules\\/(mongoose|mongodb|zod)\\//.test(k) || /\\/models\\//.test(k));
+      const heavy = Object.keys(require.cache).filter(
+        (k) => /node_modules\\/(mongoose|mongodb|zod|@stdlib)\\//.test(k) || (/\\/models\\//.test(k) && require.cache[k].children.length > 0),
+      );
       process.stdout.write(JSON.stringify(heavy));`;
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -13,7 +13,7 @@ import { tallyMongoSchema, type TallyDelta, type TallyRow } from '../../../model
 import { testResponseMongoSchema, type TestResponse } from '../../../models/test-response';
 import { userMongoSchema, type User } from '../../../models/user';
 import { DuplicateKeyError, TABLE_BATCH, TalliesChangedError, type AuditQuery, type Store } from '../store';
-import { mergeDeltas } from '../../domain/tally';
+import { deltasOf, mergeDeltas } from '../../domain/tally';
 import { saturatingCount } from '../burst-count';
 import { caseModels, insertCase, mongoCalendarRepo, mongoCaseRepo } from './case-repo';
 import { APPLIER_DEFAULTS, createApplier, type ApplierOptions } from './applier';
@@ -430,9 +430,9 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
     },
     responses: {
-      async insert(response, deltas, opens) {
+      async insert(response, tallies, opens) {
         try {
-          const doc = { ...toDoc(response), pendingTally: mergeDeltas(deltas) };
+          const doc = { ...toDoc(response), pendingTally: mergeDeltas(deltasOf(response, tallies)) };
           // One document, no transaction: nothing shared with other submissions is written here.
           // A bad review's case (and its receipt) joins it in one transaction: both or neither.
           if (!opens) await M.responses.create(doc);

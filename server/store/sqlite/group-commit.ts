@@ -1,16 +1,17 @@
 import type { SurveyResponse } from '../../../models/response';
 import type { TallyDelta } from '../../../models/tally';
 import type { CaseOpening } from '../store';
+import { deltasOf, type ResponseTallies } from '../../domain/tally-cells';
 import { mergeDeltas } from '../../domain/tally-merge';
 import { caseInserter } from './case-repo';
 import type { Db } from './db';
 import { responseInserter, toResponse, type Row } from './response-rows';
 import { applyTallyDeltas } from './tally-writes';
 
-/** One submission of a group commit: the response, its tallies and the case its bad review opens. */
+/** One submission of a group commit: the response, its tallies (computed here when given as questions) and the case its bad review opens. */
 export interface GroupItem {
   response: SurveyResponse;
-  deltas: TallyDelta[];
+  tallies: ResponseTallies;
   opens?: CaseOpening;
 }
 export type InsertResult = { inserted: boolean; response: SurveyResponse };
@@ -49,7 +50,7 @@ export function groupCommitter(db: Db): (group: readonly GroupItem[]) => Outcome
     // A bad review opens its case with its response: a retried submission never opens a second.
     if (item.opens) insertCase(item.opens);
     batch.counts.set(r.surveyId, (batch.counts.get(r.surveyId) ?? 0) + 1);
-    for (const d of item.deltas) batch.deltas.push(d);
+    for (const d of deltasOf(r, item.tallies)) batch.deltas.push(d);
     return { inserted: true, response: r };
   };
   /** The same in its own savepoint, so a failing response rolls back only itself (and adds nothing to the batch). */

@@ -79,8 +79,8 @@ export function sqliteResponseRepo(db: Db, commits: CommitQueue): ResponseRepo {
   });
 
   return {
-    insert(response, deltas, opens) {
-      return commits.insert({ response, deltas, opens });
+    insert(response, tallies, opens) {
+      return commits.insert({ response, tallies, opens });
     },
     async get(id) {
       const r = byId.get(id) as Row | undefined;

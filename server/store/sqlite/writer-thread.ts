@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DuplicateKeyError } from '../store';
+import type { Question } from '../../../models/survey';
+import type { TallyDelta } from '../../../models/tally';
 import type { Db } from './db';
 import { groupCommitter, type GroupItem, type InsertResult, type Outcome } from './group-commit';
 
@@ -46,7 +48,67 @@ export interface WireError {
 /** What the writer thread sends back for one item: the stored response travels only when it is not the one sent. */
 export type WireOutcome = { inserted: true } | { inserted: false; response: InsertResult['response'] } | { error: WireError };
 
-export type ToWriter = { type: 'write'; group: readonly GroupItem[] } | { type: 'close' };
+/**
+ * One item as it crosses to the thread: tallies given as questions travel as the number of a
+ * question list sent before (or in the same message), so a survey version's questions cross once,
+ * not with every submission.
+ */
+export type WireItem = Omit<GroupItem, 'tallies'> & { tallies: TallyDelta[] | { questionsId: number } };
+export type ToWriter =
+  | {
+      type: 'write';
+      group: WireItem[];
+      /** Question lists the thread has not seen yet, by number. */
+      questions: [number, readonly Question[]][];
+      /** The thread forgets every list it holds first (the main thread's record of them was full and started over). */
+      forget: boolean;
+    }
+  | { type: 'close' };
+
+/** How many question lists the thread keeps (survey versions being answered at once); past that both sides start over. */
+const MAX_QUESTION_LISTS = 64;
+
+/**
+ * The main thread's side of the question lists: each list (the array the catalog cache holds for a
+ * survey version) gets a number the first time a group carries it, and is sent with that group.
+ */
+export function questionLists(max = MAX_QUESTION_LISTS) {
+  const ids = new Map<readonly Question[], number>();
+  let next = 0;
+  return (group: readonly GroupItem[]): Omit<Extract<ToWriter, { type: 'write' }>, 'type'> => {
+    const needed = new Set<readonly Question[]>();
+    for (const { tallies } of group) if (!Array.isArray(tallies)) needed.add(tallies.questions);
+    let unseen = 0;
+    for (const q of needed) if (!ids.has(q)) unseen++;
+    // Full: both sides start over (the thread forgets first, then takes this message's lists).
+    const forget = unseen > 0 && ids.size + unseen > max;
+    if (forget) ids.clear();
+    const questions: [number, readonly Question[]][] = [];
+    for (const q of needed) {
+      if (ids.has(q)) continue;
+      ids.set(q, next);
+      questions.push([next++, q]);
+    }
+    const wire = group.map((item): WireItem => (Array.isArray(item.tallies) ? (item as WireItem) : { ...item, tallies: { questionsId: ids.get(item.tallies.questions)! } }));
+    return { group: wire, questions, forget };
+  };
+}
+
+/** The thread's side: the lists it has been sent, and each wire item as a GroupItem again. */
+export function questionsReceiver() {
+  const lists = new Map<number, readonly Question[]>();
+  return (m: Extract<ToWriter, { type: 'write' }>): GroupItem[] => {
+    if (m.forget) lists.clear();
+    for (const [id, questions] of m.questions) lists.set(id, questions);
+    return m.group.map((item): GroupItem => {
+      const t = item.tallies;
+      if (Array.isArray(t)) return item as GroupItem;
+      const questions = lists.get(t.questionsId);
+      if (!questions) throw new Error(`the SQLite writer thread has no question list ${t.questionsId}`);
+      return { ...item, tallies: { questions } };
+    });
+  };
+}
 export type FromWriter =
   | { type: 'ready' }
   | { type: 'done'; outcomes: WireOutcome[] }
@@ -106,6 +168,7 @@ export function threadWriter(file: string, fallback: () => GroupWriter): GroupWr
   let started: number | null = null;
   let current: { group: readonly GroupItem[]; resolve: (o: Outcome[]) => void; reject: (e: unknown) => void } | null = null;
   let closing = false;
+  const wireOf = questionLists();
 
   const fallBack = (why: string) => {
     if (inline) return;
@@ -178,7 +241,7 @@ export function threadWriter(file: string, fallback: () => GroupWriter): GroupWr
     });
     // Held while a group is out, so a process waiting for its acknowledgement does not exit.
     w.ref();
-    w.postMessage({ type: 'write', group } satisfies ToWriter);
+    w.postMessage({ type: 'write', ...wireOf(group) } satisfies ToWriter);
     return answered;
   };
 
@@ -243,26 +306,30 @@ export function commitQueue(writer: GroupWriter, maxGroup = 500) {
     } catch (err) {
       out = Promise.reject(err);
     }
-    void out
-      .then(
-        (outcomes) =>
-          group.forEach((p, i) => {
-            const o = outcomes[i]!;
-            if ('ok' in o) p.resolve(o.ok);
-            else p.reject(o.err);
-          }),
-        (err: unknown) => {
-          for (const p of group) p.reject(err);
-        },
-      )
-      .finally(() => {
-        busy = false;
-        if (queue.length) schedule();
-        else {
-          for (const done of drained) done();
-          drained = [];
-        }
-      });
+    // The next group (what queued up during this one) goes to the writer before this one's
+    // submissions are answered: the writer starts on it while this thread sends their 303s.
+    const next = () => {
+      busy = false;
+      if (queue.length) flush();
+      else {
+        for (const done of drained) done();
+        drained = [];
+      }
+    };
+    void out.then(
+      (outcomes) => {
+        next();
+        group.forEach((p, i) => {
+          const o = outcomes[i]!;
+          if ('ok' in o) p.resolve(o.ok);
+          else p.reject(o.err);
+        });
+      },
+      (err: unknown) => {
+        next();
+        for (const p of group) p.reject(err);
+      },
+    );
   };
 
   return {

@@ -6,12 +6,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './db';
 import { groupCommitter } from './group-commit';
-import { describeError, type FromWriter, type ToWriter, type WireOutcome } from './writer-thread';
+import { describeError, questionsReceiver, type FromWriter, type ToWriter, type WireOutcome } from './writer-thread';
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker runs only as a worker thread');
 const db = openDatabase((workerData as { file: string }).file);
 const write = groupCommitter(db);
+const received = questionsReceiver();
 const answer = (m: FromWriter) => port.postMessage(m);
 
 port.on('message', (m: ToWriter) => {
@@ -21,7 +22,7 @@ port.on('message', (m: ToWriter) => {
     return;
   }
   try {
-    const outcomes = write(m.group).map((o): WireOutcome => {
+    const outcomes = write(received(m)).map((o): WireOutcome => {
       if ('err' in o) return { error: describeError(o.err) };
       // The response stored is the one sent: only the one found under its submission token travels back.
       return o.ok.inserted ? { inserted: true } : { inserted: false, response: o.ok.response };
