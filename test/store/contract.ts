@@ -540,6 +540,21 @@ export function storeContract(open: () => Promise<{ store: Store; cleanup: () =>
       expect(store.catalogStampNow()).toBe(await store.catalogStamp());
     });
 
+    it('adds a new response to groups a review just changed, from what the review left (not from what an earlier insert wrote)', async () => {
+      const { survey, pubA } = await seedSurvey();
+      const a = responseFixture(pubA, { flags: ['speeder'] });
+      await submit(a);
+      // The review moves a out of the groups of its flags; b then joins those very groups.
+      const excluded: SurveyResponse = { ...a, review: 'excluded', reviewReason: '重复', reviewedBy: 'u1', reviewedAt: '2026-11-05T00:00:00.000Z' };
+      await store.responses.setReview(a.id, { from: null, to: 'excluded', reason: '重复', by: 'u1', at: excluded.reviewedAt }, moveDeltas(a, excluded, survey.questions));
+      const b = responseFixture(pubA, { flags: ['speeder'] });
+      await store.responses.insert(b, { questions: survey.questions });
+      const c = responseFixture(pubA);
+      await store.responses.insert(c, { questions: survey.questions });
+      await store.tallies.settle(survey.id);
+      expect(sameTallies(await store.tallies.dump(survey.id), [...tallyDeltas(excluded, survey.questions), ...tallyDeltas(b, survey.questions), ...tallyDeltas(c, survey.questions)])).toEqual({ same: true });
+    });
+
     it('moves tallies when a response is excluded, kept or restored, only from the review it was computed from', async () => {
       const { survey, pubA } = await seedSurvey();
       const r = responseFixture(pubA, { flags: ['speeder'] });

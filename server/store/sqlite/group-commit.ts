@@ -6,7 +6,7 @@ import { mergeDeltas } from '../../domain/tally-merge';
 import { caseInserter } from './case-repo';
 import type { Db } from './db';
 import { responseInserter, toResponse, type Row } from './response-rows';
-import { applyTallyDeltas } from './tally-writes';
+import { applyTallyDeltas, keptTallies } from './tally-writes';
 
 /** One submission of a group commit: the response, its tallies (computed here when given as questions) and the case its bad review opens. */
 export interface GroupItem {
@@ -31,8 +31,14 @@ type BatchTotals = { counts: Map<string, number>; deltas: TallyDelta[] };
  * transaction is rolled back and the group written again the careful way, each response in its own
  * savepoint, which ends exactly as if it had been written that way from the start.
  */
-export function groupCommitter(db: Db): (group: readonly GroupItem[]) => Outcome[] {
+export function groupCommitter(db: Db, options: { keepTallies?: boolean } = {}): (group: readonly GroupItem[]) => Outcome[] {
   const insertRow = responseInserter(db);
+  // The writer thread's connection writes nothing but group commits: it may keep the tally groups'
+  // cells between them (keptTallies), forgetting them when another connection committed meanwhile
+  // (data_version, read with the write lock held) or when a transaction rolls back.
+  const kept = options.keepTallies ? keptTallies(db) : null;
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let seenVersion: unknown = null;
   const byToken = db.prepare('SELECT * FROM responses WHERE submission_token = ?');
   const bump = db.prepare('INSERT INTO survey_counts (survey_id, n) VALUES (?, ?) ON CONFLICT (survey_id) DO UPDATE SET n = n + excluded.n');
   const insertCase = caseInserter(db);
@@ -63,7 +69,14 @@ export function groupCommitter(db: Db): (group: readonly GroupItem[]) => Outcome
   });
   const applyBatch = (batch: BatchTotals) => {
     for (const [surveyId, n] of batch.counts) bump.run(surveyId, n);
-    applyTallyDeltas(db, mergeDeltas(batch.deltas));
+    const merged = mergeDeltas(batch.deltas);
+    if (!kept) return applyTallyDeltas(db, merged);
+    const version = dataVersion.get();
+    if (version !== seenVersion) {
+      kept.forget();
+      seenVersion = version;
+    }
+    kept.apply(merged);
   };
   const writeAll = db.transaction((group: readonly GroupItem[]): Outcome[] => {
     const totals: BatchTotals = { counts: new Map(), deltas: [] };
@@ -88,7 +101,13 @@ export function groupCommitter(db: Db): (group: readonly GroupItem[]) => Outcome
       return writeAll(group);
     } catch {
       // Rolled back as a whole: nothing of the group is stored; written again one savepoint each.
-      return writeEachAlone(group);
+      kept?.forget();
+      try {
+        return writeEachAlone(group);
+      } catch (err) {
+        kept?.forget();
+        throw err;
+      }
     }
   };
 }

@@ -11,7 +11,7 @@ import { describeError, questionsReceiver, type FromWriter, type ToWriter, type 
 const port = parentPort;
 if (!port) throw new Error('writer-worker runs only as a worker thread');
 const db = openDatabase((workerData as { file: string }).file);
-const write = groupCommitter(db);
+const write = groupCommitter(db, { keepTallies: true });
 const received = questionsReceiver();
 const answer = (m: FromWriter) => port.postMessage(m);
 
