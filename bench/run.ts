@@ -180,7 +180,7 @@ Server CPU time per request (µs; user + system of the server process over each 
 |---:|---:|---:|---:|---:|
 ${h.levels.map((l) => `| ${l.connections} | ${f(l.cpu.bare, 0)} | ${f(l.cpu.form, 0)} | ${f(l.cpu.staticPage, 0)} | ${f(l.cpu.submit, 0)} |`).join('\n')}
 
-Durable-write ceiling (\`bench/ceiling.ts\`): responses with their tallies (merged per transaction) committed by better-sqlite3 with the app's schema and pragmas (WAL, \`synchronous=FULL\`), in one thread: ${r.ceiling.map((c) => `${f(c.rowsPerSecond, 0)}/s at ${c.perTransaction} per transaction`).join(', ')}.
+Durable-write ceiling (\`bench/ceiling.ts\`): responses with their tallies committed by the app's own group commit (the code the SQLite writer thread runs: tallies computed from the version's questions, tally groups kept between commits) with the app's schema and pragmas (WAL, \`synchronous=FULL\`), in one thread doing nothing else: ${r.ceiling.map((c) => `${f(c.rowsPerSecond, 0)}/s at ${c.perTransaction} per transaction`).join(', ')}.
 
 What a first visit's per-request parts cost, one call at a time in one thread (\`bench/token-costs.ts\`, median of 5 rounds of 100,000 calls): ${Object.entries(r.tokens).map(([k, v]) => `${k} ${f(v, 2)} µs`).join('; ')}.
 

@@ -2,6 +2,7 @@ import type { Publication } from '../../models/publication';
 import type { SurveyResponse } from '../../models/response';
 import type { Question, Survey } from '../../models/survey';
 import { newId, newSecretToken } from '../ids';
+import { submissionTokenAt } from './form-token';
 
 /** A small deterministic PRNG (mulberry32), so benchmark data are the same on every run. */
 export function prng(seed: number) {
@@ -89,7 +90,7 @@ export function syntheticResponse(rand: () => number, survey: Survey, pub: Publi
     reviewedAt: excluded ? submitted.toISOString() : null,
     deviceHash: newSecretToken(12),
     ipHash: newSecretToken(12),
-    submissionToken: newSecretToken(12),
+    submissionToken: submissionTokenAt(submitted.getTime() - durationMs),
     enteredBy: null,
     paperDate: null,
     isDemo: o.isDemo ?? false,
