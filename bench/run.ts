@@ -164,7 +164,7 @@ function renderReport(r: {
 
 Measured ${r.started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.type()} ${os.release()}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, Node.js ${process.version}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, the embedded SQLite store (WAL, \`synchronous=FULL\` for responses). Absolute numbers vary between machines; the targets are ratios measured side by side in one run.
 
-Reproduce: \`npm run bench\` (about 10 minutes; writes this file). Shorter: \`BENCH_SIZES=1000,100000 BENCH_HTTP_SECONDS=5 npm run bench\`. Parts: \`npx tsx bench/http.ts\`, \`npx tsx bench/dashboard.ts 1000 100000\`, \`npx tsx bench/dash-seed.ts DIR N\` then \`npx tsx bench/dashboard-cells.ts DIR\` (what the dashboard reads), \`npx tsx bench/export-seed.ts DIR 1000000\` then \`node --expose-gc -r tsx/cjs bench/export-child.ts DIR csv\` (or \`xlsx\`).
+Reproduce: \`npm run bench\` (about 20 minutes on this 2-core machine, most of it seeding the million-response dashboard; writes this file). Shorter: \`BENCH_SIZES=1000,100000 BENCH_HTTP_SECONDS=5 npm run bench\`. Parts: \`npx tsx bench/http.ts\`, \`npx tsx bench/dashboard.ts 1000 100000\`, \`npx tsx bench/dash-seed.ts DIR N\` then \`npx tsx bench/dashboard-cells.ts DIR\` (what the dashboard reads), \`npx tsx bench/export-seed.ts DIR 1000000\` then \`node --expose-gc -r tsx/cjs bench/export-child.ts DIR csv\` (or \`xlsx\`).
 
 ## Resident page and submission vs a bare route (autocannon, ${h.seconds} s each, loopback)
 
