@@ -10,7 +10,7 @@ import { workCalendar } from '../../server/domain/cases/working-days';
 import { newId } from '../../server/ids';
 import { openSqliteStore } from '../../server/store/sqlite';
 import { openDatabase } from '../../server/store/sqlite/db';
-import { inlineWriter, questionLists, questionsReceiver, threadWriter } from '../../server/store/sqlite/writer-thread';
+import { commitQueue, inlineWriter, questionLists, questionsReceiver, threadWriter, type GroupWriter } from '../../server/store/sqlite/writer-thread';
 import type { SurveyResponse } from '../../models/response';
 import type { Question } from '../../models/survey';
 import { responseFixture, seedPublication } from '../helpers/fixtures';
@@ -193,6 +193,35 @@ describe('SQLite writer thread', () => {
     });
     expect(run).toEqual({ code: 0, out: 'thread true' });
   }, 30_000);
+
+  it('hands a writer thread the next group before answering the last one, and lets the last one be answered before an inline writer commits the next', async () => {
+    const order = async (mode: 'thread' | 'inline') => {
+      const events: string[] = [];
+      const commits: (() => void)[] = [];
+      const writer: GroupWriter = {
+        write(group) {
+          events.push(`write ${group.map((i) => i.response.id).join(',')}`);
+          return new Promise((resolve) => commits.push(() => resolve(group.map((i) => ({ ok: { inserted: true, response: i.response } })))));
+        },
+        async close() {},
+        mode: () => mode,
+        startMs: () => null,
+      };
+      const queue = commitQueue(writer);
+      const item = (id: string) => ({ response: { id } as SurveyResponse, tallies: [] });
+      const a = queue.insert(item('a')).then(() => events.push('answered a'));
+      await new Promise((r) => setImmediate(r));
+      const b = queue.insert(item('b')).then(() => events.push('answered b'));
+      commits.shift()!();
+      await a;
+      await new Promise((r) => setImmediate(r));
+      commits.shift()!();
+      await b;
+      return events;
+    };
+    expect(await order('thread')).toEqual(['write a', 'write b', 'answered a', 'answered b']);
+    expect(await order('inline')).toEqual(['write a', 'answered a', 'write b', 'answered b']);
+  });
 
   it('sends a question list to the thread once, by number, and starts over on both sides when the record is full', () => {
     const wire = questionLists(2);

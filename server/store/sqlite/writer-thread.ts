@@ -306,12 +306,15 @@ export function commitQueue(writer: GroupWriter, maxGroup = 500) {
     } catch (err) {
       out = Promise.reject(err);
     }
-    // The next group (what queued up during this one) goes to the writer before this one's
-    // submissions are answered: the writer starts on it while this thread sends their 303s.
+    // The next group (what queued up during this one) goes to a writer thread before this one's
+    // submissions are answered: the thread starts on it while this thread sends their 303s. An
+    // inline writer would commit it right here, before those answers: it waits for them (setImmediate).
     const next = () => {
       busy = false;
-      if (queue.length) flush();
-      else {
+      if (queue.length) {
+        if (writer.mode() === 'thread') flush();
+        else schedule();
+      } else {
         for (const done of drained) done();
         drained = [];
       }
